@@ -1,0 +1,174 @@
+"""The simulation dataset: one netCDF file per job, and its data contract.
+
+Dimensions and variables (all physical quantities in SI units with ``units`` and
+``long_name`` attributes):
+
+- ``point``: coordinates ``kernel``, ``height`` (A), ``width`` (s), ``seed``;
+- ``(point, neuron)``: ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V),
+  ``resistance`` (ohm);
+- ``spike``: ``spike_time`` (s, stored as integer time steps with a ``scale_factor``,
+  so it is exact and compact), ``spike_neuron``, ``spike_point``;
+- ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
+- scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
+
+Global attributes carry the resolved config, its SHA-256, the seeds and the versions of
+the software that made the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import uuid
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from pulsesweep.config import config_sha256, config_text
+from pulsesweep.grid import GridPoint
+from pulsesweep.network import SpikeTrains
+from pulsesweep.population import NeuronParameters
+from pulsesweep.schedule import PulseSchedule
+
+__all__ = ["netcdf_encoding", "provenance", "simulation_dataset", "write_netcdf_atomically"]
+
+_NEURON_VARIABLES = {
+    "tau": ("s", "membrane time constant"),
+    "v_threshold": ("V", "firing threshold"),
+    "v_reset": ("V", "reset potential"),
+    "v_initial": ("V", "initial membrane potential"),
+    "resistance": ("ohm", "membrane resistance (tau / C)"),
+}
+_INDEX = {"units": "1"}
+
+
+def provenance(config: Mapping[str, Any]) -> dict[str, str]:
+    """Global attributes that say what made a file: config, its hash, versions."""
+    versions = {
+        f"{package.lower()}_version": metadata.version(package)
+        for package in ("pulsesweep", "Brian2", "numpy", "xarray", "netCDF4")
+    }
+    return {
+        "config": config_text(config),
+        "config_sha256": config_sha256(config),
+        **versions,
+        "python_version": platform.python_version(),
+    }
+
+
+def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, tuple[str, Any, dict]]:
+    return {
+        "kernel": ("point", np.array([p.kernel for p in points], dtype=object),
+                   {"long_name": "pulse kernel"}),
+        "height": ("point", np.array([p.height for p in points]),
+                   {"units": "A", "long_name": "pulse height"}),
+        "width": ("point", np.array([p.width for p in points]),
+                  {"units": "s", "long_name": "pulse width"}),
+        "seed": ("point", np.array([p.seed for p in points], dtype=np.int64),
+                 {"long_name": "random seed of neurons, initial potentials and schedule"}),
+    }
+
+
+def _pulse_variables(
+    points: Sequence[GridPoint], schedules: Mapping[int, PulseSchedule]
+) -> dict[str, tuple[str, Any, dict]]:
+    times = [schedules[p.seed].times for p in points]
+    return {
+        "pulse_time": ("pulse", np.concatenate(times),
+                       {"units": "s", "long_name": "pulse onset (peak, for gaussian)"}),
+        "pulse_neuron": ("pulse", np.concatenate([schedules[p.seed].neurons for p in points]),
+                         {**_INDEX, "long_name": "index of the pulsed neuron within its point"}),
+        "pulse_point": ("pulse", np.repeat(np.arange(len(points)), [len(t) for t in times]),
+                        {**_INDEX, "long_name": "index along point of the pulse"}),
+    }
+
+
+def _spike_variables(spikes: SpikeTrains, n_neurons: int, dt: float) -> dict:
+    point, neuron = np.divmod(spikes.neurons, n_neurons)
+    order = np.lexsort((neuron, spikes.steps, point))
+    return {
+        "spike_time": ("spike", spikes.steps[order].astype(np.float64) * dt,
+                       {"units": "s", "long_name": "spike time"}),
+        "spike_neuron": ("spike", neuron[order],
+                         {**_INDEX, "long_name": "index of the spiking neuron within its point"}),
+        "spike_point": ("spike", point[order],
+                        {**_INDEX, "long_name": "index along point of the spike"}),
+    }
+
+
+def simulation_dataset(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    blocks: Sequence[NeuronParameters],
+    schedules: Mapping[int, PulseSchedule],
+    spikes: SpikeTrains,
+) -> xr.Dataset:
+    """Assemble the dataset of one simulation job (see the module docstring)."""
+    simulation = config["simulation"]
+    dt = simulation["dt_ms"] * 1e-3
+    n_neurons = blocks[0].n_neurons
+    data_vars: dict[str, Any] = {
+        name: (("point", "neuron"), np.stack([getattr(b, name) for b in blocks]),
+               {"units": units, "long_name": long_name})
+        for name, (units, long_name) in _NEURON_VARIABLES.items()
+    }
+    data_vars |= _spike_variables(spikes, n_neurons, dt)
+    data_vars |= _pulse_variables(points, schedules)
+    data_vars |= {
+        "dt": ((), dt, {"units": "s", "long_name": "integration time step"}),
+        "duration": ((), simulation["duration_s"], {"units": "s", "long_name": "simulated time"}),
+        "bias_current": ((), blocks[0].bias_current, {"units": "A", "long_name": "bias current"}),
+        "refractory_period": ((), blocks[0].refractory_period,
+                              {"units": "s", "long_name": "absolute refractory period"}),
+    }
+    attrs = {
+        "title": "pulsesweep simulation: current pulses into tonically firing LIF neurons",
+        **provenance(config),
+        "seeds": np.unique([p.seed for p in points]).astype(np.int64),
+        "integration_method": simulation["method"],
+        "codegen_target": simulation["target"],
+    }
+    return xr.Dataset(data_vars, coords=_point_coordinates(points), attrs=attrs)
+
+
+def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Compression for every variable; spike times as exact integer time steps."""
+    encoding: dict[str, dict[str, Any]] = {
+        name: {"zlib": True, "complevel": 4, "shuffle": True}
+        for name in dataset.variables
+        if dataset[name].ndim > 0 and dataset[name].dtype != object
+    }
+    for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
+        encoding[name]["dtype"] = "int32"
+    if "spike_time" in dataset:
+        encoding["spike_time"] |= {
+            "dtype": "int32", "scale_factor": float(dataset["dt"]), "_FillValue": -1,
+        }
+    return encoding
+
+
+def write_netcdf_atomically(
+    dataset: xr.Dataset, path: str | Path, encoding: Mapping[str, Any] | None = None
+) -> Path:
+    """Write ``dataset`` to a hidden temporary file beside ``path``, then rename it.
+
+    A job killed while writing leaves only the temporary file (``.<name>.<id>.partial``),
+    which neither Snakemake nor the aggregator takes for a result.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        dataset.to_netcdf(partial, engine="netcdf4", encoding=encoding or netcdf_encoding(dataset))
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return path

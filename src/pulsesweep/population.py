@@ -1,0 +1,110 @@
+"""The population of heterogeneous LIF neurons and the random streams behind it.
+
+All randomness comes from numpy generators keyed by the seed and a named stream, so
+that for one seed the neuron parameters, the initial potentials and the pulse schedule
+are the same for every kernel, height and width (common random numbers), and a change
+to one stream never shifts another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pulsesweep.errors import ConfigError
+
+__all__ = [
+    "NeuronParameters",
+    "check_parameter_draws",
+    "draw_neuron_parameters",
+    "random_stream",
+]
+
+Stream = Literal["neuron_parameters", "initial_potential", "schedule"]
+_STREAM_KEYS: dict[str, int] = {"neuron_parameters": 0, "initial_potential": 1, "schedule": 2}
+
+
+def random_stream(seed: int, stream: Stream) -> np.random.Generator:
+    """An independent numpy generator for one ``(seed, stream)`` pair."""
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(_STREAM_KEYS[stream],))
+    return np.random.default_rng(sequence)
+
+
+@dataclass(frozen=True)
+class NeuronParameters:
+    """Per-neuron parameters of one population, in SI units (s, V, ohm, A)."""
+
+    tau: NDArray[np.float64]
+    v_threshold: NDArray[np.float64]
+    v_reset: NDArray[np.float64]
+    resistance: NDArray[np.float64]
+    v_initial: NDArray[np.float64]
+    bias_current: float
+    refractory_period: float
+
+    @property
+    def n_neurons(self) -> int:
+        return len(self.tau)
+
+
+def _gaussian(rng: np.random.Generator, mean: float, spread: float, size: int) -> NDArray:
+    """``size`` draws with mean ``mean`` and SD ``spread * |mean|`` (the forum's design)."""
+    return mean + spread * abs(mean) * rng.standard_normal(size)
+
+
+def draw_neuron_parameters(config: Mapping[str, Any], seed: int) -> NeuronParameters:
+    """Draw the population of one seed.
+
+    tau, Vt and Vr are Gaussian around the configured values with relative SD
+    ``network.heterogeneity``; ``R = tau / C``. The initial potential is ``Vr``
+    (``v_init: reset``) or uniform in ``[Vr, Vt)`` from its own stream (``uniform``).
+    """
+    network = config["network"]
+    n = network["n_neurons"]
+    spread = network["heterogeneity"]
+    rng = random_stream(seed, "neuron_parameters")
+    tau = _gaussian(rng, network["tau_ms"] * 1e-3, spread, n)
+    v_threshold = _gaussian(rng, network["v_threshold_mV"] * 1e-3, spread, n)
+    v_reset = _gaussian(rng, network["v_reset_mV"] * 1e-3, spread, n)
+    if network["v_init"] == "uniform":
+        fraction = random_stream(seed, "initial_potential").random(n)
+        v_initial = v_reset + fraction * (v_threshold - v_reset)
+    else:
+        v_initial = v_reset.copy()
+    return NeuronParameters(
+        tau=tau,
+        v_threshold=v_threshold,
+        v_reset=v_reset,
+        resistance=tau / (network["capacitance_nF"] * 1e-9),
+        v_initial=v_initial,
+        bias_current=network["bias_current_nA"] * 1e-9,
+        refractory_period=network["refractory_ms"] * 1e-3,
+    )
+
+
+def check_parameter_draws(config: Mapping[str, Any]) -> None:
+    """Fail if any seed draws a neuron with ``tau <= 0`` or ``Vr >= Vt``.
+
+    Raises
+    ------
+    pulsesweep.errors.ConfigError
+        Naming ``network.heterogeneity``, the seed and the offending neuron.
+    """
+    for seed in config["simulation"]["seeds"]:
+        parameters = draw_neuron_parameters(config, seed)
+        bad = np.flatnonzero(
+            (parameters.tau <= 0) | (parameters.v_reset >= parameters.v_threshold)
+        )
+        if bad.size:
+            raise ConfigError(
+                "network.heterogeneity",
+                config["network"]["heterogeneity"],
+                f"a spread small enough that every neuron has tau > 0 and Vr < Vt "
+                f"(seed {seed} draws neuron {bad[0]} with tau = "
+                f"{parameters.tau[bad[0]]:.3g} s, Vr = {parameters.v_reset[bad[0]]:.3g} V, "
+                f"Vt = {parameters.v_threshold[bad[0]]:.3g} V)",
+            )
