@@ -17,6 +17,7 @@ SMALL = {
     "pulses": {"interval_ms": 100.0},
     "sweep": {"kernels": ["box", "exponential"], "heights_nA": [0, 5],
               "widths_ms": [1.0, 3.0]},
+    "analysis": {"window_ms": 50.0},
 }
 
 

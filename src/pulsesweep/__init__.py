@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import tomllib
 from importlib import metadata
+from pathlib import Path
 
-__version__ = metadata.version("pulsesweep")
+
+def _version() -> str:
+    try:
+        return metadata.version("pulsesweep")
+    except metadata.PackageNotFoundError:  # imported from a source checkout, not installed
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        return tomllib.loads(pyproject.read_text())["project"]["version"] + "+source"
+
+
+__version__ = _version()

@@ -1,7 +1,7 @@
-"""Command line: ``pulsesweep simulate``, ``pulsesweep config``, ``pulsesweep kernels``.
+"""Command line: one subcommand per workflow step, each calling one library function.
 
-A thin layer over the package: each subcommand parses its arguments and calls one
-library function, the same one the Snakemake rules call.
+``pulsesweep simulate``, ``aggregate``, ``examples`` and ``figure`` call the same
+functions as the Snakemake rules; ``config``, ``jobs`` and ``kernels`` inspect a sweep.
 """
 
 from __future__ import annotations
@@ -18,25 +18,20 @@ from pulsesweep.kernels import KERNELS
 
 __all__ = ["main"]
 
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pulsesweep",
-        description="Sweep current pulses injected into tonically firing LIF neurons.",
-    )
+        description="Sweep current pulses injected into tonically firing LIF neurons.")
     parser.add_argument("--version", action="version", version=f"pulsesweep {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     commands = parser.add_subparsers(dest="command", required=True)
 
     simulate = commands.add_parser(
-        "simulate",
-        help="simulate grid points of a config into one netCDF file",
+        "simulate", help="simulate grid points of a config into one netCDF file",
         description="Simulate the Cartesian product of the selected kernels, heights, widths "
         "and seeds (each defaulting to the config's whole axis) in one network, and write "
-        "one netCDF file atomically.",
-    )
-    simulate.add_argument("--config", required=True, help="YAML config file")
-    simulate.add_argument("--output", required=True, help="netCDF file to write")
+        "one netCDF file atomically.")
+    _config_and_output(simulate)
     simulate.add_argument("--kernel", nargs="+", dest="kernels", help="kernel name(s)")
     simulate.add_argument("--height-nA", nargs="+", type=float, dest="heights_nA",
                           help="pulse height(s) in nA")
@@ -44,11 +39,36 @@ def _parser() -> argparse.ArgumentParser:
                           help="pulse width(s) in ms")
     simulate.add_argument("--seed", nargs="+", type=int, dest="seeds", help="seed(s)")
 
+    aggregate = commands.add_parser(
+        "aggregate", help="measure every pulse against its control, into responses.nc",
+        description="Read the files of every job of the config from DIRECTORY (as "
+        "`pulsesweep jobs` names them) and write the response dataset.")
+    _config_and_output(aggregate)
+    aggregate.add_argument("--directory", default="results/simulations",
+                           help="where the simulation files are (default: %(default)s)")
+
+    examples = commands.add_parser("examples", help="simulate the per-kernel example traces")
+    _config_and_output(examples)
+
+    figure = commands.add_parser("figure", help="draw one figure in every configured format")
+    figure.add_argument("--config", required=True, help="YAML config file")
+    figure.add_argument("--input", required=True,
+                        help="responses.nc (examples.nc for example_traces)")
+    figure.add_argument("--name", required=True,
+                        help="which figure, e.g. extra_spikes_vs_height (see the README)")
+    figure.add_argument("--stem", required=True, help="output path without extension")
+
     show = commands.add_parser("config", help="validate a config and print it resolved")
     show.add_argument("config", help="YAML config file")
-
+    jobs = commands.add_parser("jobs", help="list the simulation jobs of a config")
+    jobs.add_argument("config", help="YAML config file")
     commands.add_parser("kernels", help="list the pulse kernels and their charge")
     return parser
+
+
+def _config_and_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="YAML config file")
+    parser.add_argument("--output", required=True, help="netCDF file to write")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,30 +76,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if arguments.quiet else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+        format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
     try:
-        return _run(arguments)
+        _COMMANDS[arguments.command](arguments)
     except (ConfigError, SimulationFileError) as error:
         print(f"pulsesweep: error: {error}", file=sys.stderr)
         return 2
-
-
-def _run(arguments: argparse.Namespace) -> int:
-    if arguments.command == "simulate":
-        from pulsesweep.simulation import simulate_to_netcdf  # imports brian2: slow
-
-        path = simulate_to_netcdf(
-            arguments.config, arguments.output, arguments.kernels,
-            arguments.heights_nA, arguments.widths_ms, arguments.seeds,
-        )
-        print(path)
-    elif arguments.command == "config":
-        print(config_text(load_config(arguments.config)), end="")
-    elif arguments.command == "kernels":
-        for kernel in KERNELS.values():
-            charge = "diverges" if kernel.total_integral is None else (
-                f"{kernel.total_integral:.6g} * h * w")
-            print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}")
     return 0
+
+
+def _simulate(arguments: argparse.Namespace) -> None:
+    from pulsesweep.simulation import simulate_to_netcdf  # imports brian2: slow
+
+    print(simulate_to_netcdf(arguments.config, arguments.output, arguments.kernels,
+                             arguments.heights_nA, arguments.widths_ms, arguments.seeds))
+
+
+def _aggregate(arguments: argparse.Namespace) -> None:
+    from pulsesweep.aggregate import aggregate_to_netcdf
+    from pulsesweep.jobs import job_files
+
+    config = load_config(arguments.config)
+    print(aggregate_to_netcdf(config, job_files(config, arguments.directory, control=True),
+                              job_files(config, arguments.directory), arguments.output))
+
+
+def _examples(arguments: argparse.Namespace) -> None:
+    from pulsesweep.examples import examples_to_netcdf
+
+    print(examples_to_netcdf(load_config(arguments.config), arguments.output))
+
+
+def _figure(arguments: argparse.Namespace) -> None:
+    from pulsesweep.figures import FIGURE_NAMES, write_figures
+
+    if arguments.name not in FIGURE_NAMES:
+        raise SystemExit(f"pulsesweep: error: unknown figure {arguments.name!r}; "
+                         f"allowed: {', '.join(FIGURE_NAMES)}")
+    for path in write_figures(load_config(arguments.config), arguments.input, arguments.name,
+                              arguments.stem):
+        print(path)
+
+
+def _config(arguments: argparse.Namespace) -> None:
+    print(config_text(load_config(arguments.config)), end="")
+
+
+def _jobs(arguments: argparse.Namespace) -> None:
+    from pulsesweep.jobs import simulation_jobs
+
+    config = load_config(arguments.config)
+    for name, job in simulation_jobs(config).items():
+        print(f"{name}\t{job.n_points} point(s)\t~{job.memory_mb(config)} MB"
+              f"\t~{job.runtime_min(config)} min")
+
+
+def _kernels(arguments: argparse.Namespace) -> None:
+    for kernel in KERNELS.values():
+        charge = ("diverges" if kernel.total_integral is None
+                  else f"{kernel.total_integral:.6g} * h * w")
+        print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}")
+
+
+_COMMANDS = {"simulate": _simulate, "aggregate": _aggregate, "examples": _examples,
+             "figure": _figure, "config": _config, "jobs": _jobs, "kernels": _kernels}

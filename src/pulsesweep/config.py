@@ -82,7 +82,7 @@ def resolve_config(config: Mapping[str, Any]) -> Config:
         For the first problem found, naming the key, the value and what is allowed.
     """
     resolved = _fill_defaults(_schema(), copy.deepcopy(dict(config)))
-    validator = jsonschema.Draft7Validator(_schema())
+    validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(
         validator.iter_errors(resolved), key=lambda e: [str(part) for part in e.absolute_path]
     )
@@ -113,6 +113,7 @@ _ALLOWED_BY_KEYWORD = {
     "minItems": lambda v: f"a list with at least {v} item(s)",
     "uniqueItems": lambda v: "a list without repeated values",
     "pattern": lambda v: f"a string matching {v}",
+    "contains": lambda v: f"a list that includes {v.get('const', v)}",
 }
 
 
@@ -156,6 +157,7 @@ def _check_consistency(config: Config) -> None:
     duration_ms = simulation["duration_s"] * 1e3
     if pulses["schedule"] == "explicit":
         _check_explicit_schedule(pulses, network["n_neurons"], duration_ms)
+    _check_analysis(config, duration_ms)
     check_parameter_draws(config)
 
 
@@ -177,6 +179,22 @@ def _check_explicit_schedule(pulses: Config, n_neurons: int, duration_ms: float)
             raise ConfigError(
                 f"pulses.neurons.{index}", neuron, f"a neuron index in [0, {n_neurons - 1}]"
             )
+
+
+def _check_analysis(config: Config, duration_ms: float) -> None:
+    window, pulses = config["analysis"]["window_ms"], config["pulses"]
+    if pulses["schedule"] == "periodic" and window > pulses["interval_ms"]:
+        raise ConfigError("analysis.window_ms", window,
+                          f"at most pulses.interval_ms ({pulses['interval_ms']})")
+    if window > duration_ms:
+        raise ConfigError("analysis.window_ms", window,
+                          f"at most the simulated time ({duration_ms:g} ms)")
+    figures, sweep = config["figures"], config["sweep"]
+    for key, axis in (("prc_height_nA", "heights_nA"), ("prc_width_ms", "widths_ms")):
+        value = figures[key]
+        if value is not None and value not in sweep[axis]:
+            raise ConfigError(f"figures.{key}", value,
+                              f"null or a value of sweep.{axis}: {sweep[axis]}")
 
 
 def config_text(config: Mapping[str, Any]) -> str:

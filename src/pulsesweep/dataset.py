@@ -17,10 +17,7 @@ the software that made the file.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import platform
-import uuid
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +26,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from pulsesweep import __version__
 from pulsesweep.config import config_sha256, config_text
+from pulsesweep.files import atomic_output
 from pulsesweep.grid import GridPoint
 from pulsesweep.network import SpikeTrains
 from pulsesweep.population import NeuronParameters
@@ -51,9 +50,10 @@ def provenance(config: Mapping[str, Any]) -> dict[str, str]:
     """Global attributes that say what made a file: config, its hash, versions."""
     versions = {
         f"{package.lower()}_version": metadata.version(package)
-        for package in ("pulsesweep", "Brian2", "numpy", "xarray", "netCDF4")
+        for package in ("Brian2", "numpy", "xarray", "netCDF4")
     }
     return {
+        "pulsesweep_version": __version__,
         "config": config_text(config),
         "config_sha256": config_sha256(config),
         **versions,
@@ -144,7 +144,8 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
         if dataset[name].ndim > 0 and dataset[name].dtype != object
     }
     for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
-        encoding[name]["dtype"] = "int32"
+        if name in encoding:
+            encoding[name]["dtype"] = "int32"
     if "spike_time" in dataset:
         encoding["spike_time"] |= {
             "dtype": "int32", "scale_factor": float(dataset["dt"]), "_FillValue": -1,
@@ -157,18 +158,9 @@ def write_netcdf_atomically(
 ) -> Path:
     """Write ``dataset`` to a hidden temporary file beside ``path``, then rename it.
 
-    A job killed while writing leaves only the temporary file (``.<name>.<id>.partial``),
-    which neither Snakemake nor the aggregator takes for a result.
+    A job killed while writing leaves only the hidden temporary file, which neither
+    Snakemake nor the aggregator takes for a result.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
-    try:
+    with atomic_output(path) as partial:
         dataset.to_netcdf(partial, engine="netcdf4", encoding=encoding or netcdf_encoding(dataset))
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())
-        partial.replace(path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-    return path
+    return Path(path)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import brian2 as b2
@@ -47,10 +47,15 @@ pulse_column : integer (constant)
 
 @dataclass(frozen=True)
 class SpikeTrains:
-    """All spikes of one run: time step and global neuron index, ordered by time."""
+    """All spikes of one run: time step and global neuron index, ordered by time.
+
+    ``potential`` holds the membrane potential (V) of the neurons asked for, one row
+    each, at every time step (empty if none were asked for).
+    """
 
     steps: NDArray[np.int64]
     neurons: NDArray[np.int64]
+    potential: NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
 
 
 @contextlib.contextmanager
@@ -79,6 +84,7 @@ def run_network(
     n_steps: int,
     method: Method = "euler",
     target: Target = "numpy",
+    record_potential: Sequence[int] = (),
 ) -> SpikeTrains:
     """Simulate one block of neurons per grid point and return all spikes.
 
@@ -96,6 +102,8 @@ def run_network(
         Brian2 integration method.
     target
         Brian2 code generation target.
+    record_potential
+        Global indices of neurons whose membrane potential is recorded at every step.
     """
     n_neurons = blocks[0].n_neurons
     pulse_shape = b2.TimedArray(waveforms.table, dt=dt * b2.second)
@@ -121,6 +129,9 @@ def run_network(
         group.pulse_column = waveforms.columns.ravel()
         monitor = b2.SpikeMonitor(group, record=True)
         network = b2.Network(group, monitor)
+        if record_potential:
+            potential = b2.StateMonitor(group, "v", record=list(record_potential))
+            network.add(potential)
         started = time.perf_counter()
         network.run(
             n_steps * dt * b2.second,
@@ -133,8 +144,9 @@ def run_network(
         )
         steps = np.round(np.asarray(monitor.t_) / dt).astype(np.int64)
         neurons = np.asarray(monitor.i, dtype=np.int64)
+        traces = np.asarray(potential.v_) if record_potential else np.empty((0, 0))
     order = np.lexsort((neurons, steps))
-    return SpikeTrains(steps=steps[order], neurons=neurons[order])
+    return SpikeTrains(steps=steps[order], neurons=neurons[order], potential=traces)
 
 
 class _ProgressReport:

@@ -1,0 +1,41 @@
+# pulsesweep: sweep current pulses injected into tonically firing LIF neurons.
+#
+#   snakemake --cores N --workflow-profile workflow/profiles/default
+#
+# What it writes (config/config.yaml says what is swept):
+#
+# results/
+# ├── simulations/
+# │   ├── control_seed-{seed}.nc      the unpulsed control of each seed
+# │   └── kernel-{k}_height-{h}_width-{w}_seed-{s}.nc
+# │                                   one file per simulation job ("all" marks an axis
+# │                                   simulated together, see jobs.batch_axes)
+# ├── responses.nc                    responses over (kernel, height, width, seed)
+# ├── examples.nc                     example traces: one pulse per kernel
+# ├── figures/{figure}.{png,svg}      response curves (and the report's figures)
+# ├── logs/{rule}/...                 one log per job
+# └── benchmarks/{rule}/...           one benchmark table per job
+
+
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        "results/responses.nc",
+        figure_files(),
+    default_target: True

@@ -1,0 +1,225 @@
+"""Aggregate simulation files into one response dataset over (kernel, height, width, seed).
+
+Files are opened one at a time, so thousands of them never sit in memory together. Each
+seed's control is read first; every pulsed point is then measured pulse by pulse against
+its seed's control (see :mod:`pulsesweep.responses`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from pulsesweep.config import resolve_config
+from pulsesweep.dataset import provenance, write_netcdf_atomically
+from pulsesweep.errors import SimulationFileError
+from pulsesweep.kernels import get_kernel
+from pulsesweep.responses import PulseResponse, first_on_neuron, pulse_response
+
+__all__ = ["aggregate_responses", "aggregate_to_netcdf", "open_simulation"]
+
+logger = logging.getLogger(__name__)
+
+_REQUIRED = ("spike_time", "spike_neuron", "spike_point", "pulse_time", "pulse_neuron",
+             "pulse_point", "duration", "kernel", "height", "width", "seed")
+
+_METRICS = {
+    "extra_spikes": ("1", "extra spikes in the response window"),
+    "rate_change": ("Hz", "firing rate change in the response window"),
+    "first_spike_latency": ("s", "latency of the first spike at or after the pulse onset"),
+    "phase_advance": ("1", "phase advance against the control (cycles)"),
+}
+_PER_PULSE = {
+    **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in _METRICS.items()},
+    "phase": ("1", "phase of the control neuron when the pulse arrived (cycles)"),
+    "control_period": ("s", "firing period of the pulsed neuron in the control"),
+}
+
+
+def open_simulation(path: str | Path) -> xr.Dataset:
+    """Load one simulation file fully, or fail with its name if it is unreadable."""
+    try:
+        with xr.open_dataset(path) as dataset:
+            dataset = dataset.load()
+    except Exception as error:  # netCDF4 raises OSError, RuntimeError, ValueError, ...
+        raise SimulationFileError(f"cannot read simulation file {path}: {error}") from error
+    missing = [name for name in _REQUIRED if name not in dataset.variables]
+    if missing:
+        raise SimulationFileError(f"simulation file {path} lacks {', '.join(missing)}")
+    return dataset
+
+
+def _points(dataset: xr.Dataset) -> Iterator[tuple[int, dict[str, Any]]]:
+    for index in range(dataset.sizes["point"]):
+        row = dataset.isel(point=index)
+        yield index, {"kernel": str(row["kernel"].values), "height": float(row["height"]),
+                      "width": float(row["width"]), "seed": int(row["seed"])}
+
+
+def _trains(dataset: xr.Dataset, point: int) -> dict[int, np.ndarray]:
+    """Spike times of every neuron of one point, sorted."""
+    mask = dataset["spike_point"].values == point
+    times, neurons = dataset["spike_time"].values[mask], dataset["spike_neuron"].values[mask]
+    return {int(n): np.sort(times[neurons == n]) for n in np.unique(neurons)}
+
+
+def _schedule(dataset: xr.Dataset, point: int) -> tuple[np.ndarray, np.ndarray]:
+    mask = dataset["pulse_point"].values == point
+    return dataset["pulse_time"].values[mask], dataset["pulse_neuron"].values[mask]
+
+
+def _measure(pulsed: Mapping[int, np.ndarray], control: Mapping[int, np.ndarray],
+             schedule: tuple[np.ndarray, np.ndarray], lead: float, window: float,
+             duration: float) -> list[PulseResponse]:
+    empty = np.array([])
+    times, neurons = schedule
+    return [
+        pulse_response(pulsed.get(int(n), empty), control.get(int(n), empty), float(t),
+                       lead, window, duration, first=bool(first))
+        for t, n, first in zip(times, neurons, first_on_neuron(neurons), strict=True)
+    ]
+
+
+def aggregate_responses(
+    config: Mapping[str, Any],
+    control_files: Sequence[str | Path],
+    simulation_files: Sequence[str | Path],
+) -> xr.Dataset:
+    """Measure every pulse of every grid point against its control.
+
+    Returns
+    -------
+    xarray.Dataset
+        Means over usable pulses with dims (kernel, height, width, seed), per-pulse
+        values with an extra ``pulse`` dim, and ``charge`` per (kernel, height, width).
+    """
+    config = resolve_config(config)
+    window = config["analysis"]["window_ms"] * 1e-3
+    controls: dict[int, tuple[dict[int, np.ndarray], tuple]] = {}
+    for path in control_files:
+        dataset = open_simulation(path)
+        for index, point in _points(dataset):
+            controls[point["seed"]] = (_trains(dataset, index), _schedule(dataset, index))
+    duration = float(config["simulation"]["duration_s"])
+    grid = _ResponseGrid(config)
+    for seed, (trains, schedule) in controls.items():
+        # A control against itself: every difference is exactly zero, whatever the kernel.
+        grid.fill_control(seed, _measure(trains, trains, schedule, 0.0, window, duration),
+                          schedule)
+    for number, path in enumerate(simulation_files, 1):
+        dataset = open_simulation(path)
+        for index, point in _points(dataset):
+            if point["seed"] not in controls:
+                raise SimulationFileError(f"{path}: no control for seed {point['seed']}")
+            control, _ = controls[point["seed"]]
+            lead = -get_kernel(point["kernel"]).start * point["width"]
+            responses = _measure(_trains(dataset, index), control, _schedule(dataset, index),
+                                 lead, window, duration)
+            grid.fill(point, responses)
+        logger.info("aggregated %d of %d simulation files (%s)", number,
+                    len(simulation_files), path)
+    return grid.dataset(config)
+
+
+class _ResponseGrid:
+    """Per-pulse arrays over (kernel, height, width, seed, pulse), filled point by point."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        sweep = config["sweep"]
+        self.kernels = list(sweep["kernels"])
+        self.heights = [h * 1e-9 for h in sweep["heights_nA"]]
+        self.widths = [w * 1e-3 for w in sweep["widths_ms"]]
+        self.seeds = list(config["simulation"]["seeds"])
+        self.values: dict[str, np.ndarray] = {}
+        self.filled = np.zeros((len(self.kernels), len(self.heights), len(self.widths),
+                                len(self.seeds)), dtype=bool)
+        self.pulse_time: dict[int, np.ndarray] = {}
+        self.pulse_neuron: dict[int, np.ndarray] = {}
+
+    def _store(self, index: tuple[int, int, int, int], responses: list[PulseResponse]) -> None:
+        if not self.values:
+            shape = (*self.filled.shape, len(responses))
+            self.values = {name: np.full(shape, np.nan) for name in PulseResponse.names()}
+        for name in PulseResponse.names():
+            self.values[name][index] = [getattr(r, name) for r in responses]
+        self.filled[index] = True
+
+    def fill(self, point: Mapping[str, Any], responses: list[PulseResponse]) -> None:
+        index = (self.kernels.index(point["kernel"]), _find(self.heights, point["height"]),
+                 _find(self.widths, point["width"]), self.seeds.index(point["seed"]))
+        self._store(index, responses)
+
+    def fill_control(self, seed: int, responses: list[PulseResponse],
+                     schedule: tuple[np.ndarray, np.ndarray]) -> None:
+        """The schedule of ``seed``, and its height-0 responses for every kernel and width."""
+        self.pulse_time[seed], self.pulse_neuron[seed] = schedule
+        if 0.0 not in self.heights:
+            return
+        for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
+            self._store((kernel, self.heights.index(0.0), width, self.seeds.index(seed)),
+                        responses)
+
+    def dataset(self, config: Mapping[str, Any]) -> xr.Dataset:
+        if not self.filled.all():
+            missing = np.argwhere(~self.filled)[0]
+            raise SimulationFileError(
+                f"no simulation covers kernel={self.kernels[missing[0]]}, "
+                f"height={self.heights[missing[1]]} A, width={self.widths[missing[2]]} s, "
+                f"seed={self.seeds[missing[3]]}")
+        return _response_dataset(self, config)
+
+
+def _find(values: Sequence[float], value: float) -> int:
+    matches = np.flatnonzero(np.isclose(values, value, rtol=1e-12, atol=0))
+    if not len(matches):
+        raise SimulationFileError(f"grid value {value} is not in the config's sweep")
+    return int(matches[0])
+
+
+def _response_dataset(grid: _ResponseGrid, config: Mapping[str, Any]) -> xr.Dataset:
+    window = config["analysis"]["window_ms"] * 1e-3
+    dims = ("kernel", "height", "width", "seed")
+    usable = grid.values["usable"].astype(bool)
+    data: dict[str, Any] = {}
+    for name, (units, long_name) in _PER_PULSE.items():
+        data[f"pulse_{name}"] = ((*dims, "pulse"), grid.values[name],
+                                 {"units": units, "long_name": long_name})
+    data["pulse_usable"] = ((*dims, "pulse"), usable, {
+        "long_name": "first pulse on its neuron, with its window inside the run"})
+    for name, (units, long_name) in _METRICS.items():
+        mean = np.nanmean(np.where(usable, grid.values[name], np.nan), axis=-1)
+        data[name] = (dims, mean, {"units": units, "long_name": f"mean {long_name}"})
+    charge = [[[get_kernel(k).charge(h, w, window) for w in grid.widths] for h in grid.heights]
+              for k in grid.kernels]
+    coords = {
+        "kernel": ("kernel", grid.kernels, {"long_name": "pulse kernel"}),
+        "height": ("height", grid.heights, {"units": "A", "long_name": "pulse height"}),
+        "width": ("width", grid.widths, {"units": "s", "long_name": "pulse width"}),
+        "seed": ("seed", grid.seeds, {"long_name": "random seed"}),
+        "charge": (dims[:3], np.array(charge), {
+            "units": "C", "long_name": "charge per pulse delivered before the window closes"}),
+        "pulse_time": (("seed", "pulse"), np.stack([grid.pulse_time[s] for s in grid.seeds]),
+                       {"units": "s", "long_name": "pulse onset"}),
+        "pulse_neuron": (("seed", "pulse"), np.stack([grid.pulse_neuron[s] for s in grid.seeds]),
+                         {"units": "1", "long_name": "index of the pulsed neuron"}),
+    }
+    attrs = {"title": "pulsesweep responses to current pulses, against paired controls",
+             **provenance(config), "window": window}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def aggregate_to_netcdf(
+    config: Mapping[str, Any],
+    control_files: Sequence[str | Path],
+    simulation_files: Sequence[str | Path],
+    output: str | Path,
+) -> Path:
+    """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function)."""
+    dataset = aggregate_responses(config, control_files, simulation_files)
+    encoding = {name: {"zlib": True, "complevel": 4} for name in dataset.data_vars}
+    return write_netcdf_atomically(dataset, output, encoding=encoding)

@@ -1,0 +1,156 @@
+"""Cutting the sweep into independent simulation jobs.
+
+``jobs.batch_axes`` names the grid axes simulated together in one job; every other axis
+expands into separate jobs. Pulsed jobs never contain height 0: each seed's unpulsed
+control is a job of its own (one per seed, or one for all seeds if ``seed`` is batched),
+and responses at height 0 are the control compared with itself.
+
+Job names are built from config values that the schema restricts (kernel names from the
+registry, numbers), so no config value reaches a path or a shell unchecked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from pulsesweep.config import n_steps
+
+__all__ = [
+    "CONTROL_PREFIX",
+    "SimulationJob",
+    "control_jobs",
+    "job_files",
+    "pulse_jobs",
+    "simulation_jobs",
+]
+
+AXES = ("kernel", "height", "width", "seed")
+CONTROL_PREFIX = "control"
+
+
+def _format(value: Any) -> str:
+    return format(value, "g") if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class SimulationJob:
+    """One simulation job: a name (its file stem) and the axis values it simulates."""
+
+    name: str
+    kernels: tuple[str, ...]
+    heights_nA: tuple[float, ...]
+    widths_ms: tuple[float, ...]
+    seeds: tuple[int, ...]
+
+    @property
+    def is_control(self) -> bool:
+        return self.name.startswith(CONTROL_PREFIX)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.kernels) * len(self.heights_nA) * len(self.widths_ms) * len(self.seeds)
+
+    def selection(self) -> dict[str, list[Any]]:
+        """Keyword arguments for :func:`pulsesweep.simulation.simulate_to_netcdf`."""
+        return {"kernels": list(self.kernels), "heights_nA": list(self.heights_nA),
+                "widths_ms": list(self.widths_ms), "seeds": list(self.seeds)}
+
+    def neuron_steps(self, config: Mapping[str, Any]) -> int:
+        """Neurons times time steps: the job's amount of arithmetic."""
+        return self.n_points * config["network"]["n_neurons"] * n_steps(config)
+
+    def memory_mb(self, config: Mapping[str, Any]) -> int:
+        """A generous estimate of the job's peak memory (MB), for schedulers.
+
+        Interpreter and Brian2 (about 400 MB), the pulse table (one column per kernel,
+        width, seed and pulsed neuron; held twice while Brian2 copies it) and the spikes
+        (at most one per refractory period or 2 ms, 16 bytes each, three copies).
+        """
+        pulses = config["pulses"]
+        duration = config["simulation"]["duration_s"]
+        n_pulses = (len(pulses["times_ms"]) if pulses["schedule"] == "explicit"
+                    else int(duration * 1e3 / pulses["interval_ms"]))
+        pulsed = min(n_pulses, config["network"]["n_neurons"])
+        columns = len(self.kernels) * len(self.widths_ms) * len(self.seeds) * pulsed + 1
+        table = 2 * 8 * columns * (n_steps(config) + 1)
+        fastest = max(config["network"]["refractory_ms"], 2.0) * 1e-3
+        spikes = 3 * 16 * self.n_points * config["network"]["n_neurons"] * duration / fastest
+        return math.ceil(400 + (table + spikes) / 1e6)
+
+    def runtime_min(self, config: Mapping[str, Any]) -> int:
+        """A generous estimate of the job's wall time (minutes), for schedulers."""
+        seconds = 60 + self.neuron_steps(config) / 2e6
+        return math.ceil(seconds / 60)
+
+    def parameters(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Everything that determines this job's file: Snakemake re-runs it on a change.
+
+        A control's kernel and width do not matter (height 0), so they are left out.
+        """
+        simulation = {k: v for k, v in config["simulation"].items() if k != "seeds"}
+        selection = self.selection()
+        if self.is_control:
+            selection = {"seeds": selection["seeds"]}
+        return {"network": config["network"], "simulation": simulation,
+                "pulses": config["pulses"], "selection": selection}
+
+
+def _axis_values(config: Mapping[str, Any]) -> dict[str, list[Any]]:
+    sweep = config["sweep"]
+    return {
+        "kernel": list(sweep["kernels"]),
+        "height": [float(h) for h in sweep["heights_nA"] if h != 0],
+        "width": [float(w) for w in sweep["widths_ms"]],
+        "seed": list(config["simulation"]["seeds"]),
+    }
+
+
+def _name(prefix: str, fixed: Mapping[str, Any], axes: tuple[str, ...]) -> str:
+    parts = [f"{axis}-{_format(fixed[axis]) if axis in fixed else 'all'}" for axis in axes]
+    return "_".join([prefix, *parts]) if prefix else "_".join(parts)
+
+
+def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
+    """The pulsed jobs, by name, in a stable order."""
+    values = _axis_values(config)
+    batched = set(config["jobs"]["batch_axes"])
+    separate = [axis for axis in AXES if axis not in batched]
+    jobs = {}
+    for combination in product(*(values[axis] for axis in separate)):
+        fixed = dict(zip(separate, combination, strict=True))
+        axis = {a: (fixed[a],) if a in fixed else tuple(values[a]) for a in AXES}
+        if not axis["height"]:
+            continue
+        name = _name("", fixed, AXES)
+        jobs[name] = SimulationJob(name, axis["kernel"], axis["height"], axis["width"],
+                                   axis["seed"])
+    return jobs
+
+
+def control_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
+    """One unpulsed control job per seed (one for all seeds if ``seed`` is batched)."""
+    sweep, seeds = config["sweep"], list(config["simulation"]["seeds"])
+    batched = "seed" in config["jobs"]["batch_axes"]
+    groups = [tuple(seeds)] if batched else [(s,) for s in seeds]
+    jobs = {}
+    for group in groups:
+        name = _name(CONTROL_PREFIX, {} if batched else {"seed": group[0]}, ("seed",))
+        jobs[name] = SimulationJob(name, (sweep["kernels"][0],), (0.0,),
+                                   (float(sweep["widths_ms"][0]),), group)
+    return jobs
+
+
+def simulation_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
+    """Every job of the sweep: the controls first, then the pulsed jobs."""
+    return control_jobs(config) | pulse_jobs(config)
+
+
+def job_files(config: Mapping[str, Any], directory: str = "results/simulations",
+              control: bool = False) -> list[str]:
+    """The files of the control jobs (``control=True``) or of the pulsed jobs."""
+    return [f"{directory}/{name}.nc" for name, job in simulation_jobs(config).items()
+            if job.is_control == control]

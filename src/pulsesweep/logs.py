@@ -1,0 +1,36 @@
+"""Logging for workflow jobs: everything a job says goes to its Snakemake log file."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["log_to_file"]
+
+
+@contextlib.contextmanager
+def log_to_file(path: str | Path) -> Iterator[logging.Logger]:
+    """Send pulsesweep's log records (INFO and up) to ``path`` while the block runs.
+
+    An exception that escapes the block is logged with its traceback before it
+    propagates, so the log file says why a job failed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    logger = logging.getLogger("pulsesweep")
+    logger.addHandler(handler)
+    previous_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield logger
+    except BaseException:
+        logger.exception("job failed")
+        raise
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+        handler.close()

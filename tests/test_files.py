@@ -1,0 +1,114 @@
+"""Data is never silently lost: atomic outputs, killed writers, corrupt inputs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+from conftest import SMALL
+
+from pulsesweep.aggregate import aggregate_responses, open_simulation
+from pulsesweep.config import resolve_config
+from pulsesweep.errors import SimulationFileError
+from pulsesweep.files import atomic_output
+from pulsesweep.jobs import simulation_jobs
+from pulsesweep.simulation import simulate_to_netcdf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_failed_write_leaves_neither_result_nor_temporary(tmp_path):
+    def write_half_then_fail():
+        with atomic_output(tmp_path / "out.nc") as partial:
+            partial.write_bytes(b"half a file")
+            raise RuntimeError("killed mid-write")
+
+    with pytest.raises(RuntimeError, match="mid-write"):
+        write_half_then_fail()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
+    target = tmp_path / "out.nc"
+    script = (
+        "import sys, time\n"
+        "from pulsesweep.files import atomic_output\n"
+        f"with atomic_output({str(target)!r}) as partial:\n"
+        "    partial.write_bytes(b'half a file')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                          text=True) as writer:
+        assert writer.stdout.readline().strip() == "writing"
+        os.kill(writer.pid, signal.SIGKILL)
+    leftovers = list(tmp_path.iterdir())
+    assert not target.exists()
+    assert len(leftovers) == 1
+    assert leftovers[0].name.startswith(".out.")
+    assert leftovers[0].name.endswith(".partial.nc")
+
+
+def test_killed_simulation_job_leaves_no_result(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "network": {"n_neurons": 200}, "simulation": {"duration_s": 60.0, "seeds": [0]},
+        "sweep": {"kernels": ["box"], "heights_nA": [5], "widths_ms": [1.0]}}))
+    output = tmp_path / "out" / "run.nc"
+    with subprocess.Popen([sys.executable, "-m", "pulsesweep", "simulate", "--config",
+                           str(config), "--output", str(output)],
+                          stderr=subprocess.PIPE, text=True) as job:
+        deadline = time.monotonic() + 120
+        while "simulating" not in job.stderr.readline() and time.monotonic() < deadline:
+            pass
+        time.sleep(1.0)
+        job.send_signal(signal.SIGKILL)
+    assert job.returncode == -signal.SIGKILL
+    assert not output.exists()
+
+
+@pytest.fixture(scope="module")
+def small_files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("simulations")
+    config = resolve_config(SMALL)
+    paths = {name: simulate_to_netcdf(config, directory / f"{name}.nc", **job.selection())
+             for name, job in simulation_jobs(config).items()}
+    controls = [p for n, p in paths.items() if n.startswith("control")]
+    pulsed = [p for n, p in paths.items() if not n.startswith("control")]
+    return config, controls, pulsed
+
+
+def test_truncated_simulation_file_fails_aggregation_with_its_name(small_files, tmp_path):
+    config, controls, pulsed = small_files
+    broken = tmp_path / "truncated.nc"
+    broken.write_bytes(pulsed[1].read_bytes()[: pulsed[1].stat().st_size // 2])
+    with pytest.raises(SimulationFileError, match=str(broken)):
+        aggregate_responses(config, controls, [pulsed[0], broken, *pulsed[2:]])
+
+
+def test_intact_files_aggregate(small_files):
+    config, controls, pulsed = small_files
+    responses = aggregate_responses(config, controls, pulsed)
+    assert float(responses["extra_spikes"].sel(height=5e-9).mean()) > 0
+
+
+def test_file_breaking_the_contract_fails_with_its_name(small_files, tmp_path):
+    _config, _controls, pulsed = small_files
+    stripped = tmp_path / "stripped.nc"
+    with xr.open_dataset(pulsed[0]) as dataset:
+        dataset.drop_vars("spike_time").to_netcdf(stripped)
+    with pytest.raises(SimulationFileError, match=r"stripped\.nc lacks spike_time"):
+        open_simulation(stripped)
+
+
+def test_missing_grid_point_fails_aggregation(small_files):
+    config, controls, pulsed = small_files
+    with pytest.raises(SimulationFileError, match="no simulation covers"):
+        aggregate_responses(config, controls, pulsed[:-1])

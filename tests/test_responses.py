@@ -1,0 +1,91 @@
+"""Response metrics on hand-made spike trains with answers worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pulsesweep.responses import first_on_neuron, oscillator_phase, pulse_response
+
+MS = 1e-3
+#: A tonic control: a spike every 10 ms at 5, 15, 25, ... 195 ms.
+CONTROL = np.arange(5, 200, 10) * MS
+
+
+def measure(pulsed, onset=30 * MS, lead=0.0, window=50 * MS, duration=0.2):
+    return pulse_response(np.asarray(pulsed), CONTROL, onset, lead, window, duration)
+
+
+def test_identical_trains_give_zero_response():
+    response = measure(CONTROL)
+    assert response.extra_spikes == 0
+    assert response.rate_change == 0
+    assert response.phase_advance == 0
+    assert response.usable
+    assert response.first_spike_latency == pytest.approx(5 * MS)  # next control spike at 35
+    assert response.control_period == pytest.approx(10 * MS)
+    assert response.phase == pytest.approx(0.5)  # last spike at 25 ms, pulse at 30 ms
+
+
+def test_train_advanced_by_four_ms():
+    # the pulse at 30 ms fires the neuron at 31 ms; it then runs 4 ms ahead of control
+    pulsed = np.concatenate([CONTROL[CONTROL < 30 * MS], np.arange(31, 200, 10) * MS])
+    response = measure(pulsed)
+    assert response.extra_spikes == 0  # 31..71 against 35..75: five each in [30, 80)
+    assert response.phase_advance == pytest.approx(0.4)
+    assert response.first_spike_latency == pytest.approx(1 * MS)
+
+
+def test_one_extra_spike_counts_one_cycle():
+    pulsed = np.sort(np.append(CONTROL, 32 * MS))
+    response = measure(pulsed)
+    assert response.extra_spikes == 1
+    assert response.rate_change == pytest.approx(1 / (50 * MS))
+    assert response.phase_advance == pytest.approx(1.0)
+    assert response.first_spike_latency == pytest.approx(2 * MS)
+
+
+def test_a_delay_is_a_negative_advance():
+    pulsed = np.concatenate([CONTROL[CONTROL < 30 * MS], np.arange(37, 200, 10) * MS])
+    assert measure(pulsed).phase_advance == pytest.approx(-0.2)
+
+
+def test_lead_counts_spikes_before_the_onset():
+    """A gaussian acts before its peak: a spike it causes there must count."""
+    pulsed = np.sort(np.append(CONTROL, 28 * MS))
+    assert measure(pulsed).extra_spikes == 0  # the window opens at the onset, 30 ms
+    response = measure(pulsed, lead=10 * MS)
+    assert response.extra_spikes == 1
+    assert response.rate_change == pytest.approx(1 / (60 * MS))
+    assert response.usable
+
+
+def test_a_shift_present_before_the_window_is_not_counted_as_advance():
+    pulsed = CONTROL + 1 * MS  # already shifted by an earlier pulse
+    assert measure(pulsed).phase_advance == pytest.approx(0.0)
+
+
+def test_only_a_neurons_first_pulse_is_usable():
+    np.testing.assert_array_equal(first_on_neuron(np.array([3, 1, 3, 0, 1, 7])),
+                                  [True, True, False, True, False, True])
+    assert not pulse_response(CONTROL, CONTROL, 0.03, 0.0, 0.05, 0.2, first=False).usable
+
+
+def test_window_past_the_end_is_not_usable():
+    assert not measure(CONTROL, onset=180 * MS).usable
+    assert measure(CONTROL, onset=150 * MS).usable  # closes exactly at the end
+
+
+def test_no_spike_in_the_window_gives_nan_latency():
+    pulsed = CONTROL[(CONTROL < 30 * MS) | (CONTROL > 90 * MS)]
+    response = measure(pulsed)
+    assert np.isnan(response.first_spike_latency)
+    assert response.extra_spikes == -5
+
+
+def test_oscillator_phase():
+    assert oscillator_phase(CONTROL, 30 * MS, 10 * MS) == pytest.approx(3.5)
+    # continuous across a spike: 3 cycles as the third spike (25 ms) arrives, either side
+    for time in (25 * MS - 1e-9, 25 * MS, 25 * MS + 1e-9):
+        assert oscillator_phase(CONTROL, time, 10 * MS) == pytest.approx(3.0, abs=1e-6)
+    assert np.isnan(oscillator_phase(CONTROL, 1 * MS, 10 * MS))

@@ -1,0 +1,188 @@
+"""The Snakemake workflow end to end on config/test.yaml, dry runs, lint and bad input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from conftest import merge
+from matplotlib import image
+
+from pulsesweep.config import load_config
+from pulsesweep.figures import FIGURE_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = ROOT / "config" / "test.yaml"
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(directory: Path, *arguments: str, check: bool = True):
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+               "--directory", str(directory), *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run, as {rule: count}."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.MULTILINE)}
+
+
+@pytest.fixture(scope="module")
+def workflow_run(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("workflow")
+    snakemake(directory, "--cores", "2", "--configfile", str(TEST_CONFIG))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def responses(workflow_run) -> xr.Dataset:
+    with xr.open_dataset(workflow_run / "results" / "responses.nc") as dataset:
+        return dataset.load()
+
+
+def test_responses_follow_the_contract(responses):
+    config = load_config(TEST_CONFIG)
+    assert responses["extra_spikes"].dims == ("kernel", "height", "width", "seed")
+    assert list(responses["kernel"].values) == config["sweep"]["kernels"]
+    np.testing.assert_allclose(responses["height"], np.array(config["sweep"]["heights_nA"]) * 1e-9)
+    np.testing.assert_allclose(responses["width"], np.array(config["sweep"]["widths_ms"]) * 1e-3)
+    expected_units = {"extra_spikes": "1", "rate_change": "Hz", "first_spike_latency": "s",
+                      "phase_advance": "1", "charge": "C", "height": "A", "width": "s"}
+    for name, units in expected_units.items():
+        assert responses[name].attrs["units"] == units, name
+        assert responses[name].attrs["long_name"], name
+    assert responses["pulse_extra_spikes"].dims[-1] == "pulse"
+    assert yaml.safe_load(responses.attrs["config"]) == config
+    assert responses.attrs["brian2_version"]
+
+
+def test_height_zero_gives_exactly_zero(responses):
+    at_zero = responses.sel(height=0.0)
+    assert (at_zero["pulse_extra_spikes"] == 0).all()
+    assert (at_zero["pulse_phase_advance"].fillna(0) == 0).all()
+    assert (at_zero["extra_spikes"] == 0).all()
+    assert (at_zero["phase_advance"] == 0).all()
+    assert float(at_zero["pulse_usable"].sum()) > 0
+
+
+def test_extra_spikes_never_decrease_with_height(responses):
+    steps = responses["extra_spikes"].diff("height")
+    assert (steps >= 0).all()
+    usable = responses["pulse_usable"].all("height")
+    per_pulse = responses["pulse_extra_spikes"].where(usable).diff("height")
+    assert (per_pulse.fillna(0) >= 0).all()
+    assert (responses["extra_spikes"].isel(height=-1) > 0).any()
+
+
+def test_extra_spikes_agree_with_a_count_from_the_simulation_files(workflow_run, responses):
+    """Recount one pulse directly from the netCDF files, without pulsesweep's metrics."""
+    simulations = workflow_run / "results" / "simulations"
+    with xr.open_dataset(simulations / "kernel-alpha_height-all_width-all_seed-1.nc") as pulsed, \
+            xr.open_dataset(simulations / "control_seed-1.nc") as control:
+        point = int(np.flatnonzero((pulsed["height"].values == 10e-9)
+                                   & (pulsed["width"].values == 4e-3))[0])
+        onset = float(pulsed["pulse_time"].values[pulsed["pulse_point"].values == point][0])
+        neuron = int(pulsed["pulse_neuron"].values[pulsed["pulse_point"].values == point][0])
+
+        def count(dataset, index):
+            mask = ((dataset["spike_point"].values == index)
+                    & (dataset["spike_neuron"].values == neuron))
+            times = dataset["spike_time"].values[mask]
+            return int(((times >= onset) & (times < onset + 0.05)).sum())
+
+        expected = count(pulsed, point) - count(control, 0)
+    actual = responses["pulse_extra_spikes"].sel(kernel="alpha", height=10e-9, width=4e-3,
+                                                 seed=1).values[0]
+    assert actual == expected
+
+
+def test_charge_coordinate_is_height_times_width_times_integral(responses):
+    box = responses["charge"].sel(kernel="box")
+    expected = responses["height"] * responses["width"]
+    np.testing.assert_allclose(box.transpose("height", "width"), expected, rtol=1e-12)
+
+
+def test_every_figure_is_a_drawn_image(workflow_run):
+    for name in FIGURE_NAMES:
+        pixels = image.imread(workflow_run / "results" / "figures" / f"{name}.png")
+        assert min(pixels.shape[:2]) > 300, name
+        assert pixels[..., :3].std() > 0.05, f"{name} is blank"
+        svg = (workflow_run / "results" / "figures" / f"{name}.svg").read_text()
+        assert svg.startswith("<?xml")
+        assert "<svg" in svg
+        assert any(units in svg for units in ("(nA)", "(ms)", "(pC)", "(cycles)")), name
+
+
+def test_every_rule_logged_and_benchmarked(workflow_run):
+    logs = list((workflow_run / "results" / "logs").rglob("*.log"))
+    benchmarks = list((workflow_run / "results" / "benchmarks").rglob("*.tsv"))
+    assert len(logs) == len(benchmarks) == 6 + 1 + 1 + len(FIGURE_NAMES)
+    simulate_log = (workflow_run / "results" / "logs" / "simulate" / "control_seed-0.log")
+    assert "simulated 10 neurons x 20000 steps" in simulate_log.read_text()
+
+
+def test_nothing_to_do_after_a_run(workflow_run):
+    result = snakemake(workflow_run, "-n", "--configfile", str(TEST_CONFIG))
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_config_change_reruns_only_the_jobs_it_changes(workflow_run, tmp_path):
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    new_seed = tmp_path / "new_seed.yaml"
+    new_seed.write_text(yaml.safe_dump(merge(config, {"simulation": {"seeds": [0, 1, 2]}})))
+    jobs = planned_jobs(snakemake(workflow_run, "-n", "--configfile", str(new_seed)).stdout)
+    assert jobs["simulate"] == 1 + 2  # the new seed's control and one job per kernel
+    assert jobs["aggregate"] == 1
+    new_window = tmp_path / "new_window.yaml"
+    new_window.write_text(yaml.safe_dump(merge(config, {"analysis": {"window_ms": 80.0}})))
+    jobs = planned_jobs(snakemake(workflow_run, "-n", "--configfile", str(new_window)).stdout)
+    assert "simulate" not in jobs
+    assert jobs["aggregate"] == 1
+
+
+@pytest.mark.parametrize(("batch_axes", "simulate_jobs"), [
+    (["height", "width"], 3 + 5 * 3),        # a control per seed, a job per kernel and seed
+    ([], 3 + 5 * 7 * 6 * 3),                 # one pulsed point per job (height 0 excluded)
+    (["kernel", "height", "width", "seed"], 1 + 1),
+])
+def test_dry_run_of_the_default_config_plans_the_expected_jobs(tmp_path, batch_axes,
+                                                                simulate_jobs):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"jobs": {"batch_axes": batch_axes}}))
+    jobs = planned_jobs(snakemake(tmp_path, "-n", "--configfile", str(config)).stdout)
+    assert jobs["simulate"] == simulate_jobs
+    assert jobs["aggregate"] == 1
+    assert sum(count for rule, count in jobs.items() if rule.startswith("plot_")) == len(
+        FIGURE_NAMES)
+
+
+def test_lint_is_clean(tmp_path):
+    result = snakemake(tmp_path, "--lint", "--configfile", str(TEST_CONFIG))
+    output = result.stdout + result.stderr
+    assert "Congratulations, your workflow is in a good condition!" in output
+    assert "Lints for" not in output
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"sweep": {"kernels": ["box", "triangle"]}}, "sweep.kernels.1 = 'triangle'"),
+    ({"analysis": {"window_ms": 500.0}}, "analysis.window_ms = 500.0"),
+    ({"jobs": {"batch_axes": ["neuron"]}}, "jobs.batch_axes.0 = 'neuron'"),
+])
+def test_bad_config_fails_before_any_job_and_writes_nothing(tmp_path, overrides, message):
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump(merge(yaml.safe_load(TEST_CONFIG.read_text()), overrides)))
+    result = snakemake(tmp_path, "--cores", "1", "--configfile", str(config), check=False)
+    assert result.returncode != 0
+    assert result.stderr.count(message) == 1
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,68 @@
+# Config validation, grid expansion and input functions shared by all rules.
+# The logic lives in the pulsesweep package; this file only connects it to Snakemake.
+
+import sys
+from pathlib import Path
+
+# An installed pulsesweep comes first; otherwise the package from this checkout. Jobs
+# find it the same way: Snakemake appends the script directory to sys.path, and
+# scripts/pulsesweep links to src/pulsesweep (for --sdm conda environments).
+sys.path.append(str(Path(workflow.basedir) / "src"))
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from pulsesweep.config import resolve_config
+from pulsesweep.errors import ConfigError
+from pulsesweep.figures import FIGURE_NAMES
+from pulsesweep.jobs import job_files, simulation_jobs
+
+# Fail before any job runs, with one message that names the key, the value and what is
+# allowed; then let Snakemake check (and fill in) the same schema.
+try:
+    config.update(resolve_config(config))
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+validate(config, "../schemas/config.schema.yaml")
+
+JOBS = simulation_jobs(config)
+FIGURE_FORMATS = config["figures"]["formats"]
+
+
+wildcard_constraints:
+    job=r"control_seed-[0-9a-z]+|kernel-[a-z][a-z0-9_]*_height-[^/_]+_width-[^/_]+_seed-[0-9a-z]+",
+
+
+def figure_files():
+    return expand("results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=FIGURE_FORMATS)
+
+
+def job_of(wildcards):
+    try:
+        return JOBS[wildcards.job]
+    except KeyError:
+        raise WorkflowError(
+            f"results/simulations/{wildcards.job}.nc is not a job of this config"
+        ) from None
+
+
+def job_parameters(wildcards):
+    """Everything that determines a job's file; a change re-runs that job only."""
+    return job_of(wildcards).parameters(config)
+
+
+def job_selection(wildcards):
+    return job_of(wildcards).selection()
+
+
+def job_memory_mb(wildcards, attempt):
+    return job_of(wildcards).memory_mb(config) * attempt
+
+
+def job_runtime_min(wildcards, attempt):
+    return job_of(wildcards).runtime_min(config) * attempt
+
+
+def analysis_parameters():
+    """The config sections that responses and figures depend on."""
+    return {key: config[key] for key in ("analysis", "figures", "sweep", "pulses")}

@@ -1,0 +1,31 @@
+# Figures: one rule per figure, each with its caption in workflow/report/.
+
+for _figure in FIGURE_NAMES:
+
+    rule:
+        name:
+            f"plot_{_figure}"
+        input:
+            "results/examples.nc" if _figure == "example_traces" else "results/responses.nc",
+        output:
+            report(
+                f"results/figures/{_figure}.png",
+                caption=f"../report/{_figure}.rst",
+                category="Response curves",
+            ),
+            [f"results/figures/{_figure}.{ext}" for ext in FIGURE_FORMATS if ext != "png"],
+        params:
+            figure=_figure,
+            analysis=analysis_parameters(),
+        log:
+            f"results/logs/plot/{_figure}.log",
+        benchmark:
+            f"results/benchmarks/plot/{_figure}.tsv"
+        conda:
+            "../../envs/pulsesweep.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        script:
+            "../../scripts/plot.py"

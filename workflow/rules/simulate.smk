@@ -1,0 +1,40 @@
+# Simulation: one Brian2 network per job, one netCDF file per job.
+
+
+rule simulate:
+    output:
+        "results/simulations/{job}.nc",
+    params:
+        job=job_parameters,
+        selection=job_selection,
+    log:
+        "results/logs/simulate/{job}.log",
+    benchmark:
+        "results/benchmarks/simulate/{job}.tsv"
+    conda:
+        "../../envs/pulsesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=job_memory_mb,
+        runtime=job_runtime_min,
+    script:
+        "../../scripts/simulate.py"
+
+
+rule simulate_examples:
+    output:
+        "results/examples.nc",
+    params:
+        sections={key: config[key] for key in ("network", "simulation", "pulses", "figures")},
+    log:
+        "results/logs/simulate_examples.log",
+    benchmark:
+        "results/benchmarks/simulate_examples.tsv"
+    conda:
+        "../../envs/pulsesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../../scripts/simulate_examples.py"
