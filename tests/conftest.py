@@ -13,7 +13,7 @@ from pulsesweep.config import resolve_config
 #: A small sweep: 10 neurons, 1 s, a pulse every 100 ms.
 SMALL = {
     "network": {"n_neurons": 10},
-    "simulation": {"duration_s": 1.0, "seeds": [0, 1]},
+    "simulation": {"duration_s": 1.0, "seeds": [0, 1], "target": "numpy"},
     "pulses": {"interval_ms": 100.0},
     "sweep": {"kernels": ["box", "exponential"], "heights_nA": [0, 5],
               "widths_ms": [1.0, 3.0]},

@@ -88,20 +88,20 @@ def test_extra_spikes_never_decrease_with_height(responses):
 def test_extra_spikes_agree_with_a_count_from_the_simulation_files(workflow_run, responses):
     """Recount one pulse directly from the netCDF files, without pulsesweep's metrics."""
     simulations = workflow_run / "results" / "simulations"
-    with xr.open_dataset(simulations / "kernel-alpha_height-all_width-all_seed-1.nc") as pulsed, \
-            xr.open_dataset(simulations / "control_seed-1.nc") as control:
-        point = int(np.flatnonzero((pulsed["height"].values == 10e-9)
-                                   & (pulsed["width"].values == 4e-3))[0])
-        onset = float(pulsed["pulse_time"].values[pulsed["pulse_point"].values == point][0])
-        neuron = int(pulsed["pulse_neuron"].values[pulsed["pulse_point"].values == point][0])
+    with xr.open_dataset(simulations / "kernel-alpha_height-all_width-all_seed-1.nc") as data:
+        point = int(np.flatnonzero((data["height"].values == 10e-9)
+                                   & (data["width"].values == 4e-3))[0])
+        control = int(np.flatnonzero(data["height"].values == 0)[0])
+        onset = float(data["pulse_time"].values[data["pulse_point"].values == point][0])
+        neuron = int(data["pulse_neuron"].values[data["pulse_point"].values == point][0])
 
-        def count(dataset, index):
-            mask = ((dataset["spike_point"].values == index)
-                    & (dataset["spike_neuron"].values == neuron))
-            times = dataset["spike_time"].values[mask]
+        def count(index):
+            mask = ((data["spike_point"].values == index)
+                    & (data["spike_neuron"].values == neuron))
+            times = data["spike_time"].values[mask]
             return int(((times >= onset) & (times < onset + 0.05)).sum())
 
-        expected = count(pulsed, point) - count(control, 0)
+        expected = count(point) - count(control)
     actual = responses["pulse_extra_spikes"].sel(kernel="alpha", height=10e-9, width=4e-3,
                                                  seed=1).values[0]
     assert actual == expected
@@ -127,9 +127,13 @@ def test_every_figure_is_a_drawn_image(workflow_run):
 def test_every_rule_logged_and_benchmarked(workflow_run):
     logs = list((workflow_run / "results" / "logs").rglob("*.log"))
     benchmarks = list((workflow_run / "results" / "benchmarks").rglob("*.tsv"))
-    assert len(logs) == len(benchmarks) == 6 + 1 + 1 + len(FIGURE_NAMES)
-    simulate_log = (workflow_run / "results" / "logs" / "simulate" / "control_seed-0.log")
-    assert "simulated 10 neurons x 20000 steps" in simulate_log.read_text()
+    # 4 simulations, 1 shared build, examples, aggregation, figures
+    assert len(logs) == len(benchmarks) == 4 + 1 + 1 + 1 + len(FIGURE_NAMES)
+    simulate_log = (workflow_run / "results" / "logs" / "simulate"
+                    / "kernel-box_height-all_width-all_seed-0.log")
+    # 2 heights x 2 widths + the control, 10 neurons each, 2 s at 0.1 ms
+    assert "simulated 50 neurons x 20000 steps" in simulate_log.read_text()
+    assert "cpp_standalone" in simulate_log.read_text()
 
 
 def test_nothing_to_do_after_a_run(workflow_run):
@@ -142,7 +146,8 @@ def test_config_change_reruns_only_the_jobs_it_changes(workflow_run, tmp_path):
     new_seed = tmp_path / "new_seed.yaml"
     new_seed.write_text(yaml.safe_dump(merge(config, {"simulation": {"seeds": [0, 1, 2]}})))
     jobs = planned_jobs(snakemake(workflow_run, "-n", "--configfile", str(new_seed)).stdout)
-    assert jobs["simulate"] == 1 + 2  # the new seed's control and one job per kernel
+    assert jobs["simulate"] == 2  # one job per kernel for the new seed, with its control
+    assert "build_simulator" not in jobs  # same model shape: the build is reused
     assert jobs["aggregate"] == 1
     new_window = tmp_path / "new_window.yaml"
     new_window.write_text(yaml.safe_dump(merge(config, {"analysis": {"window_ms": 80.0}})))
@@ -151,17 +156,18 @@ def test_config_change_reruns_only_the_jobs_it_changes(workflow_run, tmp_path):
     assert jobs["aggregate"] == 1
 
 
-@pytest.mark.parametrize(("batch_axes", "simulate_jobs"), [
-    (["height", "width"], 3 + 5 * 3),        # a control per seed, a job per kernel and seed
-    ([], 3 + 5 * 7 * 6 * 3),                 # one pulsed point per job (height 0 excluded)
-    (["kernel", "height", "width", "seed"], 1 + 1),
+@pytest.mark.parametrize(("batch_axes", "simulate_jobs", "builds"), [
+    (["height", "width"], 5 * 3, 1),         # a job per kernel and seed, controls inside
+    ([], 3 + 5 * 7 * 6 * 3, 2),              # a control per seed, one pulsed point per job
+    (["kernel", "height", "width", "seed"], 1, 1),
 ])
 def test_dry_run_of_the_default_config_plans_the_expected_jobs(tmp_path, batch_axes,
-                                                                simulate_jobs):
+                                                                simulate_jobs, builds):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({"jobs": {"batch_axes": batch_axes}}))
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--configfile", str(config)).stdout)
     assert jobs["simulate"] == simulate_jobs
+    assert jobs["build_simulator"] == builds
     assert jobs["aggregate"] == 1
     assert sum(count for rule, count in jobs.items() if rule.startswith("plot_")) == len(
         FIGURE_NAMES)

@@ -61,11 +61,24 @@ def _points(dataset: xr.Dataset) -> Iterator[tuple[int, dict[str, Any]]]:
                       "width": float(row["width"]), "seed": int(row["seed"])}
 
 
-def _trains(dataset: xr.Dataset, point: int) -> dict[int, np.ndarray]:
-    """Spike times of every neuron of one point, sorted."""
-    mask = dataset["spike_point"].values == point
-    times, neurons = dataset["spike_time"].values[mask], dataset["spike_neuron"].values[mask]
-    return {int(n): np.sort(times[neurons == n]) for n in np.unique(neurons)}
+class _SpikeIndex:
+    """Spike times of one file's (point, neuron) pairs, found by slicing, not sorting."""
+
+    def __init__(self, dataset: xr.Dataset) -> None:
+        points = dataset["spike_point"].values
+        order = None if np.all(np.diff(points) >= 0) else np.argsort(points, kind="stable")
+        self._neurons = dataset["spike_neuron"].values
+        self._times = dataset["spike_time"].values
+        if order is not None:  # files written by pulsesweep are already ordered by point
+            points, self._neurons, self._times = (
+                points[order], self._neurons[order], self._times[order])
+        self._bounds = np.searchsorted(points, np.arange(dataset.sizes["point"] + 1))
+
+    def point(self, point: int, neurons: np.ndarray) -> dict[int, np.ndarray]:
+        """Spike times (sorted) of the given neurons of one point."""
+        start, stop = self._bounds[point], self._bounds[point + 1]
+        spiking, times = self._neurons[start:stop], self._times[start:stop]
+        return {int(n): times[spiking == n] for n in np.unique(neurons)}
 
 
 def _schedule(dataset: xr.Dataset, point: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +103,10 @@ def aggregate_responses(
     control_files: Sequence[str | Path],
     simulation_files: Sequence[str | Path],
 ) -> xr.Dataset:
-    """Measure every pulse of every grid point against its control.
+    """Measure every pulse of every grid point against its seed's control.
+
+    Files are read one at a time, controls first. A seed's control is its height-0
+    point, from a control file or from the same file as the pulsed points.
 
     Returns
     -------
@@ -100,29 +116,31 @@ def aggregate_responses(
     """
     config = resolve_config(config)
     window = config["analysis"]["window_ms"] * 1e-3
-    controls: dict[int, tuple[dict[int, np.ndarray], tuple]] = {}
-    for path in control_files:
-        dataset = open_simulation(path)
-        for index, point in _points(dataset):
-            controls[point["seed"]] = (_trains(dataset, index), _schedule(dataset, index))
     duration = float(config["simulation"]["duration_s"])
     grid = _ResponseGrid(config)
-    for seed, (trains, schedule) in controls.items():
-        # A control against itself: every difference is exactly zero, whatever the kernel.
-        grid.fill_control(seed, _measure(trains, trains, schedule, 0.0, window, duration),
-                          schedule)
-    for number, path in enumerate(simulation_files, 1):
+    controls: dict[int, dict[int, np.ndarray]] = {}
+    files = [*control_files, *simulation_files]
+    for number, path in enumerate(files, 1):
         dataset = open_simulation(path)
-        for index, point in _points(dataset):
+        spikes, points = _SpikeIndex(dataset), list(_points(dataset))
+        for index, point in points:
+            if point["height"] == 0 and point["seed"] not in controls:
+                schedule = _schedule(dataset, index)
+                controls[point["seed"]] = trains = spikes.point(index, schedule[1])
+                # A control against itself: every difference is exactly zero.
+                grid.fill_control(point["seed"],
+                                  _measure(trains, trains, schedule, 0.0, window, duration),
+                                  schedule)
+        for index, point in points:
+            if point["height"] == 0:
+                continue
             if point["seed"] not in controls:
                 raise SimulationFileError(f"{path}: no control for seed {point['seed']}")
-            control, _ = controls[point["seed"]]
             lead = -get_kernel(point["kernel"]).start * point["width"]
-            responses = _measure(_trains(dataset, index), control, _schedule(dataset, index),
-                                 lead, window, duration)
-            grid.fill(point, responses)
-        logger.info("aggregated %d of %d simulation files (%s)", number,
-                    len(simulation_files), path)
+            schedule = _schedule(dataset, index)
+            grid.fill(point, _measure(spikes.point(index, schedule[1]), controls[point["seed"]],
+                                      schedule, lead, window, duration))
+        logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
     return grid.dataset(config)
 
 

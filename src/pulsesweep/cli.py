@@ -38,6 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--width-ms", nargs="+", type=float, dest="widths_ms",
                           help="pulse width(s) in ms")
     simulate.add_argument("--seed", nargs="+", type=int, dest="seeds", help="seed(s)")
+    simulate.add_argument("--controls", action="store_true",
+                          help="also simulate each seed's unpulsed control (height 0)")
+    simulate.add_argument("--build", help="cpp_standalone build to run (default: compile "
+                          "into the build cache if needed)")
+
+    build = commands.add_parser(
+        "build", help="compile the cpp_standalone model for one shape",
+        description="Compile the model for a shape (as JSON: n_neurons, n_steps, n_columns, "
+        "dt, method) into a directory that `simulate --build` runs.")
+    build.add_argument("--shape", required=True, help="the model shape as JSON")
+    build.add_argument("--output", required=True, help="build directory to create")
 
     aggregate = commands.add_parser(
         "aggregate", help="measure every pulse against its control, into responses.nc",
@@ -89,7 +100,16 @@ def _simulate(arguments: argparse.Namespace) -> None:
     from pulsesweep.simulation import simulate_to_netcdf  # imports brian2: slow
 
     print(simulate_to_netcdf(arguments.config, arguments.output, arguments.kernels,
-                             arguments.heights_nA, arguments.widths_ms, arguments.seeds))
+                             arguments.heights_nA, arguments.widths_ms, arguments.seeds,
+                             arguments.build, arguments.controls))
+
+
+def _build(arguments: argparse.Namespace) -> None:
+    import json
+
+    from pulsesweep.standalone import ModelShape, build_simulator
+
+    print(build_simulator(ModelShape(**json.loads(arguments.shape)), arguments.output))
 
 
 def _aggregate(arguments: argparse.Namespace) -> None:
@@ -138,5 +158,5 @@ def _kernels(arguments: argparse.Namespace) -> None:
         print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}")
 
 
-_COMMANDS = {"simulate": _simulate, "aggregate": _aggregate, "examples": _examples,
+_COMMANDS = {"simulate": _simulate, "build": _build, "aggregate": _aggregate, "examples": _examples,
              "figure": _figure, "config": _config, "jobs": _jobs, "kernels": _kernels}

@@ -30,8 +30,8 @@ from pulsesweep import __version__
 from pulsesweep.config import config_sha256, config_text
 from pulsesweep.files import atomic_output
 from pulsesweep.grid import GridPoint
-from pulsesweep.network import SpikeTrains
 from pulsesweep.population import NeuronParameters
+from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import PulseSchedule
 
 __all__ = ["netcdf_encoding", "provenance", "simulation_dataset", "write_netcdf_atomically"]
@@ -90,7 +90,8 @@ def _pulse_variables(
 
 def _spike_variables(spikes: SpikeTrains, n_neurons: int, dt: float) -> dict:
     point, neuron = np.divmod(spikes.neurons, n_neurons)
-    order = np.lexsort((neuron, spikes.steps, point))
+    # Spikes come ordered by (step, neuron); a stable sort by point keeps that within it.
+    order = np.argsort(point, kind="stable")
     return {
         "spike_time": ("spike", spikes.steps[order].astype(np.float64) * dt,
                        {"units": "s", "long_name": "spike time"}),
@@ -139,7 +140,7 @@ def simulation_dataset(
 def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     """Compression for every variable; spike times as exact integer time steps."""
     encoding: dict[str, dict[str, Any]] = {
-        name: {"zlib": True, "complevel": 4, "shuffle": True}
+        name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name in dataset.variables
         if dataset[name].ndim > 0 and dataset[name].dtype != object
     }

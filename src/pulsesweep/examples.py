@@ -19,7 +19,7 @@ from pulsesweep.config import resolve_config
 from pulsesweep.dataset import provenance, write_netcdf_atomically
 from pulsesweep.errors import ConfigError
 from pulsesweep.grid import GridPoint
-from pulsesweep.network import run_network
+from pulsesweep.model import network_inputs
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.schedule import make_schedule
 from pulsesweep.stimulus import pulse_waveforms
@@ -54,9 +54,14 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     parameters = draw_neuron_parameters(config, seed)
     n = parameters.n_neurons
     waveforms = pulse_waveforms(points, {seed: schedule}, n, dt, steps)
+    from pulsesweep.network import run_network  # imports brian2
+
+    # Traces need a StateMonitor, so a compiled standalone target runs as numpy here.
+    target = config["simulation"]["target"]
     recording = run_network(
-        [parameters] * len(points), [p.height for p in points], waveforms, dt, steps,
-        method=config["simulation"]["method"], target=config["simulation"]["target"],
+        network_inputs([parameters] * len(points), [p.height for p in points], waveforms),
+        waveforms.table, dt, steps, method=config["simulation"]["method"],
+        target="numpy" if target == "cpp_standalone" else target,
         record_potential=[p * n + neuron for p in range(len(points))],
     )
     shown = slice(max(0, round((onset - LEAD_TIME) / dt)), steps)

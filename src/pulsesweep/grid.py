@@ -26,10 +26,13 @@ def grid_points(
     heights_nA: Iterable[float] | None = None,
     widths_ms: Iterable[float] | None = None,
     seeds: Iterable[int] | None = None,
+    controls: bool = False,
 ) -> list[GridPoint]:
     """The Cartesian product of the given axes, each defaulting to the whole config axis.
 
     Heights are given in nA and widths in ms, as in the config; the points are in SI.
+    With ``controls``, each seed without a height-0 point gets one (its unpulsed
+    control, with the first kernel and width), after the product.
     A selection must come from the config's axes (height 0, the control, always may),
     so that the config stored with the results describes them.
 
@@ -45,10 +48,15 @@ def grid_points(
         _select("sweep.widths_ms", sweep["widths_ms"], widths_ms, float),
         _select("simulation.seeds", config["simulation"]["seeds"], seeds, int),
     )
-    return [
+    points = [
         GridPoint(kernel=str(k), height=float(h) * 1e-9, width=float(w) * 1e-3, seed=int(s))
         for k, h, w, s in itertools.product(*axes)
     ]
+    if controls:
+        have = {p.seed for p in points if p.height == 0}
+        points += [GridPoint(axes[0][0], 0.0, float(axes[2][0]) * 1e-3, int(seed))
+                   for seed in axes[3] if int(seed) not in have]
+    return points
 
 
 def _select(

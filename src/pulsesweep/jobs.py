@@ -18,12 +18,15 @@ from itertools import product
 from typing import Any
 
 from pulsesweep.config import n_steps
+from pulsesweep.grid import grid_points
+from pulsesweep.standalone import ModelShape
 
 __all__ = [
     "CONTROL_PREFIX",
     "SimulationJob",
     "control_jobs",
     "job_files",
+    "model_shapes",
     "pulse_jobs",
     "simulation_jobs",
 ]
@@ -38,13 +41,18 @@ def _format(value: Any) -> str:
 
 @dataclass(frozen=True)
 class SimulationJob:
-    """One simulation job: a name (its file stem) and the axis values it simulates."""
+    """One simulation job: a name (its file stem) and the axis values it simulates.
+
+    With ``controls``, the job also simulates each of its seeds' unpulsed control (one
+    height-0 point per seed), as it does when heights are simulated together.
+    """
 
     name: str
     kernels: tuple[str, ...]
     heights_nA: tuple[float, ...]
     widths_ms: tuple[float, ...]
     seeds: tuple[int, ...]
+    controls: bool = False
 
     @property
     def is_control(self) -> bool:
@@ -52,12 +60,20 @@ class SimulationJob:
 
     @property
     def n_points(self) -> int:
-        return len(self.kernels) * len(self.heights_nA) * len(self.widths_ms) * len(self.seeds)
+        pulsed = len(self.kernels) * len(self.heights_nA) * len(self.widths_ms)
+        return (pulsed + self.controls) * len(self.seeds)
 
-    def selection(self) -> dict[str, list[Any]]:
+    def selection(self) -> dict[str, Any]:
         """Keyword arguments for :func:`pulsesweep.simulation.simulate_to_netcdf`."""
         return {"kernels": list(self.kernels), "heights_nA": list(self.heights_nA),
-                "widths_ms": list(self.widths_ms), "seeds": list(self.seeds)}
+                "widths_ms": list(self.widths_ms), "seeds": list(self.seeds),
+                "controls": self.controls}
+
+    def model_shape(self, config: Mapping[str, Any]) -> ModelShape:
+        """The shape of the compiled model this job runs (see simulation.model_shape)."""
+        from pulsesweep.simulation import model_shape
+
+        return model_shape(config, grid_points(config, **self.selection()))
 
     def neuron_steps(self, config: Mapping[str, Any]) -> int:
         """Neurons times time steps: the job's amount of arithmetic."""
@@ -115,9 +131,13 @@ def _name(prefix: str, fixed: Mapping[str, Any], axes: tuple[str, ...]) -> str:
 
 
 def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
-    """The pulsed jobs, by name, in a stable order."""
+    """The pulsed jobs, by name, in a stable order.
+
+    Where heights are simulated together, each job also simulates its seeds' controls.
+    """
     values = _axis_values(config)
     batched = set(config["jobs"]["batch_axes"])
+    controls = "height" in batched
     separate = [axis for axis in AXES if axis not in batched]
     jobs = {}
     for combination in product(*(values[axis] for axis in separate)):
@@ -127,12 +147,17 @@ def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
             continue
         name = _name("", fixed, AXES)
         jobs[name] = SimulationJob(name, axis["kernel"], axis["height"], axis["width"],
-                                   axis["seed"])
+                                   axis["seed"], controls)
     return jobs
 
 
 def control_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
-    """One unpulsed control job per seed (one for all seeds if ``seed`` is batched)."""
+    """One unpulsed control job per seed (one for all seeds if ``seed`` is batched).
+
+    None where heights are simulated together: the pulsed jobs simulate the controls.
+    """
+    if "height" in config["jobs"]["batch_axes"]:
+        return {}
     sweep, seeds = config["sweep"], list(config["simulation"]["seeds"])
     batched = "seed" in config["jobs"]["batch_axes"]
     groups = [tuple(seeds)] if batched else [(s,) for s in seeds]
@@ -147,6 +172,14 @@ def control_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
 def simulation_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
     """Every job of the sweep: the controls first, then the pulsed jobs."""
     return control_jobs(config) | pulse_jobs(config)
+
+
+def model_shapes(config: Mapping[str, Any]) -> dict[str, ModelShape]:
+    """The compiled models the sweep needs, by key (empty unless the target compiles)."""
+    if config["simulation"]["target"] != "cpp_standalone":
+        return {}
+    shapes = (job.model_shape(config) for job in simulation_jobs(config).values())
+    return {shape.key: shape for shape in shapes}
 
 
 def job_files(config: Mapping[str, Any], directory: str = "results/simulations",

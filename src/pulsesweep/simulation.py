@@ -2,27 +2,90 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from pulsesweep.config import load_config, n_steps, resolve_config
 from pulsesweep.dataset import simulation_dataset, write_netcdf_atomically
 from pulsesweep.grid import GridPoint, grid_points
-from pulsesweep.network import run_network
+from pulsesweep.model import network_inputs
 from pulsesweep.population import draw_neuron_parameters
+from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import make_schedule
-from pulsesweep.stimulus import pulse_waveforms
+from pulsesweep.standalone import ModelShape, run_simulator
+from pulsesweep.stimulus import PulseWaveforms, pulse_waveforms
 
-__all__ = ["simulate", "simulate_to_netcdf"]
+__all__ = ["build_cache", "ensure_build", "model_shape", "simulate", "simulate_to_netcdf"]
 
 logger = logging.getLogger(__name__)
 
 
-def simulate(config: Mapping[str, Any], points: Sequence[GridPoint]) -> xr.Dataset:
+def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
+    """The shape of the compiled model that simulates ``points``.
+
+    The pulse table gets one column per (kernel, width, seed) of the pulsed points and
+    per neuron that can receive a pulse, plus the zero column; a job's actual table is
+    padded to it, so every job with the same axes shares one build.
+    """
+    pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
+    seed = config["simulation"]["seeds"][0]
+    targets = min(len(make_schedule(config, seed)), config["network"]["n_neurons"])
+    return ModelShape(
+        n_neurons=len(points) * config["network"]["n_neurons"],
+        n_steps=n_steps(config),
+        n_columns=1 + len(pulsed) * targets,
+        dt=config["simulation"]["dt_ms"] * 1e-3,
+        method=config["simulation"]["method"],
+    )
+
+
+def build_cache() -> Path:
+    """Where builds made outside the workflow are kept ($PULSESWEEP_BUILD_CACHE)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pulsesweep"
+    return Path(os.environ.get("PULSESWEEP_BUILD_CACHE", default))
+
+
+def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
+    """A build of ``shape`` from the cache, compiled (in a subprocess) if missing."""
+    directory = (cache or build_cache()) / shape.key
+    if not (directory / "manifest.json").exists():
+        logger.info("compiling the model for %s", shape.key)
+        subprocess.run([sys.executable, "-m", "pulsesweep", "build", "--shape",
+                        json.dumps(asdict(shape)), "--output", str(directory)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return directory
+
+
+def _padded(table: np.ndarray, columns: int) -> np.ndarray:
+    return np.pad(table, ((0, 0), (0, columns - table.shape[1])))
+
+
+def _run(config: Mapping[str, Any], points: Sequence[GridPoint], inputs: dict,
+         waveforms: PulseWaveforms, build: str | Path | None) -> SpikeTrains:
+    simulation = config["simulation"]
+    dt, steps = simulation["dt_ms"] * 1e-3, n_steps(config)
+    if simulation["target"] == "cpp_standalone":
+        shape = model_shape(config, points)
+        build = Path(build) if build else ensure_build(shape)
+        return run_simulator(build, inputs, _padded(waveforms.table, shape.n_columns))
+    from pulsesweep.network import run_network  # imports brian2
+
+    return run_network(inputs, waveforms.table, dt, steps, method=simulation["method"],
+                       target=simulation["target"])
+
+
+def simulate(config: Mapping[str, Any], points: Sequence[GridPoint],
+             build: str | Path | None = None) -> xr.Dataset:
     """Simulate ``points`` together and return the simulation dataset.
 
     Parameters
@@ -32,24 +95,22 @@ def simulate(config: Mapping[str, Any], points: Sequence[GridPoint]) -> xr.Datas
     points
         Grid points; each gets its own block of ``network.n_neurons`` neurons, drawn
         from its seed, and the pulse schedule of its seed.
+    build
+        For the ``cpp_standalone`` target: a build of :func:`model_shape` (as the
+        workflow's build rule makes); by default one from :func:`build_cache`.
     """
     if not points:
         raise ValueError("no grid points to simulate")
     seeds = sorted({point.seed for point in points})
     parameters = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
     schedules = {seed: make_schedule(config, seed) for seed in seeds}
-    simulation = config["simulation"]
-    dt, steps = simulation["dt_ms"] * 1e-3, n_steps(config)
     blocks = [parameters[point.seed] for point in points]
-    waveforms = pulse_waveforms(points, schedules, config["network"]["n_neurons"], dt, steps)
-    logger.info(
-        "simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
-        len(points), *waveforms.table.shape, waveforms.table.nbytes / 1e6,
-    )
-    spikes = run_network(
-        blocks, [point.height for point in points], waveforms, dt, steps,
-        method=simulation["method"], target=simulation["target"],
-    )
+    waveforms = pulse_waveforms(points, schedules, config["network"]["n_neurons"],
+                                config["simulation"]["dt_ms"] * 1e-3, n_steps(config))
+    logger.info("simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
+                len(points), *waveforms.table.shape, waveforms.table.nbytes / 1e6)
+    inputs = network_inputs(blocks, [point.height for point in points], waveforms)
+    spikes = _run(config, points, inputs, waveforms, build)
     return simulation_dataset(config, points, blocks, schedules, spikes)
 
 
@@ -60,13 +121,16 @@ def simulate_to_netcdf(
     heights_nA: Iterable[float] | None = None,
     widths_ms: Iterable[float] | None = None,
     seeds: Iterable[int] | None = None,
+    build: str | Path | None = None,
+    controls: bool = False,
 ) -> Path:
     """Validate, simulate a selection of the config's grid and write it atomically.
 
     This is the function behind ``pulsesweep simulate`` and the Snakemake rule. Each
-    selection defaults to the whole axis of the config's sweep. Nothing is written if
-    the config or the selection is invalid.
+    selection defaults to the whole axis of the config's sweep; ``controls`` adds each
+    seed's unpulsed control. Nothing is written if the config or the selection is
+    invalid.
     """
     config = load_config(config) if isinstance(config, str | Path) else resolve_config(config)
-    points = grid_points(config, kernels, heights_nA, widths_ms, seeds)
-    return write_netcdf_atomically(simulate(config, points), output)
+    points = grid_points(config, kernels, heights_nA, widths_ms, seeds, controls)
+    return write_netcdf_atomically(simulate(config, points, build), output)

@@ -2,6 +2,7 @@
 # The logic lives in the pulsesweep package; this file only connects it to Snakemake.
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 # An installed pulsesweep comes first; otherwise the package from this checkout. Jobs
@@ -15,7 +16,7 @@ from snakemake.utils import validate
 from pulsesweep.config import resolve_config
 from pulsesweep.errors import ConfigError
 from pulsesweep.figures import FIGURE_NAMES
-from pulsesweep.jobs import job_files, simulation_jobs
+from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
 
 # Fail before any job runs, with one message that names the key, the value and what is
 # allowed; then let Snakemake check (and fill in) the same schema.
@@ -26,10 +27,12 @@ except ConfigError as error:
 validate(config, "../schemas/config.schema.yaml")
 
 JOBS = simulation_jobs(config)
+SHAPES = model_shapes(config)
 FIGURE_FORMATS = config["figures"]["formats"]
 
 
 wildcard_constraints:
+    shape=r"n[0-9]+_steps[0-9]+_columns[0-9]+_dt[0-9.e+-]+_[a-z_0-9]+",
     job=r"control_seed-[0-9a-z]+|kernel-[a-z][a-z0-9_]*_height-[^/_]+_width-[^/_]+_seed-[0-9a-z]+",
 
 
@@ -49,6 +52,17 @@ def job_of(wildcards):
 def job_parameters(wildcards):
     """Everything that determines a job's file; a change re-runs that job only."""
     return job_of(wildcards).parameters(config)
+
+
+def job_build(wildcards):
+    """The compiled model a job runs, or nothing for Brian2's runtime targets."""
+    if not SHAPES:
+        return []
+    return f"results/build/{job_of(wildcards).model_shape(config).key}"
+
+
+def shape_of(wildcards):
+    return asdict(SHAPES[wildcards.shape])
 
 
 def job_selection(wildcards):

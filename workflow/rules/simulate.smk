@@ -1,7 +1,30 @@
-# Simulation: one Brian2 network per job, one netCDF file per job.
+# Simulation: one Brian2 network per job, one netCDF file per job. With the
+# cpp_standalone target the model is compiled once per shape and every job of that
+# shape runs the same binary.
+
+
+rule build_simulator:
+    output:
+        directory("results/build/{shape}"),
+    params:
+        shape=shape_of,
+    log:
+        "results/logs/build_simulator/{shape}.log",
+    benchmark:
+        "results/benchmarks/build_simulator/{shape}.tsv"
+    conda:
+        "../../envs/pulsesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/build_simulator.py"
 
 
 rule simulate:
+    input:
+        build=job_build,
     output:
         "results/simulations/{job}.nc",
     params:

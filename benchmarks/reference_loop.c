@@ -1,0 +1,62 @@
+/* The reference loop: the model's Euler arithmetic in plain C, as the speed limit.
+ *
+ * The same work per neuron and step as pulsesweep's simulation: the membrane update
+ * v += dt*(R*(I0 + h*table[step][column]) - v)/tau outside the refractory period,
+ * the threshold, the reset and the spike record.
+ *
+ *   cc -O3 -fno-fast-math reference_loop.c -o reference_loop -lm
+ *   ./reference_loop NEURONS STEPS COLUMNS     (prints neuron-steps per second)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+int main(int argc, char **argv) {
+    if (argc != 4) { fprintf(stderr, "usage: %s NEURONS STEPS COLUMNS\n", argv[0]); return 2; }
+    const int n = atoi(argv[1]), steps = atoi(argv[2]), columns = atoi(argv[3]);
+    const double dt = 1e-4;
+    double *v = malloc(n * sizeof *v), *tau = malloc(n * sizeof *tau);
+    double *resistance = malloc(n * sizeof *resistance), *threshold = malloc(n * sizeof *threshold);
+    double *reset = malloc(n * sizeof *reset), *bias = malloc(n * sizeof *bias);
+    double *height = malloc(n * sizeof *height), *last_spike = malloc(n * sizeof *last_spike);
+    double *refractory = malloc(n * sizeof *refractory);
+    int *column = malloc(n * sizeof *column);
+    double *table = calloc((size_t)(steps + 1) * columns, sizeof *table);
+    long capacity = 1 << 20, count = 0;
+    int *spike_neuron = malloc(capacity * sizeof *spike_neuron);
+    double *spike_time = malloc(capacity * sizeof *spike_time);
+    srand(0);
+    for (int i = 0; i < n; i++) {
+        tau[i] = 0.01 * (1 + 0.05 * (rand() / (double)RAND_MAX - 0.5));
+        resistance[i] = tau[i] / 1e-8;
+        threshold[i] = 0.015; reset[i] = 0.0; bias[i] = 2e-8; height[i] = 1e-8;
+        v[i] = 0.015 * rand() / (double)RAND_MAX; last_spike[i] = -1e4; refractory[i] = 0.002;
+        column[i] = i % columns;
+    }
+    for (long k = 0; k < (long)(steps + 1) * columns; k += 7) table[k] = 1.0;
+    struct timespec start, stop;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int step = 0; step < steps; step++) {
+        const double t = step * dt;
+        const double *row = table + (size_t)step * columns;
+        for (int i = 0; i < n; i++) {
+            if (t - last_spike[i] >= refractory[i]) {
+                const double current = bias[i] + height[i] * row[column[i]];
+                v[i] += dt * (resistance[i] * current - v[i]) / tau[i];
+            }
+            if (v[i] > threshold[i]) {
+                v[i] = reset[i]; last_spike[i] = t;
+                if (count == capacity) {
+                    capacity *= 2;
+                    spike_neuron = realloc(spike_neuron, capacity * sizeof *spike_neuron);
+                    spike_time = realloc(spike_time, capacity * sizeof *spike_time);
+                }
+                spike_neuron[count] = i; spike_time[count] = t; count++;
+            }
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &stop);
+    double seconds = (stop.tv_sec - start.tv_sec) + 1e-9 * (stop.tv_nsec - start.tv_nsec);
+    printf("%.6g neuron-steps/s %ld spikes %.3f s\n", (double)n * steps / seconds, count, seconds);
+    return 0;
+}

@@ -1,0 +1,234 @@
+"""pulsesweep's speed, side by side in one run: `make bench` (or python benchmarks/run.py).
+
+Measures, on this machine, with medians of --repeats runs:
+
+1. the default sweep end to end (build, simulate, aggregate, figures) with
+   ``snakemake --cores 2`` from an empty results/, and each job's peak memory;
+2. one simulation job's compiled binary alone, in neuron-steps per second;
+3. the naive loop, written as the forum thread does it (benchmarks/naive_point.py:
+   one Python process per grid point, SpikeGeneratorGroup + Synapses, Brian2's
+   default target, warm cache), over a sample of points;
+4. the reference loop: the same Euler arithmetic in plain C (benchmarks/reference_loop.c),
+   compiled with the same flags as the simulation, as the limit;
+5. a dry run of a 100,000-point grid.
+
+It prints a table with the ratios and, with --update-readme, writes it into the
+README's Performance section. Timing lives here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+NAIVE_SAMPLE = [("exponential", 10.0, 5.0), ("inverse_time", 10.0, 5.0), ("exponential", 2.0, 1.0)]
+BIG_GRID = {
+    "simulation": {"seeds": list(range(10))},
+    "sweep": {"heights_nA": [round(0.5 * k, 1) for k in range(1, 51)],
+              "widths_ms": [round(0.5 * k, 1) for k in range(1, 41)]},
+}
+
+
+def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=True, **kwargs)
+    return time.perf_counter() - started, completed
+
+
+def snakemake(directory: Path, *arguments: str) -> list[str]:
+    return [str(BIN / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
+            "--directory", str(directory), *arguments]
+
+
+def end_to_end(repeats: int) -> dict:
+    """Wall time of the default sweep, and what its jobs' benchmark files say."""
+    walls, memory, jobs = [], {}, {}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-") as scratch:
+            wall, _ = timed(snakemake(Path(scratch), "--cores", "2", "--configfile",
+                                      str(ROOT / "config" / "config.yaml")))
+            walls.append(wall)
+            results = Path(scratch) / "results"
+            for table in (results / "benchmarks").rglob("*.tsv"):
+                rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
+                with table.open() as handle:
+                    row = next(csv.DictReader(handle, delimiter="\t"))
+                memory[rule] = max(memory.get(rule, 0.0), float(row["max_rss"]))
+                if rule == "simulate":
+                    jobs.setdefault(table.stem, []).append(float(row["s"]))
+            size = sum(p.stat().st_size for p in results.rglob("*.nc"))
+    return {"wall": walls, "memory_mb": memory, "job_seconds": jobs, "size_mb": size / 1e6,
+            "example_job": sorted(jobs)[0]}
+
+
+def neuron_steps(job_name: str) -> int:
+    from pulsesweep.config import load_config
+    from pulsesweep.jobs import simulation_jobs
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    return simulation_jobs(config)[job_name].neuron_steps(config)
+
+
+def binary_alone(job_name: str, repeats: int) -> tuple[list[float], int, int, int]:
+    """One job's compiled binary on an idle machine: seconds per run, and its shape."""
+    from pulsesweep.config import load_config
+    from pulsesweep.jobs import simulation_jobs
+    from pulsesweep.simulation import ensure_build
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    job = simulation_jobs(config)[job_name]
+    shape = job.model_shape(config)
+    build = ensure_build(shape)
+    selection = job.selection()
+    command = [str(BIN / "pulsesweep"), "simulate", "--config",
+               str(ROOT / "config" / "config.yaml"), "--build", str(build),
+               "--kernel", *selection["kernels"],
+               "--height-nA", *map(str, selection["heights_nA"]),
+               "--width-ms", *map(str, selection["widths_ms"]),
+               "--seed", *map(str, selection["seeds"])]
+    command += ["--controls"] if selection["controls"] else []
+    seconds = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(repeats):
+            _, completed = timed([*command, "--output", f"{scratch}/job.nc"])
+            seconds.append(float(re.search(r"steps in ([0-9.]+) s \(cpp_standalone",
+                                           completed.stderr)[1]))
+    return seconds, shape.n_neurons, shape.n_steps, shape.n_columns
+
+
+def naive_loop(repeats: int) -> list[float]:
+    """Seconds per grid point, one process each, after a warm-up that fills the cache."""
+    script = str(ROOT / "benchmarks" / "naive_point.py")
+    for kernel in {kernel for kernel, _, _ in NAIVE_SAMPLE}:
+        timed([sys.executable, script, "--kernel", kernel])
+    seconds = []
+    for _ in range(repeats):
+        for kernel, height, width in NAIVE_SAMPLE:
+            wall, _ = timed([sys.executable, script, "--kernel", kernel,
+                             "--height-nA", str(height), "--width-ms", str(width)])
+            seconds.append(wall)
+    return seconds
+
+
+def reference_loop(n_neurons: int, n_steps: int, n_columns: int, repeats: int) -> list[float]:
+    """Neuron-steps per second of the C loop, compiled with the simulation's flags."""
+    from pulsesweep.standalone import COMPILER_FLAGS
+
+    with tempfile.TemporaryDirectory() as scratch:
+        binary = f"{scratch}/reference_loop"
+        subprocess.run(["cc", *COMPILER_FLAGS, str(ROOT / "benchmarks" / "reference_loop.c"),
+                        "-o", binary, "-lm"], check=True)
+        rates = []
+        for _ in range(repeats):
+            _, completed = timed([binary, str(n_neurons), str(n_steps), str(n_columns)])
+            rates.append(float(completed.stdout.split()[0]))
+    return rates
+
+
+def dry_run(repeats: int) -> tuple[list[float], int]:
+    """Seconds for `snakemake -n` of a 100,000-point grid, and the number of jobs."""
+    walls = []
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "big.yaml"
+        config.write_text(yaml.safe_dump(BIG_GRID))
+        for _ in range(repeats):
+            wall, completed = timed(snakemake(Path(scratch), "-n", "--configfile", str(config)))
+            walls.append(wall)
+    total = re.search(r"^total\s+(\d+)", completed.stdout, re.MULTILINE)
+    return walls, int(total[1])
+
+
+def table(results: dict) -> str:
+    e2e, naive, reference = results["e2e"], results["naive"], results["reference"]
+    binary_rate = results["binary_neuron_steps"] / statistics.median(results["binary"])
+    job_seconds = [statistics.median(v) for v in e2e["job_seconds"].values()]
+    job_rate = neuron_steps(e2e["example_job"]) / statistics.median(job_seconds)
+    naive_rate = 100 * 100_000 / statistics.median(naive)
+    reference_rate = statistics.median(reference)
+    dry, jobs = results["dry_run"]
+    memory = e2e["memory_mb"]
+
+    def row(what, value, note=""):
+        return f"| {what} | {value} | {note} |"
+
+    rows = [
+        "| measure | median | notes |", "|---|---|---|",
+        row("default sweep end to end, `snakemake --cores 2`",
+            f"{statistics.median(e2e['wall']):.1f} s",
+            f"{len(e2e['wall'])} runs: " + ", ".join(f"{w:.1f}" for w in e2e["wall"])
+            + " s; target ≤ 90 s"),
+        row("simulation: one job's compiled binary", f"{binary_rate:.3g} neuron-steps/s",
+            f"{results['shape']} alone on the machine"),
+        row("simulation: one whole simulate job", f"{job_rate:.3g} neuron-steps/s",
+            "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it"),
+        row("naive loop (forum design, one process per point)",
+            f"{naive_rate:.3g} neuron-steps/s",
+            f"{statistics.median(naive):.2f} s per point, {len(naive)} points, warm cache"),
+        row("reference loop (plain C, same arithmetic)", f"{reference_rate:.3g} neuron-steps/s",
+            "same flags as the simulation (-O3, no -march=native, no fast-math)"),
+        row("**simulation / naive**", f"**{binary_rate / naive_rate:.0f}×**",
+            f"whole job: {job_rate / naive_rate:.0f}×; target ≥ 25×"),
+        row("**reference / simulation**", f"**{reference_rate / binary_rate:.2f}×**",
+            "target ≤ 2×"),
+        row("peak memory per job", f"{max(memory.values()):.0f} MB",
+            ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items()) if not
+                      k.startswith("plot")) + " MB; target ≤ 2 GB"),
+        row("results/*.nc of the default sweep", f"{e2e['size_mb']:.0f} MB",
+            "zlib level 1 + shuffle; spike times as exact integer steps"),
+        row("dry run of a 100,000-point grid", f"{statistics.median(dry):.1f} s",
+            f"{jobs} jobs with the default batching; target < 30 s"),
+    ]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return "\n".join([f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}).",
+                      "", *rows])
+
+
+def update_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    start, end = "<!-- performance:start -->", "<!-- performance:end -->"
+    content = readme.read_text()
+    before, rest = content.split(start)
+    _, after = rest.split(end)
+    readme.write_text(f"{before}{start}\n{text}\n{end}{after}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="write the table into README.md's Performance section")
+    arguments = parser.parse_args()
+    repeats = arguments.repeats
+    print("default sweep end to end ...", flush=True)
+    e2e = end_to_end(repeats)
+    print("one job's binary alone ...", flush=True)
+    binary, n, steps, columns = binary_alone(e2e["example_job"], repeats)
+    print("naive loop ...", flush=True)
+    naive = naive_loop(max(1, repeats // 3))
+    print("reference loop ...", flush=True)
+    reference = reference_loop(n, steps, columns, repeats)
+    print("dry run of 100k points ...", flush=True)
+    results = {"e2e": e2e, "binary": binary, "binary_neuron_steps": n * steps,
+               "shape": f"{n} neurons × {steps} steps", "naive": naive,
+               "reference": reference, "dry_run": dry_run(repeats)}
+    text = table(results)
+    print(text)
+    if arguments.update_readme:
+        update_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Compile the model once with Brian2's ``cpp_standalone`` device, then run it many times.
+
+A build depends only on the model's *shape* (:class:`ModelShape`: neurons, steps, pulse
+table columns, dt, method), never on parameter values, so every job of one shape shares
+it. :func:`build_simulator` (which imports Brian2) writes the binary and a manifest;
+:func:`run_simulator` (which does not) gives the binary a job's values as files on its
+command line, Brian2's ``run_args`` mechanism, and reads the spikes back. Each run
+works in a private temporary directory and deletes it, so concurrent runs of one build,
+in any number of processes, never touch each other's files.
+
+The binary is compiled with ``-O3`` but without ``-march=native`` (a build made on one
+cluster node runs on the others) and without ``-ffast-math`` (results match the numpy
+target step for step).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pulsesweep import __version__
+from pulsesweep.model import Method
+from pulsesweep.recording import SpikeTrains
+
+__all__ = ["COMPILER_FLAGS", "ModelShape", "build_simulator", "run_simulator"]
+
+logger = logging.getLogger(__name__)
+
+#: Compiler flags of every build: fast, portable across CPUs, no reassociation.
+COMPILER_FLAGS = ["-w", "-O3", "-fno-fast-math"]
+_GROUP, _MONITOR = "neurons", "spikes"
+_INTEGER_INPUTS = {"pulse_column"}
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """Everything a build depends on; jobs of equal shape share one binary."""
+
+    n_neurons: int
+    n_steps: int
+    n_columns: int
+    dt: float
+    method: Method
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identifier, e.g. ``n4200_steps100000_columns115_dt0.0001_euler``."""
+        return (f"n{self.n_neurons}_steps{self.n_steps}_columns{self.n_columns}"
+                f"_dt{self.dt:g}_{self.method}")
+
+
+def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
+    """Generate and compile the model for ``shape`` into ``directory``.
+
+    The build happens in a temporary directory beside ``directory`` that is renamed at
+    the end, so an interrupted build never looks complete. Must run in a process of its
+    own: it switches Brian2 to the standalone device.
+    """
+    import brian2 as b2
+
+    from pulsesweep.network import neuron_group
+
+    directory = Path(directory).resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    started = time.perf_counter()
+    b2.set_device("cpp_standalone", directory=str(partial), build_on_run=False)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
+    table = np.zeros((shape.n_steps + 1, shape.n_columns))
+    group, pulse_shape = neuron_group(shape.n_neurons, table, shape.dt, shape.method, _GROUP)
+    monitor = b2.SpikeMonitor(group, record=True, name=_MONITOR)
+    b2.Network(group, monitor).run(shape.n_steps * shape.dt * b2.second)
+    b2.device.build(directory=str(partial), compile=True, run=False)
+    manifest = {
+        "shape": asdict(shape),
+        "table": f"{pulse_shape.name}.values",
+        "spike_times": b2.device.get_array_filename(monitor.variables["t"]),
+        "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
+        "compiler_flags": COMPILER_FLAGS,
+        "brian2_version": metadata.version("Brian2"),
+        "pulsesweep_version": __version__,
+    }
+    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if directory.exists():
+        shutil.rmtree(directory)
+    partial.rename(directory)
+    logger.info("built %s in %.1f s", directory, time.perf_counter() - started)
+    return directory
+
+
+def _write_inputs(inputs: Mapping[str, NDArray], table: NDArray, shape: ModelShape,
+                  manifest: Mapping, folder: Path) -> list[str]:
+    """Write every input as a raw file of exactly the size the binary expects."""
+    arguments = []
+    for name, values in inputs.items():
+        if np.ndim(values) == 0:  # a shared scalar goes on the command line as it is
+            arguments.append(f"{_GROUP}.{name}={float(values)!r}")
+            continue
+        dtype = np.int32 if name in _INTEGER_INPUTS else np.float64
+        values = np.ascontiguousarray(values, dtype=dtype)
+        if values.shape != (shape.n_neurons,):
+            raise ValueError(f"{name}: {values.shape} values for {shape.n_neurons} neurons")
+        values.tofile(folder / name)
+        arguments.append(f"{_GROUP}.{name}={folder / name}")
+    if table.shape != (shape.n_steps + 1, shape.n_columns):
+        raise ValueError(f"pulse table {table.shape} does not fit the build {shape.key}")
+    np.ascontiguousarray(table, dtype=np.float64).tofile(folder / "table")
+    arguments.append(f"{manifest['table']}={folder / 'table'}")
+    return arguments
+
+
+def run_simulator(build: str | Path, inputs: Mapping[str, NDArray],
+                  table: NDArray[np.float64]) -> SpikeTrains:
+    """Run a build with one job's values; Brian2 is not imported.
+
+    Parameters
+    ----------
+    build
+        A directory made by :func:`build_simulator`.
+    inputs
+        Per-neuron values by variable name (see :func:`pulsesweep.model.network_inputs`).
+    table
+        The pulse table, of the build's shape.
+    """
+    build = Path(build).resolve()
+    manifest = json.loads((build / "manifest.json").read_text())
+    shape = ModelShape(**manifest["shape"])
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-run-") as scratch:
+        folder = Path(scratch)
+        arguments = _write_inputs(inputs, table, shape, manifest, folder)
+        (folder / "results").mkdir()
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [str(build / "main"), "--results_dir", f"{folder / 'results'}/", *arguments],
+            cwd=build, capture_output=True, text=True, check=False,
+        )
+        if completed.returncode != 0 or "rror" in completed.stderr:
+            raise RuntimeError(f"{build / 'main'} failed ({completed.returncode}): "
+                               f"{completed.stderr.strip()}")
+        logger.info("simulated %d neurons x %d steps in %.2f s (cpp_standalone, %s)",
+                    shape.n_neurons, shape.n_steps, time.perf_counter() - started,
+                    shape.method)
+        times = np.fromfile(folder / "results" / manifest["spike_times"], dtype=np.float64)
+        neurons = np.fromfile(folder / "results" / manifest["spike_neurons"], dtype=np.int32)
+    return SpikeTrains.from_times(times, neurons, shape.dt)

@@ -1,0 +1,87 @@
+"""The compiled cpp_standalone model: same spikes as numpy, one build shared safely."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from conftest import SMALL, merge
+
+from pulsesweep.config import resolve_config
+from pulsesweep.grid import grid_points
+from pulsesweep.simulation import ensure_build, model_shape, simulate
+from pulsesweep.standalone import run_simulator
+
+STANDALONE = merge(SMALL, {"simulation": {"target": "cpp_standalone"}})
+SPIKES = ["spike_time", "spike_neuron", "spike_point"]
+
+
+@pytest.fixture(scope="module")
+def build_cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        cache = tmp_path_factory.mktemp("builds")
+        patch.setenv("PULSESWEEP_BUILD_CACHE", str(cache))
+        yield cache
+
+
+@pytest.fixture(scope="module")
+def numpy_run():
+    config = resolve_config(SMALL)
+    return simulate(config, grid_points(config))
+
+
+@pytest.fixture(scope="module")
+def standalone_run(build_cache):
+    config = resolve_config(STANDALONE)
+    return simulate(config, grid_points(config))
+
+
+def test_standalone_gives_the_same_spikes_as_numpy(numpy_run, standalone_run):
+    assert standalone_run.attrs["codegen_target"] == "cpp_standalone"
+    assert numpy_run.attrs["codegen_target"] == "numpy"
+    expected = numpy_run.drop_attrs()
+    actual = standalone_run.drop_attrs()
+    xr.testing.assert_identical(actual, expected)
+    assert standalone_run.sizes["spike"] > 1000
+
+
+def test_standalone_single_point_runs_match_the_batched_run(build_cache, standalone_run):
+    config = resolve_config(STANDALONE)
+    points = grid_points(config)
+    for index in (3, 12):
+        alone = simulate(config, [points[index]])
+        mask = standalone_run["spike_point"].values == index
+        for name in ("spike_time", "spike_neuron"):
+            np.testing.assert_array_equal(alone[name].values, standalone_run[name].values[mask])
+
+
+def test_concurrent_jobs_share_one_build(build_cache, tmp_path, standalone_run):
+    config = resolve_config(STANDALONE)
+    build = ensure_build(model_shape(config, grid_points(config)))
+    before = sorted(path.relative_to(build) for path in build.rglob("*"))
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(STANDALONE))
+    jobs = [subprocess.Popen([sys.executable, "-m", "pulsesweep", "-q", "simulate", "--config",
+                              str(config_file), "--output", str(tmp_path / f"{k}.nc"),
+                              "--build", str(build)]) for k in range(3)]
+    assert [job.wait(timeout=120) for job in jobs] == [0, 0, 0]
+    for k in range(3):
+        with xr.open_dataset(tmp_path / f"{k}.nc") as result:
+            xr.testing.assert_identical(result[SPIKES].load(), standalone_run[SPIKES])
+    # runs leave nothing behind in the shared build
+    assert sorted(path.relative_to(build) for path in build.rglob("*")) == before
+
+
+def test_inputs_of_the_wrong_size_are_refused(build_cache):
+    config = resolve_config(STANDALONE)
+    shape = model_shape(config, grid_points(config))
+    build = ensure_build(shape)
+    inputs = {"tau": np.full(shape.n_neurons, 0.01)}
+    with pytest.raises(ValueError, match="does not fit the build"):
+        run_simulator(build, inputs, np.zeros((shape.n_steps + 1, shape.n_columns + 1)))
+    with pytest.raises(ValueError, match="values for"):
+        run_simulator(build, {"tau": np.ones(3)}, np.zeros((shape.n_steps + 1, 1)))
