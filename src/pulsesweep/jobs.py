@@ -175,11 +175,10 @@ def simulation_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
 
 
 def model_shapes(config: Mapping[str, Any]) -> dict[str, ModelShape]:
-    """The compiled models the sweep needs, by key (empty unless the target compiles)."""
+    """The compiled model of every job, by job name (empty unless the target compiles)."""
     if config["simulation"]["target"] != "cpp_standalone":
         return {}
-    shapes = (job.model_shape(config) for job in simulation_jobs(config).values())
-    return {shape.key: shape for shape in shapes}
+    return {name: job.model_shape(config) for name, job in simulation_jobs(config).items()}
 
 
 def job_files(config: Mapping[str, Any], directory: str = "results/simulations",

@@ -27,7 +27,8 @@ except ConfigError as error:
 validate(config, "../schemas/config.schema.yaml")
 
 JOBS = simulation_jobs(config)
-SHAPES = model_shapes(config)
+JOB_SHAPES = model_shapes(config)
+SHAPES = {shape.key: shape for shape in JOB_SHAPES.values()}
 FIGURE_FORMATS = config["figures"]["formats"]
 
 
@@ -56,9 +57,9 @@ def job_parameters(wildcards):
 
 def job_build(wildcards):
     """The compiled model a job runs, or nothing for Brian2's runtime targets."""
-    if not SHAPES:
+    if not JOB_SHAPES:
         return []
-    return f"results/build/{job_of(wildcards).model_shape(config).key}"
+    return f"results/build/{JOB_SHAPES[job_of(wildcards).name].key}"
 
 
 def shape_of(wildcards):
