@@ -35,6 +35,7 @@ include: "workflow/rules/figures.smk"
 
 
 rule all:
+    localrule: True
     input:
         "results/responses.nc",
         figure_files(),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,3 +43,27 @@ def make_config() -> Callable[..., dict[str, Any]]:
         return resolve_config(merge(SMALL, sections))
 
     return make
+
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = ROOT / "config" / "test.yaml"
+
+
+def snakemake(directory: Path, *arguments: str, check: bool = True,
+              env: Mapping[str, str] | None = None, timeout: float = 900):
+    """Run the workflow's Snakefile in ``directory``; fail with its output if it fails."""
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+               "--directory", str(directory), *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                            env=None if env is None else dict(env))
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def local_test_run(tmp_path_factory) -> Path:
+    """config/test.yaml run locally with `snakemake --cores 2`, once per test session."""
+    directory = tmp_path_factory.mktemp("workflow")
+    snakemake(directory, "--cores", "2", "--configfile", str(TEST_CONFIG))
+    return directory

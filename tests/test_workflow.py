@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 import yaml
-from conftest import merge
+from conftest import TEST_CONFIG, merge, snakemake
 from matplotlib import image
 
 from pulsesweep.config import load_config
 from pulsesweep.figures import FIGURE_NAMES
 
-ROOT = Path(__file__).resolve().parents[1]
-TEST_CONFIG = ROOT / "config" / "test.yaml"
-
 pytestmark = pytest.mark.slow
-
-
-def snakemake(directory: Path, *arguments: str, check: bool = True):
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-               "--directory", str(directory), *arguments]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def planned_jobs(output: str) -> dict[str, int]:
@@ -39,10 +25,8 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def workflow_run(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("workflow")
-    snakemake(directory, "--cores", "2", "--configfile", str(TEST_CONFIG))
-    return directory
+def workflow_run(local_test_run) -> Path:
+    return local_test_run
 
 
 @pytest.fixture(scope="module")

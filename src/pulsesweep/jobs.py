@@ -19,6 +19,7 @@ from typing import Any
 
 from pulsesweep.config import n_steps
 from pulsesweep.grid import grid_points
+from pulsesweep.population import tonic_rate
 from pulsesweep.standalone import ModelShape
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 AXES = ("kernel", "height", "width", "seed")
+#: Measured simulation speeds per process (README, Performance), for run-time estimates.
+_NEURON_STEPS_PER_SECOND = {"cpp_standalone": 1e8, "cython": 1e7, "numpy": 5e6}
 CONTROL_PREFIX = "control"
 
 
@@ -82,25 +85,24 @@ class SimulationJob:
     def memory_mb(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's peak memory (MB), for schedulers.
 
-        Interpreter and Brian2 (about 400 MB), the pulse table (one column per kernel,
-        width, seed and pulsed neuron; held twice while Brian2 copies it) and the spikes
-        (at most one per refractory period or 2 ms, 16 bytes each, three copies).
+        Calibrated on the benchmark files (a default job peaks near 400 MB): the
+        interpreter and libraries (300 MB), the pulse table of :meth:`model_shape`
+        (held twice) and the spikes at twice the mean neuron's tonic rate plus 20 Hz
+        (16 bytes each, three copies).
         """
-        pulses = config["pulses"]
-        duration = config["simulation"]["duration_s"]
-        n_pulses = (len(pulses["times_ms"]) if pulses["schedule"] == "explicit"
-                    else int(duration * 1e3 / pulses["interval_ms"]))
-        pulsed = min(n_pulses, config["network"]["n_neurons"])
-        columns = len(self.kernels) * len(self.widths_ms) * len(self.seeds) * pulsed + 1
-        table = 2 * 8 * columns * (n_steps(config) + 1)
-        fastest = max(config["network"]["refractory_ms"], 2.0) * 1e-3
-        spikes = 3 * 16 * self.n_points * config["network"]["n_neurons"] * duration / fastest
-        return math.ceil(400 + (table + spikes) / 1e6)
+        network, duration = config["network"], config["simulation"]["duration_s"]
+        table = 2 * 8 * self.model_shape(config).n_columns * (n_steps(config) + 1)
+        rate = 2 * tonic_rate(network) + 20.0
+        spikes = 3 * 16 * self.n_points * network["n_neurons"] * duration * rate
+        return math.ceil(300 + (table + spikes) / 1e6)
 
     def runtime_min(self, config: Mapping[str, Any]) -> int:
-        """A generous estimate of the job's wall time (minutes), for schedulers."""
-        seconds = 60 + self.neuron_steps(config) / 2e6
-        return math.ceil(seconds / 60)
+        """A generous estimate of the job's wall time (minutes), for schedulers.
+
+        A fifth of the measured speed of the job's target, plus a minute to start.
+        """
+        rate = _NEURON_STEPS_PER_SECOND[config["simulation"]["target"]] / 5
+        return math.ceil((60 + self.neuron_steps(config) / rate) / 60)
 
     def parameters(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """Everything that determines this job's file: Snakemake re-runs it on a change.

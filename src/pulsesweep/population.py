@@ -8,6 +8,7 @@ to one stream never shifts another.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +23,7 @@ __all__ = [
     "check_parameter_draws",
     "draw_neuron_parameters",
     "random_stream",
+    "tonic_rate",
 ]
 
 Stream = Literal["neuron_parameters", "initial_potential", "schedule"]
@@ -84,6 +86,21 @@ def draw_neuron_parameters(config: Mapping[str, Any], seed: int) -> NeuronParame
         bias_current=network["bias_current_nA"] * 1e-9,
         refractory_period=network["refractory_ms"] * 1e-3,
     )
+
+
+def tonic_rate(network: Mapping[str, Any]) -> float:
+    """Firing rate (Hz) of the configured mean neuron on the bias current alone.
+
+    ``1 / T`` with ``T = t_ref + tau ln((R I0 - Vr) / (R I0 - Vt))``, and 0 when
+    ``R I0 <= Vt`` (the neuron never fires).
+    """
+    tau = network["tau_ms"] * 1e-3
+    drive = tau / (network["capacitance_nF"] * 1e-9) * network["bias_current_nA"] * 1e-9
+    threshold, reset = network["v_threshold_mV"] * 1e-3, network["v_reset_mV"] * 1e-3
+    if drive <= threshold:
+        return 0.0
+    period = network["refractory_ms"] * 1e-3 + tau * math.log((drive - reset) / (drive - threshold))
+    return 1.0 / period
 
 
 def check_parameter_draws(config: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 
 rule aggregate:
+    localrule: True
     input:
         controls=job_files(config, control=True),
         simulations=job_files(config, control=False),
@@ -17,7 +18,7 @@ rule aggregate:
         "../../envs/pulsesweep.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 310 MB
+        runtime=lambda wildcards, attempt: 30 * attempt,
     script:
         "../../scripts/aggregate.py"

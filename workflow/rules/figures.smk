@@ -1,10 +1,12 @@
-# Figures: one rule per figure, each with its caption in workflow/report/.
+# Figures: one rule per figure, each with its caption in workflow/report/. Local rules
+# on clusters: each takes seconds.
 
 for _figure in FIGURE_NAMES:
 
     rule:
         name:
             f"plot_{_figure}"
+        localrule: True
         input:
             "results/examples.nc" if _figure == "example_traces" else "results/responses.nc",
         output:
@@ -25,7 +27,7 @@ for _figure in FIGURE_NAMES:
             "../../envs/pulsesweep.yaml"
         threads: 1
         resources:
-            mem_mb=1000,
-            runtime=10,
+            mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 225 MB
+            runtime=lambda wildcards, attempt: 10 * attempt,
         script:
             "../../scripts/plot.py"

@@ -16,8 +16,8 @@ rule build_simulator:
         "../../envs/pulsesweep.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=20,
+        mem_mb=lambda wildcards, attempt: 1500 * attempt,  # compiler peak: 1.1 GB
+        runtime=lambda wildcards, attempt: 10 * attempt,
     script:
         "../../scripts/build_simulator.py"
 
@@ -45,6 +45,7 @@ rule simulate:
 
 
 rule simulate_examples:
+    localrule: True
     output:
         "results/examples.nc",
     params:
@@ -57,7 +58,7 @@ rule simulate_examples:
         "../../envs/pulsesweep.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=lambda wildcards, attempt: 500 * attempt,  # measured peak: 220 MB
+        runtime=lambda wildcards, attempt: 10 * attempt,
     script:
         "../../scripts/simulate_examples.py"

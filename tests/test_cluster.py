@@ -1,0 +1,68 @@
+"""The SLURM profile, run end to end on a real single-node SLURM cluster on localhost.
+
+The cluster comes from Debian's packages (installed if missing) and needs root; where
+that is impossible the test skips and says why. Every daemon it starts is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from conftest import ROOT, TEST_CONFIG, snakemake
+from slurm_cluster import slurm_cluster, unavailable
+
+pytestmark = pytest.mark.slow
+
+#: Fast polling for a tiny workflow; without accounting the plugin must use squeue.
+SLURM_OPTIONS = ["--slurm-init-seconds-before-status-checks", "1",
+                 "--seconds-between-status-checks", "1", "--slurm-status-command", "squeue"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"no SLURM cluster for this test: {reason}")
+    with slurm_cluster(tmp_path_factory.mktemp("slurm")) as environment:
+        yield environment
+
+
+@pytest.fixture(scope="module")
+def slurm_run(cluster, tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("slurm-run")
+    snakemake(directory, "--workflow-profile", str(ROOT / "workflow" / "profiles" / "slurm"),
+              "--configfile", str(TEST_CONFIG), *SLURM_OPTIONS, env=cluster, timeout=600)
+    return directory
+
+
+def test_slurm_run_gives_the_same_results_as_a_local_run(slurm_run, local_test_run):
+    files = sorted(p.relative_to(local_test_run) for p in local_test_run.glob("results/**/*.nc"))
+    assert [p.relative_to(slurm_run) for p in sorted(slurm_run.glob("results/**/*.nc"))] == files
+    assert len(files) == 4 + 2  # simulations, responses.nc, examples.nc
+    for name in files:
+        with xr.open_dataset(local_test_run / name) as local, \
+                xr.open_dataset(slurm_run / name) as remote:
+            xr.testing.assert_identical(remote.load(), local.load())
+
+
+def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
+    jobs = subprocess.run(["squeue", "--states=all", "-h", "-o", "%k|%T"], env=cluster,
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    rules = [line.split("|")[0] for line in jobs if line.endswith("|COMPLETED")]
+    assert sum("simulate" in rule for rule in rules) == 4, jobs
+    assert sum("build_simulator" in rule for rule in rules) == 1, jobs
+    assert not any("aggregate" in rule or "plot" in rule for rule in rules), jobs
+
+
+def test_profile_names_every_setting_it_relies_on():
+    import yaml
+
+    profile = yaml.safe_load((ROOT / "workflow" / "profiles" / "slurm" / "config.yaml")
+                             .read_text())
+    assert profile["executor"] == "slurm"
+    assert profile["retries"] >= 1
+    assert profile["slurm-status-command"] == "squeue"
+    assert {"slurm_partition", "mem_mb", "runtime"} <= set(profile["default-resources"])
