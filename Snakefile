@@ -5,11 +5,12 @@
 # What it writes (config/config.yaml says what is swept):
 #
 # results/
+# ├── build/{shape}/                  the compiled model (cpp_standalone), one per shape
 # ├── simulations/
-# │   ├── control_seed-{seed}.nc      the unpulsed control of each seed
-# │   └── kernel-{k}_height-{h}_width-{w}_seed-{s}.nc
-# │                                   one file per simulation job ("all" marks an axis
-# │                                   simulated together, see jobs.batch_axes)
+# │   ├── kernel-{k}_height-{h}_width-{w}_seed-{s}.nc
+# │   │                               one file per simulation job ("all" marks an axis
+# │   │                               simulated together, see jobs.batch_axes)
+# │   └── control_seed-{seed}.nc      a seed's control, when heights are split across jobs
 # ├── responses.nc                    responses over (kernel, height, width, seed)
 # ├── examples.nc                     example traces: one pulse per kernel
 # ├── figures/{figure}.{png,svg}      response curves (and the report's figures)

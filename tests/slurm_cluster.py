@@ -123,6 +123,8 @@ def slurm_cluster(folder: Path) -> Iterator[dict[str, str]]:
     run_munge.mkdir(exist_ok=True)
     shutil.chown(run_munge, "munge", "munge")
     daemons: list[subprocess.Popen] = []
+    # A SIGTERM (a CI time-out, say) must still stop the daemons: exit through `finally`.
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     DEFAULT_CONF.parent.mkdir(parents=True, exist_ok=True)
     previous = DEFAULT_CONF.read_bytes() if DEFAULT_CONF.exists() else None
     shutil.copyfile(folder / "slurm.conf", DEFAULT_CONF)
@@ -151,6 +153,11 @@ def slurm_cluster(folder: Path) -> Iterator[dict[str, str]]:
             DEFAULT_CONF.unlink(missing_ok=True)
         else:
             DEFAULT_CONF.write_bytes(previous)
+        signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

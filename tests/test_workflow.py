@@ -13,7 +13,7 @@ from conftest import TEST_CONFIG, merge, snakemake
 from matplotlib import image
 
 from pulsesweep.config import load_config
-from pulsesweep.figures import FIGURE_NAMES
+from pulsesweep.figure_names import FIGURE_NAMES
 
 pytestmark = pytest.mark.slow
 

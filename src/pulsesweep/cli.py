@@ -128,7 +128,8 @@ def _examples(arguments: argparse.Namespace) -> None:
 
 
 def _figure(arguments: argparse.Namespace) -> None:
-    from pulsesweep.figures import FIGURE_NAMES, write_figures
+    from pulsesweep.figure_names import FIGURE_NAMES
+    from pulsesweep.figures import write_figures
 
     if arguments.name not in FIGURE_NAMES:
         raise SystemExit(f"pulsesweep: error: unknown figure {arguments.name!r}; "

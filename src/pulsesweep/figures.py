@@ -20,11 +20,11 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from pulsesweep.config import resolve_config
+from pulsesweep.figure_names import RESPONSE_FIGURES
 from pulsesweep.files import atomic_output
 
 __all__ = [
     "FIGURES",
-    "FIGURE_NAMES",
     "plot_examples",
     "response_table",
     "save_figure",
@@ -157,16 +157,13 @@ def plot_examples(examples: xr.Dataset, config: Mapping[str, Any] | None = None)
     return figure
 
 
-#: Figures drawn from responses.nc, by output name.
-FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = {
-    "extra_spikes_vs_height": plot_extra_spikes,
-    "latency_vs_height": plot_latency,
-    "phase_advance_heatmaps": plot_phase_advance_heatmaps,
-    "extra_spikes_vs_charge": plot_charge_comparison,
-    "phase_response_curve": plot_phase_response,
-}
-#: Every figure the workflow draws: those above, and the example traces from examples.nc.
-FIGURE_NAMES = [*FIGURES, "example_traces"]
+#: Figures drawn from responses.nc, by output name (names: pulsesweep.figure_names).
+FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = dict(zip(
+    RESPONSE_FIGURES,
+    (plot_extra_spikes, plot_latency, plot_phase_advance_heatmaps, plot_charge_comparison,
+     plot_phase_response),
+    strict=True,
+))
 
 
 def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> list[Path]:

@@ -15,7 +15,7 @@ from snakemake.utils import validate
 
 from pulsesweep.config import resolve_config
 from pulsesweep.errors import ConfigError
-from pulsesweep.figures import FIGURE_NAMES
+from pulsesweep.figure_names import FIGURE_NAMES
 from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
 
 # Fail before any job runs, with one message that names the key, the value and what is
