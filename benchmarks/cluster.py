@@ -30,9 +30,11 @@ FAST_POLLING = ["--slurm-init-seconds-before-status-checks", "1",
                 "--seconds-between-status-checks", "1"]
 VARIANTS = {
     "one SLURM job per Snakemake job": [],
-    "array job for the simulations": ["--slurm-array-jobs", "simulate"],
-    "simulations grouped 5 per SLURM job": ["--groups", "simulate=sims",
+    # --cores bounds a group's CPUs: its jobs run side by side on one node's 2 cores
+    "simulations grouped 5 per SLURM job": ["--groups", "simulate=sims", "--cores", "2",
                                             "--group-components", "sims=5"],
+    "simulations grouped 8 per SLURM job": ["--groups", "simulate=sims", "--cores", "2",
+                                            "--group-components", "sims=8"],
 }
 
 
@@ -63,27 +65,37 @@ def run(env: dict[str, str], config: Path, extra: list[str], slurm: bool = True)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="runs of the tiny sweep")
+    parser.add_argument("--variants", nargs="+", type=int, default=list(range(len(VARIANTS))),
+                        help="which batching variants to run (0-based; default: all)")
+    parser.add_argument("--no-tiny", action="store_true", help="skip the per-job overhead")
     arguments = parser.parse_args()
     reason = unavailable()
     if reason:
         sys.exit(f"cannot start SLURM here: {reason}")
     with slurm_cluster(Path(tempfile.mkdtemp(prefix="pulsesweep-slurm-"))) as env:
-        tiny = ROOT / "config" / "test.yaml"
-        local = statistics.median(run(env, tiny, ["--cores", "1"], slurm=False)["wall"]
-                                  for _ in range(arguments.repeats))
-        remote = [run(env, tiny, ["--jobs", "1"]) for _ in range(arguments.repeats)]
-        per_job = (statistics.median(r["wall"] for r in remote) - local) / remote[0]["jobs"]
-        print(f"config/test.yaml one job at a time: local {local:.1f} s, SLURM "
-              f"{statistics.median(r['wall'] for r in remote):.1f} s over "
-              f"{remote[0]['jobs']} SLURM jobs: {per_job:.1f} s of overhead per job\n")
+        if not arguments.no_tiny:
+            overhead(env, arguments.repeats)
         default = ROOT / "config" / "config.yaml"
         print("| batching | sbatch submissions | SLURM jobs | wall time |\n|---|---|---|---|")
         print(f"| local run, `--cores 2` | 0 | 0 | "
               f"{run(env, default, ['--cores', '2'], slurm=False)['wall']:.0f} s |")
-        for name, extra in VARIANTS.items():
-            result = run(env, default, ["--jobs", "2", *extra])
-            print(f"| {name} | {result['submissions']} | {result['jobs']} | "
-                  f"{result['wall']:.0f} s |", flush=True)
+        for number, (name, extra) in enumerate(VARIANTS.items()):
+            if number in arguments.variants:
+                result = run(env, default, ["--jobs", "2", *extra])
+                print(f"| {name} | {result['submissions']} | {result['jobs']} | "
+                      f"{result['wall']:.0f} s |", flush=True)
+
+
+def overhead(env: dict[str, str], repeats: int) -> None:
+    """Print the SLURM overhead per job, from the tiny sweep run one job at a time."""
+    tiny = ROOT / "config" / "test.yaml"
+    local = statistics.median(run(env, tiny, ["--cores", "1"], slurm=False)["wall"]
+                              for _ in range(repeats))
+    remote = [run(env, tiny, ["--jobs", "1"]) for _ in range(repeats)]
+    per_job = (statistics.median(r["wall"] for r in remote) - local) / remote[0]["jobs"]
+    print(f"config/test.yaml one job at a time: local {local:.1f} s, SLURM "
+          f"{statistics.median(r['wall'] for r in remote):.1f} s over {remote[0]['jobs']} "
+          f"SLURM jobs: {per_job:.1f} s of overhead per job\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,11 @@ from slurm_cluster import slurm_cluster, unavailable
 
 pytestmark = pytest.mark.slow
 
-#: Fast polling for a tiny workflow; without accounting the plugin must use squeue.
+#: Fast polling for a tiny workflow; without accounting the plugin must use squeue; the
+#: test node has 2 CPUs, so grouped simulations share 2 cores (--cores).
 SLURM_OPTIONS = ["--slurm-init-seconds-before-status-checks", "1",
-                 "--seconds-between-status-checks", "1", "--slurm-status-command", "squeue"]
+                 "--seconds-between-status-checks", "1", "--slurm-status-command", "squeue",
+                 "--cores", "2"]
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +54,14 @@ def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
     jobs = subprocess.run(["squeue", "--states=all", "-h", "-o", "%k|%T"], env=cluster,
                           capture_output=True, text=True, check=True).stdout.splitlines()
     rules = [line.split("|")[0] for line in jobs if line.endswith("|COMPLETED")]
-    assert sum("simulate" in rule for rule in rules) == 4, jobs
+    # the build, then the 4 simulations as one group job (group-components: 8)
+    assert len(rules) == 2, jobs
     assert sum("build_simulator" in rule for rule in rules) == 1, jobs
+    assert sum("simulat" in rule and "build" not in rule for rule in rules) == 1, jobs
     assert not any("aggregate" in rule or "plot" in rule for rule in rules), jobs
+    logs = list((slurm_run / "results" / "logs" / "simulate").glob("*.log"))
+    assert len(logs) == 4
+    assert all("cpp_standalone" in log.read_text() for log in logs)
 
 
 def test_profile_names_every_setting_it_relies_on():
@@ -65,4 +72,5 @@ def test_profile_names_every_setting_it_relies_on():
     assert profile["executor"] == "slurm"
     assert profile["retries"] >= 1
     assert profile["slurm-status-command"] == "squeue"
+    assert profile["group-components"] == ["simulations=8"]
     assert {"slurm_partition", "mem_mb", "runtime"} <= set(profile["default-resources"])
