@@ -112,3 +112,10 @@ def test_missing_grid_point_fails_aggregation(small_files):
     config, controls, pulsed = small_files
     with pytest.raises(SimulationFileError, match="no simulation covers"):
         aggregate_responses(config, controls, pulsed[:-1])
+
+
+def test_file_from_another_sweep_fails_aggregation(small_files):
+    _, controls, pulsed = small_files
+    other = resolve_config({**SMALL, "simulation": {**SMALL["simulation"], "seeds": [0]}})
+    with pytest.raises(SimulationFileError, match="grid value 1 is not in the config's sweep"):
+        aggregate_responses(other, controls, pulsed)

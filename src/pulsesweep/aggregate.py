@@ -168,8 +168,8 @@ class _ResponseGrid:
         self.filled[index] = True
 
     def fill(self, point: Mapping[str, Any], responses: list[PulseResponse]) -> None:
-        index = (self.kernels.index(point["kernel"]), _find(self.heights, point["height"]),
-                 _find(self.widths, point["width"]), self.seeds.index(point["seed"]))
+        index = (_find(self.kernels, point["kernel"]), _find(self.heights, point["height"]),
+                 _find(self.widths, point["width"]), _find(self.seeds, point["seed"]))
         self._store(index, responses)
 
     def fill_control(self, seed: int, responses: list[PulseResponse],
@@ -179,7 +179,7 @@ class _ResponseGrid:
         if 0.0 not in self.heights:
             return
         for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
-            self._store((kernel, self.heights.index(0.0), width, self.seeds.index(seed)),
+            self._store((kernel, self.heights.index(0.0), width, _find(self.seeds, seed)),
                         responses)
 
     def dataset(self, config: Mapping[str, Any]) -> xr.Dataset:
@@ -192,11 +192,13 @@ class _ResponseGrid:
         return _response_dataset(self, config)
 
 
-def _find(values: Sequence[float], value: float) -> int:
-    matches = np.flatnonzero(np.isclose(values, value, rtol=1e-12, atol=0))
-    if not len(matches):
-        raise SimulationFileError(f"grid value {value} is not in the config's sweep")
-    return int(matches[0])
+def _find(values: Sequence[Any], value: Any) -> int:
+    """Where a file's grid value sits on the config's axis (floats to 1e-12)."""
+    for index, candidate in enumerate(values):
+        if candidate == value or (isinstance(value, float)
+                                  and np.isclose(candidate, value, rtol=1e-12, atol=0)):
+            return index
+    raise SimulationFileError(f"grid value {value!r} is not in the config's sweep")
 
 
 def _response_dataset(grid: _ResponseGrid, config: Mapping[str, Any]) -> xr.Dataset:

@@ -53,9 +53,6 @@ def network_inputs(
     def stack(name: str) -> NDArray[np.float64]:
         return np.concatenate([getattr(block, name) for block in blocks])
 
-    def repeat(values: Sequence[float]) -> NDArray[np.float64]:
-        return np.repeat(np.asarray(values, dtype=np.float64), n_neurons)
-
     return {
         "tau": stack("tau"),
         "resistance": stack("resistance"),
@@ -64,6 +61,6 @@ def network_inputs(
         "v": stack("v_initial"),
         "refractory_period": np.float64(refractory.pop()),
         "bias_current": np.float64(bias.pop()),
-        "height": repeat(heights),
+        "height": np.repeat(np.asarray(heights, dtype=np.float64), n_neurons),
         "pulse_column": waveforms.columns.ravel().astype(np.int32),
     }

@@ -145,7 +145,8 @@ def run_simulator(build: str | Path, inputs: Mapping[str, NDArray],
             [str(build / "main"), "--results_dir", f"{folder / 'results'}/", *arguments],
             cwd=build, capture_output=True, text=True, check=False,
         )
-        if completed.returncode != 0 or "rror" in completed.stderr:
+        # The binary reports a bad input file on stderr and carries on; treat it as fatal.
+        if completed.returncode != 0 or "error" in completed.stderr.lower():
             raise RuntimeError(f"{build / 'main'} failed ({completed.returncode}): "
                                f"{completed.stderr.strip()}")
         logger.info("simulated %d neurons x %d steps in %.2f s (cpp_standalone, %s)",
