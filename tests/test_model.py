@@ -80,3 +80,15 @@ def test_pulse_response_matches_exact_solution(make_config, kernel, onset_ms, he
     # ...and the pulse really moved a spike: the unpulsed prediction is far off there.
     without_pulse = [unpulsed.next_spike(t, v, 0.2) for t, v in starts]
     assert np.max(np.abs(np.subtract(without_pulse, simulated))) > 5 * DT
+
+
+@pytest.mark.parametrize(("tau", "vt", "vr", "bias", "t_ref"),
+                         [*PARAMETER_SETS, (10.0, 15.0, 0.0, 14.0, 2.0)])
+def test_tonic_rate_is_the_inverse_closed_form_period(tau, vt, vr, bias, t_ref):
+    from pulsesweep.population import tonic_rate
+
+    network = {"tau_ms": tau, "v_threshold_mV": vt, "v_reset_mV": vr, "bias_current_nA": bias,
+               "refractory_ms": t_ref, "capacitance_nF": 10.0}
+    period = lif_period(tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3,
+                        t_ref * 1e-3)
+    assert tonic_rate(network) == pytest.approx(0.0 if math.isinf(period) else 1 / period)
