@@ -1,9 +1,10 @@
 """Cutting the sweep into independent simulation jobs.
 
 ``jobs.batch_axes`` names the grid axes simulated together in one job; every other axis
-expands into separate jobs. Pulsed jobs never contain height 0: each seed's unpulsed
-control is a job of its own (one per seed, or one for all seeds if ``seed`` is batched),
-and responses at height 0 are the control compared with itself.
+expands into separate jobs. Each seed's unpulsed control (height 0) is simulated once per
+job where heights are simulated together, and otherwise as a job of its own (one per
+seed, or one for all seeds if ``seed`` is batched). Responses at height 0 are the
+control compared with itself.
 
 Job names are built from config values that the schema restricts (kernel names from the
 registry, numbers), so no config value reaches a path or a shell unchecked.

@@ -35,10 +35,6 @@ def _codegen_target(target: Target) -> Iterator[None]:
         b2.prefs.codegen.target = previous
 
 
-_UNITS = {"tau": "second", "resistance": "ohm", "v_threshold": "volt", "v_reset": "volt",
-          "v": "volt", "refractory_period": "second", "bias_current": "amp", "height": "amp"}
-
-
 def neuron_group(n_neurons: int, table: NDArray[np.float64], dt: float, method: Method,
                  name: str | None = None) -> tuple[b2.NeuronGroup, b2.TimedArray]:
     """The LIF group, reading its pulse current from ``table`` (a 2-D TimedArray).
@@ -84,9 +80,7 @@ def run_network(
     """
     with _codegen_target(target):
         group, _ = neuron_group(len(inputs["tau"]), table, dt, method)
-        for variable, values in inputs.items():
-            unit = _UNITS.get(variable)
-            setattr(group, variable, values * getattr(b2, unit) if unit else values)
+        group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
         monitor = b2.SpikeMonitor(group, record=True)
         network = b2.Network(group, monitor)
         if record_potential:

@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 #: Compiler flags of every build: fast, portable across CPUs, no reassociation.
 COMPILER_FLAGS = ["-w", "-O3", "-fno-fast-math"]
 _GROUP, _MONITOR = "neurons", "spikes"
-_INTEGER_INPUTS = {"pulse_column"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,8 @@ def _write_inputs(inputs: Mapping[str, NDArray], table: NDArray, shape: ModelSha
         if np.ndim(values) == 0:  # a shared scalar goes on the command line as it is
             arguments.append(f"{_GROUP}.{name}={float(values)!r}")
             continue
-        dtype = np.int32 if name in _INTEGER_INPUTS else np.float64
-        values = np.ascontiguousarray(values, dtype=dtype)
+        integer = np.issubdtype(np.asarray(values).dtype, np.integer)
+        values = np.ascontiguousarray(values, dtype=np.int32 if integer else np.float64)
         if values.shape != (shape.n_neurons,):
             raise ValueError(f"{name}: {values.shape} values for {shape.n_neurons} neurons")
         values.tofile(folder / name)
