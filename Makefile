@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 CORES  ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-cluster clean-results
+.PHONY: run test lint bench accuracy bench-cluster clean-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --repeats 3 --update-readme
+
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/accuracy.py --update-readme
 
 bench-cluster: $(STAMP)
 	$(BIN)/python benchmarks/cluster.py

@@ -1,25 +1,39 @@
-/* The reference loop: the model's Euler arithmetic in plain C, as the speed limit.
+/* The reference loop: the model's arithmetic in plain C, as the speed limit.
  *
- * The same work per neuron and step as pulsesweep's simulation: the membrane update
- * v += dt*(R*(I0 + h*table[step][column]) - v)/tau outside the refractory period,
- * the threshold, the reset and the spike record.
+ * The same work per neuron and step as pulsesweep's simulation, for either method:
+ *   euler:   v += dt*(R*(I0 + h*table[step][column]) - v)/tau outside the refractory
+ *            period, the threshold, the reset and the spike record;
+ *   precise: v = mu + (v - mu)*decay over the part of the step after the refractory
+ *            period (decay = exp(-dt/tau) precomputed for a whole step), the threshold,
+ *            the exact crossing time, the reset and the spike record.
  *
  *   cc -O3 -fno-fast-math reference_loop.c -o reference_loop -lm
- *   ./reference_loop NEURONS STEPS COLUMNS     (prints neuron-steps per second)
+ *   ./reference_loop NEURONS STEPS COLUMNS [euler|precise]   (prints neuron-steps per second)
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+/* As Brian2's generated code clips (fmin/fmax would handle NaN, at a cost). */
+static inline double clip(double value, double low, double high) {
+    return value < low ? low : (value > high ? high : value);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: %s NEURONS STEPS COLUMNS\n", argv[0]); return 2; }
+    if (argc < 4 || argc > 5) {
+        fprintf(stderr, "usage: %s NEURONS STEPS COLUMNS [euler|precise]\n", argv[0]);
+        return 2;
+    }
     const int n = atoi(argv[1]), steps = atoi(argv[2]), columns = atoi(argv[3]);
+    const int precise = argc == 5 && strcmp(argv[4], "precise") == 0;
     const double dt = 1e-4;
     double *v = malloc(n * sizeof *v), *tau = malloc(n * sizeof *tau);
     double *resistance = malloc(n * sizeof *resistance), *threshold = malloc(n * sizeof *threshold);
     double *reset = malloc(n * sizeof *reset), *bias = malloc(n * sizeof *bias);
     double *height = malloc(n * sizeof *height), *last_spike = malloc(n * sizeof *last_spike);
-    double *refractory = malloc(n * sizeof *refractory);
+    double *refractory = malloc(n * sizeof *refractory), *decay = malloc(n * sizeof *decay);
     int *column = malloc(n * sizeof *column);
     double *table = calloc((size_t)(steps + 1) * columns, sizeof *table);
     long capacity = 1 << 20, count = 0;
@@ -28,9 +42,10 @@ int main(int argc, char **argv) {
     srand(0);
     for (int i = 0; i < n; i++) {
         tau[i] = 0.01 * (1 + 0.05 * (rand() / (double)RAND_MAX - 0.5));
-        resistance[i] = tau[i] / 1e-8;
+        resistance[i] = tau[i] / 1e-8; decay[i] = exp(-dt / tau[i]);
         threshold[i] = 0.015; reset[i] = 0.0; bias[i] = 2e-8; height[i] = 1e-8;
-        v[i] = 0.015 * rand() / (double)RAND_MAX; last_spike[i] = -1e4; refractory[i] = 0.002;
+        v[i] = 0.015 * rand() / (double)RAND_MAX; refractory[i] = 0.002;
+        last_spike[i] = precise ? 0.0 : -1e4;  /* precise: the end of the refractory period */
         column[i] = i % columns;
     }
     for (long k = 0; k < (long)(steps + 1) * columns; k += 7) table[k] = 1.0;
@@ -40,18 +55,25 @@ int main(int argc, char **argv) {
         const double t = step * dt;
         const double *row = table + (size_t)step * columns;
         for (int i = 0; i < n; i++) {
-            if (t - last_spike[i] >= refractory[i]) {
-                const double current = bias[i] + height[i] * row[column[i]];
+            const double current = bias[i] + height[i] * row[column[i]];
+            double when = t;
+            if (precise) {
+                const double mu = resistance[i] * current;
+                const double elapsed = clip(t + dt - last_spike[i], 0.0, dt);
+                v[i] = mu + (v[i] - mu) * (elapsed >= dt ? decay[i] : exp(-elapsed / tau[i]));
+                if (v[i] > threshold[i])
+                    when = t + dt - tau[i] * log((mu - threshold[i]) / (mu - v[i]));
+            } else if (t - last_spike[i] >= refractory[i]) {
                 v[i] += dt * (resistance[i] * current - v[i]) / tau[i];
             }
             if (v[i] > threshold[i]) {
-                v[i] = reset[i]; last_spike[i] = t;
+                v[i] = reset[i]; last_spike[i] = precise ? when + refractory[i] : when;
                 if (count == capacity) {
                     capacity *= 2;
                     spike_neuron = realloc(spike_neuron, capacity * sizeof *spike_neuron);
                     spike_time = realloc(spike_time, capacity * sizeof *spike_time);
                 }
-                spike_neuron[count] = i; spike_time[count] = t; count++;
+                spike_neuron[count] = i; spike_time[count] = when; count++;
             }
         }
     }

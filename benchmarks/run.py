@@ -4,11 +4,12 @@ Measures, on this machine, with medians of --repeats runs:
 
 1. the default sweep end to end (build, simulate, aggregate, figures) with
    ``snakemake --cores 2`` from an empty results/, and each job's peak memory;
-2. one simulation job's compiled binary alone, in neuron-steps per second;
+2. one simulation job's compiled binary alone, in neuron-steps per second, with the
+   default ``precise`` method and with ``euler``, side by side;
 3. the naive loop, written as the forum thread does it (benchmarks/naive_point.py:
    one Python process per grid point, SpikeGeneratorGroup + Synapses, Brian2's
    default target, warm cache), over a sample of points;
-4. the reference loop: the same Euler arithmetic in plain C (benchmarks/reference_loop.c),
+4. the reference loop: the same arithmetic in plain C (benchmarks/reference_loop.c),
    compiled with the same flags as the simulation, as the limit;
 5. a dry run of a 100,000-point grid.
 
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 import yaml
+from readme_section import replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -82,31 +84,43 @@ def neuron_steps(job_name: str) -> int:
     return simulation_jobs(config)[job_name].neuron_steps(config)
 
 
-def binary_alone(job_name: str, repeats: int) -> tuple[list[float], int, int, int]:
-    """One job's compiled binary on an idle machine: seconds per run, and its shape."""
-    from pulsesweep.config import load_config
+def _job_command(job_name: str, method: str, scratch: Path) -> tuple[list[str], object]:
+    """The `pulsesweep simulate` command of one default-sweep job with ``method``."""
+    from pulsesweep.config import load_config, resolve_config
     from pulsesweep.jobs import simulation_jobs
     from pulsesweep.simulation import ensure_build
 
     config = load_config(ROOT / "config" / "config.yaml")
+    config["simulation"]["method"] = method
+    config = resolve_config(config)
     job = simulation_jobs(config)[job_name]
     shape = job.model_shape(config)
-    build = ensure_build(shape)
+    config_file = scratch / f"{method}.yaml"
+    config_file.write_text(yaml.safe_dump(config))
     selection = job.selection()
-    command = [str(BIN / "pulsesweep"), "simulate", "--config",
-               str(ROOT / "config" / "config.yaml"), "--build", str(build),
+    command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file),
+               "--build", str(ensure_build(shape)),
                "--kernel", *selection["kernels"],
                "--height-nA", *map(str, selection["heights_nA"]),
                "--width-ms", *map(str, selection["widths_ms"]),
-               "--seed", *map(str, selection["seeds"])]
-    command += ["--controls"] if selection["controls"] else []
-    seconds = []
+               "--seed", *map(str, selection["seeds"]),
+               "--output", str(scratch / f"{method}.nc")]
+    return command + (["--controls"] if selection["controls"] else []), shape
+
+
+def binary_alone(job_name: str, repeats: int, methods: tuple[str, ...] = ("precise", "euler")
+                 ) -> tuple[dict[str, list[float]], object]:
+    """One job's compiled binary on an idle machine, for each method in turn: seconds per
+    run (the binary's own time, from the job's log), and the job's model shape."""
+    seconds: dict[str, list[float]] = {method: [] for method in methods}
     with tempfile.TemporaryDirectory() as scratch:
+        commands = {method: _job_command(job_name, method, Path(scratch)) for method in methods}
         for _ in range(repeats):
-            _, completed = timed([*command, "--output", f"{scratch}/job.nc"])
-            seconds.append(float(re.search(r"steps in ([0-9.]+) s \(cpp_standalone",
-                                           completed.stderr)[1]))
-    return seconds, shape.n_neurons, shape.n_steps, shape.n_columns
+            for method, (command, _) in commands.items():  # alternate: same machine state
+                _, completed = timed(command)
+                seconds[method].append(float(re.search(
+                    r"steps in ([0-9.]+) s \(cpp_standalone", completed.stderr)[1]))
+    return seconds, commands[methods[0]][1]
 
 
 def naive_loop(repeats: int) -> list[float]:
@@ -123,7 +137,8 @@ def naive_loop(repeats: int) -> list[float]:
     return seconds
 
 
-def reference_loop(n_neurons: int, n_steps: int, n_columns: int, repeats: int) -> list[float]:
+def reference_loop(n_neurons: int, n_steps: int, n_columns: int, repeats: int,
+                   method: str) -> list[float]:
     """Neuron-steps per second of the C loop, compiled with the simulation's flags."""
     from pulsesweep.standalone import COMPILER_FLAGS
 
@@ -133,7 +148,8 @@ def reference_loop(n_neurons: int, n_steps: int, n_columns: int, repeats: int) -
                         "-o", binary, "-lm"], check=True)
         rates = []
         for _ in range(repeats):
-            _, completed = timed([binary, str(n_neurons), str(n_steps), str(n_columns)])
+            _, completed = timed([binary, str(n_neurons), str(n_steps), str(n_columns),
+                                  method])
             rates.append(float(completed.stdout.split()[0]))
     return rates
 
@@ -154,6 +170,7 @@ def dry_run(repeats: int) -> tuple[list[float], int]:
 def table(results: dict) -> str:
     e2e, naive, reference = results["e2e"], results["naive"], results["reference"]
     binary_rate = results["binary_neuron_steps"] / statistics.median(results["binary"])
+    euler_rate = results["binary_neuron_steps"] / statistics.median(results["binary_euler"])
     job_seconds = [statistics.median(v) for v in e2e["job_seconds"].values()]
     job_rate = neuron_steps(e2e["example_job"]) / statistics.median(job_seconds)
     naive_rate = 100 * 100_000 / statistics.median(naive)
@@ -170,14 +187,19 @@ def table(results: dict) -> str:
             f"{statistics.median(e2e['wall']):.1f} s",
             f"{len(e2e['wall'])} runs: " + ", ".join(f"{w:.1f}" for w in e2e["wall"])
             + " s; target ≤ 90 s"),
-        row("simulation: one job's compiled binary", f"{binary_rate:.3g} neuron-steps/s",
-            f"{results['shape']} alone on the machine"),
+        row("simulation: one job's compiled binary, `precise`",
+            f"{binary_rate:.3g} neuron-steps/s", f"{results['shape']} alone on the machine"),
+        row("the same job's binary, `euler`", f"{euler_rate:.3g} neuron-steps/s",
+            "grid spike times; the forum thread's method"),
+        row("**`precise` cost / `euler` cost**", f"**{euler_rate / binary_rate:.2f}×**",
+            "target ≤ 1.25×"),
         row("simulation: one whole simulate job", f"{job_rate:.3g} neuron-steps/s",
             "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it"),
         row("naive loop (forum design, one process per point)",
             f"{naive_rate:.3g} neuron-steps/s",
             f"{statistics.median(naive):.2f} s per point, {len(naive)} points, warm cache"),
-        row("reference loop (plain C, same arithmetic)", f"{reference_rate:.3g} neuron-steps/s",
+        row("reference loop (plain C, same `precise` arithmetic)",
+            f"{reference_rate:.3g} neuron-steps/s",
             "same flags as the simulation (-O3, no -march=native, no fast-math)"),
         row("**simulation / naive**", f"**{binary_rate / naive_rate:.0f}×**",
             f"whole job: {job_rate / naive_rate:.0f}×; target ≥ 25×"),
@@ -187,22 +209,13 @@ def table(results: dict) -> str:
             ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items()) if not
                       k.startswith("plot")) + " MB; target ≤ 2 GB"),
         row("results/*.nc of the default sweep", f"{e2e['size_mb']:.0f} MB",
-            "zlib level 1 + shuffle; spike times as exact integer steps"),
+            "zlib level 1 + shuffle; `precise` spike times as float64 s"),
         row("dry run of a 100,000-point grid", f"{statistics.median(dry):.1f} s",
             f"{jobs} jobs with the default batching; target < 30 s"),
     ]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     return "\n".join([f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}).",
                       "", *rows])
-
-
-def update_readme(text: str) -> None:
-    readme = ROOT / "README.md"
-    start, end = "<!-- performance:start -->", "<!-- performance:end -->"
-    content = readme.read_text()
-    before, rest = content.split(start)
-    _, after = rest.split(end)
-    readme.write_text(f"{before}{start}\n{text}\n{end}{after}")
 
 
 def main() -> None:
@@ -215,19 +228,21 @@ def main() -> None:
     print("default sweep end to end ...", flush=True)
     e2e = end_to_end(repeats)
     print("one job's binary alone ...", flush=True)
-    binary, n, steps, columns = binary_alone(e2e["example_job"], repeats)
+    binary, shape = binary_alone(e2e["example_job"], repeats)
+    n, steps, columns = shape.n_neurons, shape.n_steps, shape.n_columns
     print("naive loop ...", flush=True)
     naive = naive_loop(max(1, repeats // 3))
     print("reference loop ...", flush=True)
-    reference = reference_loop(n, steps, columns, repeats)
+    reference = reference_loop(n, steps, columns, repeats, "precise")
     print("dry run of 100k points ...", flush=True)
-    results = {"e2e": e2e, "binary": binary, "binary_neuron_steps": n * steps,
+    results = {"e2e": e2e, "binary": binary["precise"], "binary_euler": binary["euler"],
+               "binary_neuron_steps": n * steps,
                "shape": f"{n} neurons × {steps} steps", "naive": naive,
                "reference": reference, "dry_run": dry_run(repeats)}
     text = table(results)
     print(text)
     if arguments.update_readme:
-        update_readme(text)
+        replace_section("performance", text)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,19 @@ def make_config() -> Callable[..., dict[str, Any]]:
     return make
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory) -> Path:
+    """Compiled models (standalone builds, Cython extensions) go to temporary caches,
+    never to the user's ~/.cache or ~/.cython."""
+    import brian2 as b2
+
+    with pytest.MonkeyPatch.context() as patch:
+        cache = tmp_path_factory.mktemp("builds")
+        patch.setenv("PULSESWEEP_BUILD_CACHE", str(cache))
+        patch.setitem(b2.prefs, "codegen.runtime.cython.cache_dir", str(cache / "cython"))
+        yield cache
+
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
 

@@ -41,7 +41,10 @@ BAD_CONFIGS = {
         {"pulses": {"schedule": "explicit", "times_ms": [10.0], "neurons": [1, 2]}},
         "pulses.neurons", "[1, 2]", "one target neuron per entry"),
     "unknown method": ({"simulation": {"method": "leapfrog"}}, "simulation.method",
-                       "'leapfrog'", "one of euler"),
+                       "'leapfrog'", "one of precise, euler"),
+    "refractory shorter than a step under precise": (
+        {"network": {"refractory_ms": 0.05}, "simulation": {"method": "precise"}},
+        "network.refractory_ms", "0.05", "at least simulation.dt_ms (0.1 ms)"),
     "repeated seed": ({"simulation": {"seeds": [1, 1]}}, "simulation.seeds", "[1, 1]",
                       "without repeated values"),
     "heterogeneity too large": ({"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},

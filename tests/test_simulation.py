@@ -56,9 +56,10 @@ def test_dataset_follows_the_contract(small_run, small_config):
     # 9 pulses per point (100 ms ... 900 ms), each into a neuron of that point
     assert ds.sizes["pulse"] == 9 * ds.sizes["point"]
     assert ds["pulse_neuron"].max() < 10
-    # spike times lie on the time grid and inside the run
+    # precise spike times (the default) fall between grid points, inside the run
+    assert ds.attrs["integration_method"] == "precise"
     steps = ds["spike_time"].values / 1e-4
-    np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
+    assert np.mean(np.abs(steps - np.round(steps)) > 1e-3) > 0.9
     assert ds["spike_time"].min() >= 0
     assert ds["spike_time"].max() < 1.0
 
@@ -137,13 +138,26 @@ def test_netcdf_round_trip_is_identical(small_run, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]
 
 
-def test_spike_times_are_stored_as_integer_steps(small_run, tmp_path):
+def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
     path = write_netcdf_atomically(small_run, tmp_path / "run.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        assert raw["spike_time"].dtype == np.float64
+        assert "scale_factor" not in raw["spike_time"].attrs
+        np.testing.assert_array_equal(raw["spike_time"].values, small_run["spike_time"].values)
+
+
+def test_grid_spike_times_are_stored_as_integer_steps(make_config, tmp_path):
+    config = make_config(simulation={"method": "euler"})
+    run = simulate(config, grid_points(config, kernels=["box"], widths_ms=[1.0]))
+    steps = run["spike_time"].values / 1e-4
+    np.testing.assert_allclose(steps, np.round(steps), rtol=0, atol=1e-9)  # on the grid
+    path = write_netcdf_atomically(run, tmp_path / "run.nc")
     with xr.open_dataset(path, decode_cf=False) as raw:
         assert raw["spike_time"].dtype == np.int32
         assert raw["spike_time"].attrs["scale_factor"] == pytest.approx(1e-4)
-        np.testing.assert_array_equal(raw["spike_time"].values * 1e-4,
-                                      small_run["spike_time"].values)
+        np.testing.assert_array_equal(raw["spike_time"].values * 1e-4, run["spike_time"].values)
+    with xr.open_dataset(path) as decoded:
+        xr.testing.assert_identical(decoded.load(), run)
 
 
 def test_simulate_to_netcdf_selects_part_of_the_grid(tmp_path):

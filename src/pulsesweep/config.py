@@ -154,6 +154,13 @@ def _check_consistency(config: Config) -> None:
             simulation["duration_s"],
             f"a whole number of time steps of simulation.dt_ms ({simulation['dt_ms']} ms)",
         )
+    if simulation["method"] == "precise" and network["refractory_ms"] < simulation["dt_ms"]:
+        raise ConfigError(
+            "network.refractory_ms",
+            network["refractory_ms"],
+            f"at least simulation.dt_ms ({simulation['dt_ms']} ms) with simulation.method "
+            "precise, which finds at most one spike per neuron and step (or another method)",
+        )
     duration_ms = simulation["duration_s"] * 1e3
     if pulses["schedule"] == "explicit":
         _check_explicit_schedule(pulses, network["n_neurons"], duration_ms)

@@ -6,8 +6,9 @@ Dimensions and variables (all physical quantities in SI units with ``units`` and
 - ``point``: coordinates ``kernel``, ``height`` (A), ``width`` (s), ``seed``;
 - ``(point, neuron)``: ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V),
   ``resistance`` (ohm);
-- ``spike``: ``spike_time`` (s, stored as integer time steps with a ``scale_factor``,
-  so it is exact and compact), ``spike_neuron``, ``spike_point``;
+- ``spike``: ``spike_time`` (s; float64 for the ``precise`` method, whose spikes fall
+  between grid points; for Brian2's methods, on the grid, stored as integer time steps
+  with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``;
 - ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
 - scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
 
@@ -88,13 +89,15 @@ def _pulse_variables(
     }
 
 
-def _spike_variables(spikes: SpikeTrains, n_neurons: int, dt: float) -> dict:
+def _spike_variables(spikes: SpikeTrains, n_neurons: int) -> dict:
     point, neuron = np.divmod(spikes.neurons, n_neurons)
     # Spikes come ordered by (step, neuron); a stable sort by point keeps that within it.
     order = np.argsort(point, kind="stable")
     return {
-        "spike_time": ("spike", spikes.steps[order].astype(np.float64) * dt,
-                       {"units": "s", "long_name": "spike time"}),
+        "spike_time": ("spike", spikes.times[order], {
+            "units": "s",
+            "long_name": "spike time (step start)" if spikes.on_grid else "spike time (exact)",
+        }),
         "spike_neuron": ("spike", neuron[order],
                          {**_INDEX, "long_name": "index of the spiking neuron within its point"}),
         "spike_point": ("spike", point[order],
@@ -118,7 +121,7 @@ def simulation_dataset(
                {"units": units, "long_name": long_name})
         for name, (units, long_name) in _NEURON_VARIABLES.items()
     }
-    data_vars |= _spike_variables(spikes, n_neurons, dt)
+    data_vars |= _spike_variables(spikes, n_neurons)
     data_vars |= _pulse_variables(points, schedules)
     data_vars |= {
         "dt": ((), dt, {"units": "s", "long_name": "integration time step"}),
@@ -138,7 +141,12 @@ def simulation_dataset(
 
 
 def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """Compression for every variable; spike times as exact integer time steps."""
+    """Compression for every variable.
+
+    Spike times on the time grid (Brian2's integration methods) are stored as exact
+    integer time steps; ``precise`` spike times, which fall between grid points, as
+    float64 seconds.
+    """
     encoding: dict[str, dict[str, Any]] = {
         name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name in dataset.variables
@@ -147,7 +155,7 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
         if name in encoding:
             encoding[name]["dtype"] = "int32"
-    if "spike_time" in dataset:
+    if "spike_time" in dataset and dataset.attrs.get("integration_method") != "precise":
         encoding["spike_time"] |= {
             "dtype": "int32", "scale_factor": float(dataset["dt"]), "_FillValue": -1,
         }

@@ -51,22 +51,23 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     steps = math.ceil(stop / dt - 1e-9)
     points = [GridPoint(k, height, width, seed) for k in kernels]
     points.append(GridPoint(kernels[0], 0.0, width, seed))
-    parameters = draw_neuron_parameters(config, seed)
-    n = parameters.n_neurons
-    waveforms = pulse_waveforms(points, {seed: schedule}, n, dt, steps)
+    # The neurons are uncoupled: the pulsed neuron alone, once per kernel and once unpulsed.
+    parameters = draw_neuron_parameters(config, seed).select(slice(neuron, neuron + 1))
+    waveforms = pulse_waveforms(points, {seed: schedule.of_neuron(neuron)}, 1, dt, steps)
     from pulsesweep.network import run_network  # imports brian2
 
     # Traces need a StateMonitor, so a compiled standalone target runs as numpy here.
-    target = config["simulation"]["target"]
+    target, method = config["simulation"]["target"], config["simulation"]["method"]
     recording = run_network(
-        network_inputs([parameters] * len(points), [p.height for p in points], waveforms),
-        waveforms.table, dt, steps, method=config["simulation"]["method"],
+        network_inputs([parameters] * len(points), [p.height for p in points], waveforms,
+                       method, dt),
+        waveforms.table, dt, steps, method=method,
         target="numpy" if target == "cpp_standalone" else target,
-        record_potential=[p * n + neuron for p in range(len(points))],
+        record_potential=range(len(points)),
     )
     shown = slice(max(0, round((onset - LEAD_TIME) / dt)), steps)
-    current = parameters.bias_current + height * waveforms.table[
-        :steps, waveforms.columns[:-1, neuron]].T
+    pulse_columns = waveforms.columns[:-1, 0]
+    current = parameters.bias_current + height * waveforms.table[:steps, pulse_columns].T
     time = np.arange(steps)[shown] * dt
     return xr.Dataset(
         {
@@ -84,7 +85,7 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
         attrs={"title": "pulsesweep example traces", **provenance(config),
                "pulse_onset": onset, "pulse_neuron": neuron, "seed": seed,
                "height": height, "width": width,
-               "v_threshold": float(parameters.v_threshold[neuron])},
+               "v_threshold": float(parameters.v_threshold[0])},
     )
 
 

@@ -5,6 +5,10 @@ Many grid points are simulated in one ``NeuronGroup``: point ``p`` owns neurons
 evolves exactly as it would alone, and a single point goes through the same code. All
 per-point quantities (parameters, height, pulse column) are per-neuron constants, so
 the generated code is the same for every kernel, height and width.
+
+The ``precise`` method (see :mod:`pulsesweep.model`) is Brian2 code too: the group has
+no differential equation; a ``run_regularly`` operation advances ``v`` exactly, and the
+reset computes the off-grid spike time, which the spike monitor records after the reset.
 """
 
 from __future__ import annotations
@@ -18,12 +22,20 @@ import brian2 as b2
 import numpy as np
 from numpy.typing import NDArray
 
-from pulsesweep.model import MEMBRANE_EQUATIONS, Method, Target
+from pulsesweep.model import (
+    MEMBRANE_EQUATIONS,
+    PRECISE_EQUATIONS,
+    PRECISE_RESET,
+    PRECISE_UPDATE,
+    Method,
+    Target,
+)
 from pulsesweep.recording import SpikeTrains
 
-__all__ = ["neuron_group", "run_network"]
+__all__ = ["neuron_group", "run_network", "spike_monitor", "spike_times"]
 
 logger = logging.getLogger(__name__)
+
 
 @contextlib.contextmanager
 def _codegen_target(target: Target) -> Iterator[None]:
@@ -35,6 +47,29 @@ def _codegen_target(target: Target) -> Iterator[None]:
         b2.prefs.codegen.target = previous
 
 
+@b2.implementation("cpp", """
+inline double membrane_decay(double elapsed, double tau, double step_decay, double dt) {
+    return elapsed >= dt ? step_decay : exp(-elapsed / tau);
+}
+""")
+@b2.implementation("cython", """
+cdef double membrane_decay(double elapsed, double tau, double step_decay, double dt):
+    if elapsed >= dt:
+        return step_decay
+    return exp(-elapsed / tau)
+""")
+@b2.implementation("numpy", discard_units=True)  # plain arrays: no unit checks per step
+@b2.check_units(elapsed=b2.second, tau=b2.second, step_decay=1, dt=b2.second, result=1)
+def membrane_decay(elapsed, tau, step_decay, dt):
+    """``exp(-elapsed / tau)``, which is ``step_decay`` for a whole step (no exp then)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    elapsed = np.broadcast_to(np.asarray(elapsed, dtype=np.float64), tau.shape)
+    decay = np.array(np.broadcast_to(step_decay, tau.shape), dtype=np.float64)
+    partial = elapsed < np.asarray(dt, dtype=np.float64)
+    decay[partial] = np.exp(-elapsed[partial] / tau[partial])
+    return decay
+
+
 def neuron_group(n_neurons: int, table: NDArray[np.float64], dt: float, method: Method,
                  name: str | None = None) -> tuple[b2.NeuronGroup, b2.TimedArray]:
     """The LIF group, reading its pulse current from ``table`` (a 2-D TimedArray).
@@ -44,12 +79,33 @@ def neuron_group(n_neurons: int, table: NDArray[np.float64], dt: float, method: 
     """
     pulse_shape = b2.TimedArray(table, dt=dt * b2.second,
                                 name=f"{name}_pulse_shape" if name else "timedarray*")
+    common = {"threshold": "v > v_threshold", "dt": dt * b2.second,
+              "name": name or "neurongroup*"}
+    if method != "precise":
+        group = b2.NeuronGroup(
+            n_neurons, MEMBRANE_EQUATIONS, reset="v = v_reset",
+            refractory="refractory_period", method=method,
+            namespace={"pulse_shape": pulse_shape}, **common)
+        return group, pulse_shape
     group = b2.NeuronGroup(
-        n_neurons, MEMBRANE_EQUATIONS, threshold="v > v_threshold", reset="v = v_reset",
-        refractory="refractory_period", method=method, dt=dt * b2.second,
-        namespace={"pulse_shape": pulse_shape}, name=name or "neurongroup*",
-    )
+        n_neurons, PRECISE_EQUATIONS, reset=PRECISE_RESET,
+        namespace={"pulse_shape": pulse_shape, "membrane_decay": membrane_decay}, **common)
+    group.run_regularly(PRECISE_UPDATE, when="groups", name=f"{group.name}_precise_update")
     return group, pulse_shape
+
+
+def spike_monitor(group: b2.NeuronGroup, method: Method, name: str | None = None
+                  ) -> b2.SpikeMonitor:
+    """A monitor of every spike; under ``precise`` it also records the exact spike time."""
+    if method != "precise":
+        return b2.SpikeMonitor(group, record=True, name=name or "spikemonitor*")
+    return b2.SpikeMonitor(group, variables=["spike_time"], record=True, when="after_resets",
+                           name=name or "spikemonitor*")
+
+
+def spike_times(monitor: b2.SpikeMonitor, method: Method) -> b2.core.variables.Variable:
+    """The monitor's variable that holds the spike times of ``method``."""
+    return monitor.variables["spike_time" if method == "precise" else "t"]
 
 
 def run_network(
@@ -57,7 +113,7 @@ def run_network(
     table: NDArray[np.float64],
     dt: float,
     n_steps: int,
-    method: Method = "euler",
+    method: Method = "precise",
     target: Target = "numpy",
     record_potential: Sequence[int] = (),
 ) -> SpikeTrains:
@@ -72,7 +128,7 @@ def run_network(
     dt, n_steps
         Time step (s) and number of steps.
     method
-        Brian2 integration method.
+        ``precise`` or a Brian2 integration method.
     target
         Brian2 runtime code generation target (``numpy`` or ``cython``).
     record_potential
@@ -81,20 +137,21 @@ def run_network(
     with _codegen_target(target):
         group, _ = neuron_group(len(inputs["tau"]), table, dt, method)
         group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
-        monitor = b2.SpikeMonitor(group, record=True)
+        monitor = spike_monitor(group, method)
         network = b2.Network(group, monitor)
         if record_potential:
             potential = b2.StateMonitor(group, "v", record=list(record_potential))
             network.add(potential)
         started = time.perf_counter()
         network.run(n_steps * dt * b2.second, report=_ProgressReport(),
-                    report_period=30 * b2.second)
+                    report_period=30 * b2.second, namespace={})  # the group holds its names
         logger.info(
             "simulated %d neurons x %d steps in %.1f s (%s target, %s method)",
             len(group), n_steps, time.perf_counter() - started, target, method,
         )
         traces = np.asarray(potential.v_) if record_potential else None
-        return SpikeTrains.from_times(monitor.t_, monitor.i, dt, traces)
+        times = np.asarray(spike_times(monitor, method).get_value())
+        return SpikeTrains.from_times(times, monitor.i, dt, method, traces)
 
 
 class _ProgressReport:

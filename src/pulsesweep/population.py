@@ -52,6 +52,14 @@ class NeuronParameters:
     def n_neurons(self) -> int:
         return len(self.tau)
 
+    def select(self, neurons: slice | NDArray[np.integer]) -> NeuronParameters:
+        """The population of only ``neurons`` (the neurons are uncoupled)."""
+        return NeuronParameters(
+            tau=self.tau[neurons], v_threshold=self.v_threshold[neurons],
+            v_reset=self.v_reset[neurons], resistance=self.resistance[neurons],
+            v_initial=self.v_initial[neurons], bias_current=self.bias_current,
+            refractory_period=self.refractory_period)
+
 
 def _gaussian(rng: np.random.Generator, mean: float, spread: float, size: int) -> NDArray:
     """``size`` draws with mean ``mean`` and SD ``spread * |mean|`` (the forum's design)."""

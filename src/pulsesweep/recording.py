@@ -12,31 +12,40 @@ __all__ = ["SpikeTrains"]
 
 @dataclass(frozen=True)
 class SpikeTrains:
-    """All spikes of one run: time step and global neuron index, ordered by time.
+    """All spikes of one run: time (s) and global neuron index, ordered by time.
 
-    ``potential`` holds the membrane potential (V) of the neurons asked for, one row
-    each, at every time step (empty if none were asked for).
+    ``on_grid`` says whether the times are multiples of the time step (Brian2's
+    integration methods) or exact threshold crossings (``precise``). ``potential``
+    holds the membrane potential (V) of the neurons asked for, one row each, at every
+    time step (empty if none were asked for).
     """
 
-    steps: NDArray[np.int64]
+    times: NDArray[np.float64]
     neurons: NDArray[np.int64]
+    on_grid: bool
     potential: NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
 
     @classmethod
-    def from_times(cls, times: NDArray[np.float64], neurons: NDArray, dt: float,
+    def from_times(cls, times: NDArray[np.float64], neurons: NDArray, dt: float, method: str,
                    potential: NDArray[np.float64] | None = None) -> SpikeTrains:
-        """Spikes from Brian2's times (multiples of dt) and indices, sorted by time."""
-        steps = np.round(np.asarray(times) / dt).astype(np.int64)
+        """Spikes from Brian2's times and indices, sorted by time, then neuron.
+
+        Grid times are snapped to exact multiples of ``dt``; ``precise`` times are kept.
+        """
+        on_grid = method != "precise"
+        times = np.asarray(times, dtype=np.float64)
+        if on_grid:
+            times = np.round(times / dt) * dt
         neurons = np.asarray(neurons, dtype=np.int64)
-        if not _is_sorted(steps, neurons):  # Brian2 already writes them in this order
-            order = np.lexsort((neurons, steps))
-            steps, neurons = steps[order], neurons[order]
+        if not _is_sorted(times, neurons):  # precise spikes within one step, by neuron
+            order = np.lexsort((neurons, times))
+            times, neurons = times[order], neurons[order]
         if potential is None:
             potential = np.empty((0, 0))
-        return cls(steps=steps, neurons=neurons, potential=potential)
+        return cls(times=times, neurons=neurons, on_grid=on_grid, potential=potential)
 
 
-def _is_sorted(steps: NDArray[np.int64], neurons: NDArray[np.int64]) -> bool:
-    """Whether spikes are ordered by step, then neuron."""
-    later = np.diff(steps)
+def _is_sorted(times: NDArray[np.float64], neurons: NDArray[np.int64]) -> bool:
+    """Whether spikes are ordered by time, then neuron."""
+    later = np.diff(times)
     return bool(np.all((later > 0) | ((later == 0) & (np.diff(neurons) > 0))))

@@ -33,6 +33,11 @@ class PulseSchedule:
     def __len__(self) -> int:
         return len(self.times)
 
+    def of_neuron(self, neuron: int) -> PulseSchedule:
+        """The pulses into ``neuron`` alone, addressed to neuron 0 of a one-neuron group."""
+        mask = self.neurons == neuron
+        return PulseSchedule(times=self.times[mask], neurons=np.zeros(mask.sum(), np.int64))
+
 
 def periodic_schedule(
     interval: float, duration: float, n_neurons: int, rng: np.random.Generator

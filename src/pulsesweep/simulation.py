@@ -109,7 +109,8 @@ def simulate(config: Mapping[str, Any], points: Sequence[GridPoint],
                                 config["simulation"]["dt_ms"] * 1e-3, n_steps(config))
     logger.info("simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
                 len(points), *waveforms.table.shape, waveforms.table.nbytes / 1e6)
-    inputs = network_inputs(blocks, [point.height for point in points], waveforms)
+    inputs = network_inputs(blocks, [point.height for point in points], waveforms,
+                            config["simulation"]["method"], config["simulation"]["dt_ms"] * 1e-3)
     spikes = _run(config, points, inputs, waveforms, build)
     return simulation_dataset(config, points, blocks, schedules, spikes)
 

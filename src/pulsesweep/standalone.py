@@ -1,7 +1,7 @@
 """Compile the model once with Brian2's ``cpp_standalone`` device, then run it many times.
 
 A build depends only on the model's *shape* (:class:`ModelShape`: neurons, steps, pulse
-table columns, dt, method), never on parameter values, so every job of one shape shares
+table columns, dt, integration method), never on parameter values, so every job of one shape shares
 it. :func:`build_simulator` (which imports Brian2) writes the binary and a manifest;
 :func:`run_simulator` (which does not) gives the binary a job's values as files on its
 command line, Brian2's ``run_args`` mechanism, and reads the spikes back. Each run
@@ -54,7 +54,7 @@ class ModelShape:
 
     @property
     def key(self) -> str:
-        """A file-name-safe identifier, e.g. ``n4200_steps100000_columns115_dt0.0001_euler``."""
+        """A file-name-safe identifier, e.g. ``n4200_steps100000_columns115_dt0.0001_precise``."""
         return (f"n{self.n_neurons}_steps{self.n_steps}_columns{self.n_columns}"
                 f"_dt{self.dt:g}_{self.method}")
 
@@ -68,7 +68,7 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
     """
     import brian2 as b2
 
-    from pulsesweep.network import neuron_group
+    from pulsesweep.network import neuron_group, spike_monitor, spike_times
 
     directory = Path(directory).resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -78,13 +78,13 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
     b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
     table = np.zeros((shape.n_steps + 1, shape.n_columns))
     group, pulse_shape = neuron_group(shape.n_neurons, table, shape.dt, shape.method, _GROUP)
-    monitor = b2.SpikeMonitor(group, record=True, name=_MONITOR)
-    b2.Network(group, monitor).run(shape.n_steps * shape.dt * b2.second)
+    monitor = spike_monitor(group, shape.method, name=_MONITOR)
+    b2.Network(group, monitor).run(shape.n_steps * shape.dt * b2.second, namespace={})
     b2.device.build(directory=str(partial), compile=True, run=False)
     manifest = {
         "shape": asdict(shape),
         "table": f"{pulse_shape.name}.values",
-        "spike_times": b2.device.get_array_filename(monitor.variables["t"]),
+        "spike_times": b2.device.get_array_filename(spike_times(monitor, shape.method)),
         "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
         "compiler_flags": COMPILER_FLAGS,
         "brian2_version": metadata.version("Brian2"),
@@ -153,4 +153,4 @@ def run_simulator(build: str | Path, inputs: Mapping[str, NDArray],
                     shape.method)
         times = np.fromfile(folder / "results" / manifest["spike_times"], dtype=np.float64)
         neurons = np.fromfile(folder / "results" / manifest["spike_neurons"], dtype=np.int32)
-    return SpikeTrains.from_times(times, neurons, shape.dt)
+    return SpikeTrains.from_times(times, neurons, shape.dt, shape.method)

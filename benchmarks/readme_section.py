@@ -1,0 +1,15 @@
+"""Write a table that a benchmark measured into its marked section of the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def replace_section(name: str, text: str) -> None:
+    """Put ``text`` between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    before, rest = README.read_text().split(start)
+    _, after = rest.split(end)
+    README.write_text(f"{before}{start}\n{text}\n{end}{after}")
