@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from conftest import SMALL, merge
+from lif_exact import lif_period
 from matplotlib import image
 
 from pulsesweep.aggregate import aggregate_to_netcdf
@@ -17,9 +18,10 @@ from pulsesweep.simulation import simulate_to_netcdf
 METHODS = ["precise", "euler", "exponential_euler", "rk2", "rk4", "heun"]
 
 
-def _responses(method: str, directory) -> tuple[dict, xr.Dataset]:
+def _responses(method: str, directory, **sweep) -> tuple[dict, xr.Dataset]:
     config = resolve_config(merge(SMALL, {"simulation": {"method": method, "seeds": [0]},
-                                          "sweep": {"kernels": ["box"], "widths_ms": [3.0]}}))
+                                          "sweep": {"kernels": ["box"], "widths_ms": [3.0],
+                                                    **sweep}}))
     folder = str(directory / "simulations")
     for name, job in simulation_jobs(config).items():
         simulate_to_netcdf(config, f"{folder}/{name}.nc", **job.selection())
@@ -49,3 +51,28 @@ def test_every_method_gives_responses_and_figures(method, precise_responses, tmp
     [png, *_] = write_figures(config, tmp_path / "responses.nc", "phase_advance_heatmaps", stem)
     pixels = image.imread(png)
     assert pixels[..., :3].std() > 0.05, "blank figure"
+
+
+def test_responses_carry_each_pulsed_neurons_parameters(precise_responses):
+    """Anyone can compute theory per pulse: the stored parameters give the closed-form
+    period, which is the control period measured in the simulation."""
+    responses = precise_responses
+    measured = responses["pulse_control_period"].isel(kernel=0, height=0, width=0)
+    assert measured.dims == ("seed", "pulse")
+    expected = np.vectorize(lif_period)(
+        responses["neuron_tau"], responses["neuron_resistance"], float(responses["bias_current"]),
+        responses["neuron_v_threshold"], responses["neuron_v_reset"],
+        float(responses["refractory_period"]))
+    np.testing.assert_allclose(measured, expected, rtol=0, atol=1e-9)
+    assert len(np.unique(responses["neuron_tau"])) > 1  # heterogeneous: one value per pulse
+    assert responses["neuron_tau"].attrs["units"] == "s"
+
+
+def test_hyperpolarising_pulses_delay_firing_monotonically_in_height(tmp_path):
+    heights = [-5, -2, -0.5, 0, 0.5, 2, 5]
+    _, responses = _responses("precise", tmp_path, kernels=["box", "alpha"], heights_nA=heights)
+    for name in ("phase_advance", "spike_advance"):
+        mean = responses[name].mean("seed").transpose("kernel", "width", "height").values
+        assert (np.diff(mean, axis=-1) > 0).all(), (name, mean)  # strictly monotone in height
+        assert (mean[..., :3] < 0).all(), (name, mean)  # hyperpolarising: a delay
+        assert (mean[..., 4:] > 0).all(), (name, mean)

@@ -21,6 +21,7 @@ def test_identical_trains_give_zero_response():
     assert response.extra_spikes == 0
     assert response.rate_change == 0
     assert response.phase_advance == 0
+    assert response.spike_advance == 0
     assert response.usable
     assert response.first_spike_latency == pytest.approx(5 * MS)  # next control spike at 35
     assert response.control_period == pytest.approx(10 * MS)
@@ -34,6 +35,7 @@ def test_train_advanced_by_four_ms():
     assert response.extra_spikes == 0  # 31..71 against 35..75: five each in [30, 80)
     assert response.phase_advance == pytest.approx(0.4)
     assert response.first_spike_latency == pytest.approx(1 * MS)
+    assert response.spike_advance == pytest.approx(4 * MS)
 
 
 def test_one_extra_spike_counts_one_cycle():
@@ -48,6 +50,7 @@ def test_one_extra_spike_counts_one_cycle():
 def test_a_delay_is_a_negative_advance():
     pulsed = np.concatenate([CONTROL[CONTROL < 30 * MS], np.arange(37, 200, 10) * MS])
     assert measure(pulsed).phase_advance == pytest.approx(-0.2)
+    assert measure(pulsed).spike_advance == pytest.approx(-2 * MS)
 
 
 def test_lead_counts_spikes_before_the_onset():
@@ -56,8 +59,19 @@ def test_lead_counts_spikes_before_the_onset():
     assert measure(pulsed).extra_spikes == 0  # the window opens at the onset, 30 ms
     response = measure(pulsed, lead=10 * MS)
     assert response.extra_spikes == 1
-    assert response.rate_change == pytest.approx(1 / (60 * MS))
+    assert response.rate_change == pytest.approx(1 / (50 * MS))  # one window length for all
     assert response.usable
+
+
+def test_latency_counts_a_spike_on_the_rising_flank():
+    """Regression: a spike a gaussian evokes before its peak gives the latency, measured
+    from the pulse's start, and a stronger pulse that fires earlier gives a shorter one."""
+    weak = np.sort(np.append(CONTROL[CONTROL != 35 * MS], 29 * MS))
+    strong = np.sort(np.append(CONTROL[CONTROL != 35 * MS], 27 * MS))
+    latencies = [measure(train, lead=4 * MS).first_spike_latency for train in (weak, strong)]
+    assert latencies == pytest.approx([3 * MS, 1 * MS])  # the window opens at 26 ms
+    assert [measure(t, lead=4 * MS).spike_advance for t in (weak, strong)] == pytest.approx(
+        [6 * MS, 8 * MS])  # the control's next spike is at 35 ms
 
 
 def test_a_shift_present_before_the_window_is_not_counted_as_advance():

@@ -101,7 +101,7 @@ def test_pulse_changes_only_the_pulsed_neurons(small_run):
 
 
 def test_spike_count_never_decreases_with_height(make_config):
-    heights = [0, 0.5, 1, 2, 5, 10, 20, 50]
+    heights = [-20, -5, -1, 0, 0.5, 1, 2, 5, 10, 20, 50]  # negative: hyperpolarising
     config = make_config(sweep={"kernels": ["alpha", "inverse_time", "gaussian"],
                                 "heights_nA": heights, "widths_ms": [2.0]},
                          simulation={"seeds": [3]})
@@ -111,7 +111,7 @@ def test_spike_count_never_decreases_with_height(make_config):
         points = np.flatnonzero(ds["kernel"].values == kernel)
         by_height = counts[points][np.argsort(ds["height"].values[points])]
         assert (np.diff(by_height) >= 0).all(), (kernel, by_height)
-        assert by_height[-1] > by_height[0]
+        assert by_height[-1] > by_height[3] > by_height[0]  # 50 nA > control > -20 nA
 
 
 def test_batched_and_single_point_runs_are_identical(small_config, small_run):

@@ -26,14 +26,27 @@ __all__ = ["aggregate_responses", "aggregate_to_netcdf", "open_simulation"]
 logger = logging.getLogger(__name__)
 
 _REQUIRED = ("spike_time", "spike_neuron", "spike_point", "pulse_time", "pulse_neuron",
-             "pulse_point", "duration", "kernel", "height", "width", "seed")
+             "pulse_point", "duration", "kernel", "height", "width", "seed", "tau",
+             "v_threshold", "v_reset", "resistance", "v_initial", "bias_current",
+             "refractory_period")
 
 _METRICS = {
     "extra_spikes": ("1", "extra spikes in the response window"),
     "rate_change": ("Hz", "firing rate change in the response window"),
-    "first_spike_latency": ("s", "latency of the first spike at or after the pulse onset"),
+    "first_spike_latency": ("s", "latency of the first spike in the window, from the pulse's "
+                            "start"),
+    "spike_advance": ("s", "advance of the next spike against the control"),
     "phase_advance": ("1", "phase advance against the control (cycles)"),
 }
+#: Parameters of each pulsed neuron, per (seed, pulse), from its seed's control.
+_NEURON = {
+    "tau": ("s", "membrane time constant of the pulsed neuron"),
+    "v_threshold": ("V", "firing threshold of the pulsed neuron"),
+    "v_reset": ("V", "reset potential of the pulsed neuron"),
+    "resistance": ("ohm", "membrane resistance of the pulsed neuron"),
+    "v_initial": ("V", "initial membrane potential of the pulsed neuron"),
+}
+_CONSTANTS = ("bias_current", "refractory_period")
 _PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in _METRICS.items()},
     "phase": ("1", "phase of the control neuron when the pulse arrived (cycles)"),
@@ -130,13 +143,13 @@ def aggregate_responses(
                 # A control against itself: every difference is exactly zero.
                 grid.fill_control(point["seed"],
                                   _measure(trains, trains, schedule, 0.0, window, duration),
-                                  schedule)
+                                  schedule, dataset.isel(point=index, neuron=schedule[1]))
         for index, point in points:
             if point["height"] == 0:
                 continue
             if point["seed"] not in controls:
                 raise SimulationFileError(f"{path}: no control for seed {point['seed']}")
-            lead = -get_kernel(point["kernel"]).start * point["width"]
+            lead = -get_kernel(point["kernel"]).response_onset * point["width"]
             schedule = _schedule(dataset, index)
             grid.fill(point, _measure(spikes.point(index, schedule[1]), controls[point["seed"]],
                                       schedule, lead, window, duration))
@@ -158,6 +171,8 @@ class _ResponseGrid:
                                 len(self.seeds)), dtype=bool)
         self.pulse_time: dict[int, np.ndarray] = {}
         self.pulse_neuron: dict[int, np.ndarray] = {}
+        self.neurons: dict[int, dict[str, np.ndarray]] = {}
+        self.constants: dict[str, float] = {}
 
     def _store(self, index: tuple[int, int, int, int], responses: list[PulseResponse]) -> None:
         if not self.values:
@@ -173,9 +188,12 @@ class _ResponseGrid:
         self._store(index, responses)
 
     def fill_control(self, seed: int, responses: list[PulseResponse],
-                     schedule: tuple[np.ndarray, np.ndarray]) -> None:
-        """The schedule of ``seed``, and its height-0 responses for every kernel and width."""
+                     schedule: tuple[np.ndarray, np.ndarray], pulsed: xr.Dataset) -> None:
+        """The schedule of ``seed``, its pulsed neurons (``pulsed``: the control's values
+        at each pulse's neuron), and its height-0 responses for every kernel and width."""
         self.pulse_time[seed], self.pulse_neuron[seed] = schedule
+        self.neurons[seed] = {name: pulsed[name].values for name in _NEURON}
+        self.constants = {name: float(pulsed[name]) for name in _CONSTANTS}
         if 0.0 not in self.heights:
             return
         for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
@@ -214,15 +232,23 @@ def _response_dataset(grid: _ResponseGrid, config: Mapping[str, Any]) -> xr.Data
     for name, (units, long_name) in _METRICS.items():
         mean = np.nanmean(np.where(usable, grid.values[name], np.nan), axis=-1)
         data[name] = (dims, mean, {"units": units, "long_name": f"mean {long_name}"})
-    charge = [[[get_kernel(k).charge(h, w, window) for w in grid.widths] for h in grid.heights]
-              for k in grid.kernels]
+    charge = [[[get_kernel(k).window_charge(h, w, window) for w in grid.widths]
+               for h in grid.heights] for k in grid.kernels]
+    for name, (units, long_name) in _NEURON.items():
+        data[f"neuron_{name}"] = (("seed", "pulse"),
+                                  np.stack([grid.neurons[s][name] for s in grid.seeds]),
+                                  {"units": units, "long_name": long_name})
+    data["bias_current"] = ((), grid.constants["bias_current"],
+                            {"units": "A", "long_name": "bias current"})
+    data["refractory_period"] = ((), grid.constants["refractory_period"],
+                                 {"units": "s", "long_name": "absolute refractory period"})
     coords = {
         "kernel": ("kernel", grid.kernels, {"long_name": "pulse kernel"}),
         "height": ("height", grid.heights, {"units": "A", "long_name": "pulse height"}),
         "width": ("width", grid.widths, {"units": "s", "long_name": "pulse width"}),
         "seed": ("seed", grid.seeds, {"long_name": "random seed"}),
         "charge": (dims[:3], np.array(charge), {
-            "units": "C", "long_name": "charge per pulse delivered before the window closes"}),
+            "units": "C", "long_name": "charge per pulse delivered in the response window"}),
         "pulse_time": (("seed", "pulse"), np.stack([grid.pulse_time[s] for s in grid.seeds]),
                        {"units": "s", "long_name": "pulse onset"}),
         "pulse_neuron": (("seed", "pulse"), np.stack([grid.pulse_neuron[s] for s in grid.seeds]),

@@ -22,7 +22,7 @@ import yaml
 
 from pulsesweep.errors import ConfigError
 from pulsesweep.kernels import kernel_names
-from pulsesweep.population import check_parameter_draws
+from pulsesweep.population import check_parameter_draws, tonic_rate
 
 __all__ = [
     "ConfigError",
@@ -196,6 +196,14 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
     if window > duration_ms:
         raise ConfigError("analysis.window_ms", window,
                           f"at most the simulated time ({duration_ms:g} ms)")
+    rate = tonic_rate(config["network"])
+    if pulses["schedule"] == "phase_scan" and rate > 0:
+        needed = pulses["settle_ms"] + 2e3 / rate + window
+        if needed > duration_ms:
+            raise ConfigError(
+                "simulation.duration_s", config["simulation"]["duration_s"],
+                f"at least {needed / 1e3:g} s for the phase_scan schedule: pulses.settle_ms, "
+                "two periods of the mean neuron and analysis.window_ms")
     figures, sweep = config["figures"], config["sweep"]
     for key, axis in (("prc_height_nA", "heights_nA"), ("prc_width_ms", "widths_ms")):
         value = figures[key]

@@ -51,21 +51,31 @@ def response_table(responses: xr.Dataset) -> pd.DataFrame:
     return table
 
 
+def _symlog(axis: plt.Axes, values: Sequence[float], which: str = "x") -> None:
+    """Symmetric-log scale, linear within the smallest non-zero magnitude (heights may be
+    negative: hyperpolarising pulses)."""
+    magnitudes = np.abs(np.asarray(values, dtype=float))
+    magnitudes = magnitudes[np.isfinite(magnitudes) & (magnitudes > 0)]
+    linear = float(magnitudes.min()) if magnitudes.size else 1.0
+    getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
+
+
 def _against_height(responses: xr.Dataset, metric: str) -> Figure:
     table = response_table(responses)
-    table = table[table["height (nA)"] > 0]
+    table = table[table["height (nA)"] != 0]
     grid = sns.relplot(
         data=table, x="height (nA)", y=metric, hue="width (ms)", col="kernel",
         col_wrap=min(3, table["kernel"].nunique()), kind="line", marker="o",
         palette="viridis", height=3.0, aspect=1.1, legend="full", **_CI,
     )
-    grid.set(xscale="log")
+    for axis in grid.axes.flat:
+        _symlog(axis, table["height (nA)"])
     grid.set_titles("{col_name}")
     return grid.figure
 
 
 def plot_extra_spikes(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Extra spikes against height (log x): a line per width, a panel per kernel."""
+    """Extra spikes against height (symmetric-log x): a line per width, a panel per kernel."""
     return _against_height(responses, "extra spikes")
 
 
@@ -101,13 +111,13 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
 def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Extra spikes against charge per pulse, one line per kernel (equal charge)."""
     table = response_table(responses)
-    table = table[table["charge per pulse (pC)"] > 0]
+    table = table[table["charge per pulse (pC)"] != 0]
     figure, axis = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
     means = table.groupby(["kernel", "height (nA)", "width (ms)"], as_index=False).mean(
         numeric_only=True)
     sns.lineplot(data=means.sort_values("charge per pulse (pC)"), x="charge per pulse (pC)",
                  y="extra spikes", hue="kernel", marker="o", errorbar=None, ax=axis)
-    axis.set_xscale("log")
+    _symlog(axis, means["charge per pulse (pC)"])
     return figure
 
 

@@ -44,6 +44,10 @@ class Kernel:
         The range of ``s`` outside which ``k`` is zero or below 1e-16 of its integral
         (``0`` to ``1`` for the box; the gaussian starts 10 SD before its peak). The
         pulse current is laid out on the time grid over this range only.
+    response_onset
+        Where the pulse is taken to start when its response is measured (in ``s``): the
+        response window opens there. 0 for causal kernels; -3 for the gaussian, which
+        delivers 99.87 % of its charge after it.
     """
 
     name: str
@@ -53,6 +57,7 @@ class Kernel:
     total_integral: float | None
     start: float = 0.0
     stop: float = math.inf
+    response_onset: float = 0.0
 
     def integral(self, s_start: ArrayLike, s_stop: ArrayLike) -> FloatArray:
         """Integral of ``k`` over ``[s_start, s_stop]`` (dimensionless)."""
@@ -87,6 +92,12 @@ class Kernel:
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
         return float(height * width * self.antiderivative(np.float64(window / width)))
+
+    def window_charge(self, height: float, width: float, window: float) -> float:
+        """Charge delivered in the response window, ``window`` (s) from the pulse's start
+        (``t0 + response_onset * w``): the charge behind every response metric."""
+        start = self.response_onset
+        return float(height * width * self.integral(start, start + window / width))
 
 
 def _causal(function: Callable[[FloatArray], FloatArray]) -> Callable[[FloatArray], FloatArray]:
@@ -135,6 +146,7 @@ KERNELS: dict[str, Kernel] = {
             total_integral=math.sqrt(2 * math.pi),
             start=-10.0,
             stop=10.0,
+            response_onset=-3.0,
         ),
         Kernel(
             name="alpha",

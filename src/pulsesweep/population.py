@@ -112,18 +112,29 @@ def tonic_rate(network: Mapping[str, Any]) -> float:
 
 
 def check_parameter_draws(config: Mapping[str, Any]) -> None:
-    """Fail if any seed draws a neuron with ``tau <= 0`` or ``Vr >= Vt``.
+    """Fail if any seed draws a neuron with ``tau <= 0`` or ``Vr >= Vt``, or, under the
+    phase-scan schedule, a neuron that does not fire tonically (``R I0 <= Vt``).
 
     Raises
     ------
     pulsesweep.errors.ConfigError
-        Naming ``network.heterogeneity``, the seed and the offending neuron.
+        Naming ``network.heterogeneity`` (or ``pulses.schedule``), the seed and the
+        offending neuron.
     """
     for seed in config["simulation"]["seeds"]:
         parameters = draw_neuron_parameters(config, seed)
         bad = np.flatnonzero(
             (parameters.tau <= 0) | (parameters.v_reset >= parameters.v_threshold)
         )
+        silent = np.flatnonzero(
+            parameters.resistance * parameters.bias_current <= parameters.v_threshold)
+        if config["pulses"]["schedule"] == "phase_scan" and silent.size and not bad.size:
+            drive = parameters.resistance[silent[0]] * parameters.bias_current
+            raise ConfigError(
+                "pulses.schedule", "phase_scan",
+                f"periodic or explicit, unless every neuron fires tonically (seed {seed} "
+                f"draws neuron {silent[0]} with R*I0 = {drive:.3g} V <= Vt = "
+                f"{parameters.v_threshold[silent[0]]:.3g} V)")
         if bad.size:
             raise ConfigError(
                 "network.heterogeneity",

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pulsesweep.population import random_stream
+from pulsesweep.population import NeuronParameters, draw_neuron_parameters, random_stream
 
-__all__ = ["PulseSchedule", "make_schedule", "periodic_schedule"]
+__all__ = ["PulseSchedule", "make_schedule", "periodic_schedule", "phase_scan_schedule"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,36 @@ def periodic_schedule(
     return PulseSchedule(times=times, neurons=neurons)
 
 
+def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float
+                        ) -> PulseSchedule:
+    """One pulse per neuron: neuron ``j`` at phase ``j / n`` of its own control cycle.
+
+    The control train of a tonic LIF neuron is known in closed form: its first spike at
+    ``t_1 = tau ln((R I0 - v0) / (R I0 - Vt))``, then one every
+    ``T = t_ref + tau ln((R I0 - Vr) / (R I0 - Vt))``. Neuron ``j``'s pulse falls in its
+    first cycle that starts at or after ``settle`` (s), at ``phase * T`` after the
+    cycle's spike, rounded to the time grid ``dt`` (so a pulse starts at a step boundary;
+    the phase moves by at most ``dt / 2T``). Needs ``R I0 > Vt`` for every neuron.
+    """
+    n = parameters.n_neurons
+    drive = parameters.resistance * parameters.bias_current
+    tau = parameters.tau
+    first = tau * np.log((drive - parameters.v_initial) / (drive - parameters.v_threshold))
+    period = parameters.refractory_period + tau * np.log(
+        (drive - parameters.v_reset) / (drive - parameters.v_threshold))
+    cycle_start = first + np.maximum(0.0, np.ceil((settle - first) / period)) * period
+    onsets = np.round((cycle_start + np.arange(n) / n * period) / dt) * dt
+    order = np.argsort(onsets, kind="stable")
+    return PulseSchedule(times=onsets[order], neurons=np.arange(n, dtype=np.int64)[order])
+
+
 def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
     """The pulse schedule of one seed, as the config describes it."""
     pulses = config["pulses"]
     duration = config["simulation"]["duration_s"]
+    if pulses["schedule"] == "phase_scan":
+        return phase_scan_schedule(draw_neuron_parameters(config, seed),
+                                   pulses["settle_ms"] * 1e-3, config["simulation"]["dt_ms"] * 1e-3)
     if pulses["schedule"] == "periodic":
         return periodic_schedule(
             interval=pulses["interval_ms"] * 1e-3,
