@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from lif_exact import KERNEL_NAMES, ExactLIF  # noqa: E402
-from readme_section import replace_section  # noqa: E402
+from readme_section import publish  # noqa: E402
 
 from pulsesweep.config import resolve_config  # noqa: E402
 from pulsesweep.grid import GridPoint  # noqa: E402
@@ -104,10 +104,7 @@ def main() -> None:
         for dt in TIME_STEPS_MS:
             errors[method].append(worst_error(method, dt, exact))
             print(f"{method} dt = {dt} ms: {_format(errors[method][-1])}", flush=True)
-    text = table(errors)
-    print(text)
-    if arguments.update_readme:
-        replace_section("accuracy", text)
+    publish("accuracy", table(errors), arguments.update_readme)
 
 
 if __name__ == "__main__":

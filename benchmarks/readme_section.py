@@ -13,3 +13,10 @@ def replace_section(name: str, text: str) -> None:
     before, rest = README.read_text().split(start)
     _, after = rest.split(end)
     README.write_text(f"{before}{start}\n{text}\n{end}{after}")
+
+
+def publish(name: str, text: str, update_readme: bool) -> None:
+    """Print a measured table and, if asked, write it into the README's section ``name``."""
+    print(text)
+    if update_readme:
+        replace_section(name, text)

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import yaml
-from readme_section import replace_section
+from readme_section import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -239,10 +239,7 @@ def main() -> None:
                "binary_neuron_steps": n * steps,
                "shape": f"{n} neurons × {steps} steps", "naive": naive,
                "reference": reference, "dry_run": dry_run(repeats)}
-    text = table(results)
-    print(text)
-    if arguments.update_readme:
-        replace_section("performance", text)
+    publish("performance", table(results), arguments.update_readme)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from pulsesweep.config import resolve_config
-from pulsesweep.dataset import provenance, write_netcdf_atomically
+from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomically
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.kernels import get_kernel
 from pulsesweep.responses import PulseResponse, first_on_neuron, pulse_response
@@ -39,13 +39,8 @@ _METRICS = {
     "phase_advance": ("1", "phase advance against the control (cycles)"),
 }
 #: Parameters of each pulsed neuron, per (seed, pulse), from its seed's control.
-_NEURON = {
-    "tau": ("s", "membrane time constant of the pulsed neuron"),
-    "v_threshold": ("V", "firing threshold of the pulsed neuron"),
-    "v_reset": ("V", "reset potential of the pulsed neuron"),
-    "resistance": ("ohm", "membrane resistance of the pulsed neuron"),
-    "v_initial": ("V", "initial membrane potential of the pulsed neuron"),
-}
+_NEURON = {name: (units, f"{long_name} of the pulsed neuron")
+           for name, (units, long_name) in NEURON_VARIABLES.items()}
 _CONSTANTS = ("bias_current", "refractory_period")
 _PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in _METRICS.items()},

@@ -35,9 +35,16 @@ from pulsesweep.population import NeuronParameters
 from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import PulseSchedule
 
-__all__ = ["netcdf_encoding", "provenance", "simulation_dataset", "write_netcdf_atomically"]
+__all__ = [
+    "NEURON_VARIABLES",
+    "netcdf_encoding",
+    "provenance",
+    "simulation_dataset",
+    "write_netcdf_atomically",
+]
 
-_NEURON_VARIABLES = {
+#: Per-neuron parameters in every simulation file: units and long name.
+NEURON_VARIABLES = {
     "tau": ("s", "membrane time constant"),
     "v_threshold": ("V", "firing threshold"),
     "v_reset": ("V", "reset potential"),
@@ -119,7 +126,7 @@ def simulation_dataset(
     data_vars: dict[str, Any] = {
         name: (("point", "neuron"), np.stack([getattr(b, name) for b in blocks]),
                {"units": units, "long_name": long_name})
-        for name, (units, long_name) in _NEURON_VARIABLES.items()
+        for name, (units, long_name) in NEURON_VARIABLES.items()
     }
     data_vars |= _spike_variables(spikes, n_neurons)
     data_vars |= _pulse_variables(points, schedules)
