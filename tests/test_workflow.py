@@ -164,10 +164,32 @@ def test_lint_is_clean(tmp_path):
     assert "Lints for" not in output
 
 
+def test_subthreshold_bias_runs_end_to_end(tmp_path):
+    """R I0 < Vt (the excitable regime): pulses evoke spikes with a latency; phase metrics
+    are NaN, and every figure still draws (with a note where it has nothing to show)."""
+    config = tmp_path / "excitable.yaml"
+    config.write_text(yaml.safe_dump(merge(yaml.safe_load(TEST_CONFIG.read_text()), {
+        "network": {"bias_current_nA": 12.0}, "sweep": {"heights_nA": [0, 5, 20, 50]}})))
+    snakemake(tmp_path, "--cores", "2", "--configfile", str(config))
+    with xr.open_dataset(tmp_path / "results" / "responses.nc") as responses:
+        assert responses["phase_advance"].isnull().all()
+        assert responses["spike_advance"].isnull().all()
+        evoked = responses["extra_spikes"].isel(height=-1)  # 50 nA
+        assert (evoked >= 1).all()  # a 50 nA pulse fires every neuron from rest
+        assert np.isfinite(responses["first_spike_latency"].isel(height=-1)).all()
+        assert (responses["extra_spikes"].sel(height=0.0) == 0).all()
+    for name in FIGURE_NAMES:
+        pixels = image.imread(tmp_path / "results" / "figures" / f"{name}.png")
+        assert pixels[..., :3].std() > 0.02, f"{name} is blank"
+
+
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"sweep": {"kernels": ["box", "triangle"]}}, "sweep.kernels.1 = 'triangle'"),
     ({"analysis": {"window_ms": 500.0}}, "analysis.window_ms = 500.0"),
     ({"jobs": {"batch_axes": ["neuron"]}}, "jobs.batch_axes.0 = 'neuron'"),
+    ({"analysis": {"criterion_value": 0}}, "analysis.criterion_value = 0"),
+    ({"network": {"bias_current_nA": 12.0}, "analysis": {"criterion_metric": "phase_advance"}},
+     "analysis.criterion_metric = 'phase_advance'"),
 ])
 def test_bad_config_fails_before_any_job_and_writes_nothing(tmp_path, overrides, message):
     config = tmp_path / "bad.yaml"

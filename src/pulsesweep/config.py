@@ -197,6 +197,11 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
         raise ConfigError("analysis.window_ms", window,
                           f"at most the simulated time ({duration_ms:g} ms)")
     rate = tonic_rate(config["network"])
+    metric = config["analysis"]["criterion_metric"]
+    if rate == 0 and metric in ("phase_advance", "spike_advance"):
+        raise ConfigError("analysis.criterion_metric", metric,
+                          "extra_spikes or null when the neurons do not fire tonically "
+                          "(R*I0 <= Vt: phase metrics are undefined)")
     if pulses["schedule"] == "phase_scan" and rate > 0:
         needed = pulses["settle_ms"] + 2e3 / rate + window
         if needed > duration_ms:
