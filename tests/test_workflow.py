@@ -164,6 +164,18 @@ def test_lint_is_clean(tmp_path):
     assert "Lints for" not in output
 
 
+def test_every_figure_renders_from_the_default_sweeps_grid(tmp_path):
+    """The default config's whole grid (5 kernels, 8 heights, 6 widths, 3 seeds), on a
+    smaller population and a shorter run so that it takes seconds."""
+    config = tmp_path / "default_grid.yaml"
+    config.write_text(yaml.safe_dump({"network": {"n_neurons": 5},
+                                      "simulation": {"duration_s": 2.0}}))
+    snakemake(tmp_path, "--cores", "2", "--configfile", str(config))
+    for name in FIGURE_NAMES:
+        pixels = image.imread(tmp_path / "results" / "figures" / f"{name}.png")
+        assert pixels[..., :3].std() > 0.05, f"{name} is blank"
+
+
 def test_subthreshold_bias_runs_end_to_end(tmp_path):
     """R I0 < Vt (the excitable regime): pulses evoke spikes with a latency; phase metrics
     are NaN, and every figure still draws (with a note where it has nothing to show)."""

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from pulsesweep.comparison import add_theory
 from pulsesweep.config import resolve_config
 from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomically
 from pulsesweep.errors import SimulationFileError
@@ -149,7 +150,7 @@ def aggregate_responses(
             grid.fill(point, _measure(spikes.point(index, schedule[1]), controls[point["seed"]],
                                       schedule, lead, window, duration))
         logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
-    return grid.dataset(config)
+    return add_theory(grid.dataset(config))
 
 
 class _ResponseGrid:

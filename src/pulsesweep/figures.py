@@ -20,47 +20,25 @@ import seaborn as sns
 import xarray as xr
 from matplotlib.figure import Figure
 
+from pulsesweep.comparison import charge_slope_theory, slow_pulse_theory
 from pulsesweep.config import resolve_config
 from pulsesweep.figure_names import RESPONSE_FIGURES
 from pulsesweep.files import atomic_output
-from pulsesweep.thresholds import criterion, criterion_heights
+from pulsesweep.plotting import CI, NO_PHASE, THEORY, note, response_table, symlog
+from pulsesweep.theory_figures import (
+    plot_phase_response,
+    plot_strength_duration,
+    plot_theory_residuals,
+)
 
 __all__ = [
     "FIGURES",
     "plot_examples",
-    "response_table",
     "save_figure",
     "write_figures",
 ]
 
-_CI = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
-
-
-def response_table(responses: xr.Dataset) -> pd.DataFrame:
-    """Usable per-pulse responses as a long table, in display units (nA, ms, pC)."""
-    names = ["pulse_extra_spikes", "pulse_first_spike_latency", "pulse_spike_advance",
-             "pulse_phase_advance", "pulse_phase", "pulse_usable", "charge"]
-    table = responses[names].to_dataframe().reset_index()
-    table = table[table["pulse_usable"].astype(bool)].copy()
-    table["height (nA)"] = table["height"] * 1e9
-    table["width (ms)"] = table["width"] * 1e3
-    table["charge per pulse (pC)"] = table["charge"] * 1e12
-    table["extra spikes"] = table["pulse_extra_spikes"]
-    table["first-spike latency (ms)"] = table["pulse_first_spike_latency"] * 1e3
-    table["spike advance (ms)"] = table["pulse_spike_advance"] * 1e3
-    table["phase advance (cycles)"] = table["pulse_phase_advance"]
-    table["phase at pulse onset (cycles)"] = table["pulse_phase"]
-    return table
-
-
-def _symlog(axis: plt.Axes, values: Sequence[float], which: str = "x") -> None:
-    """Symmetric-log scale, linear within the smallest non-zero magnitude (heights may be
-    negative: hyperpolarising pulses)."""
-    magnitudes = np.abs(np.asarray(values, dtype=float))
-    magnitudes = magnitudes[np.isfinite(magnitudes) & (magnitudes > 0)]
-    linear = float(magnitudes.min()) if magnitudes.size else 1.0
-    getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
 
 
 def _against_height(responses: xr.Dataset, metric: str, note: str = "") -> Figure:
@@ -68,15 +46,15 @@ def _against_height(responses: xr.Dataset, metric: str, note: str = "") -> Figur
     table = table[(table["height (nA)"] != 0) & np.isfinite(table[metric])]
     if table.empty:
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
-        _note(axis, f"no pulse has a finite {metric}")
+        note(axis, f"no pulse has a finite {metric}")
         return figure
     grid = sns.relplot(
         data=table, x="height (nA)", y=metric, hue="width (ms)", col="kernel",
         col_wrap=min(3, table["kernel"].nunique()), kind="line", marker="o",
-        palette="viridis", height=3.0, aspect=1.1, legend="full", **_CI,
+        palette="viridis", height=3.0, aspect=1.1, legend="full", **CI,
     )
     for axis in grid.axes.flat:
-        _symlog(axis, table["height (nA)"])
+        symlog(axis, table["height (nA)"])
     grid.set_titles("{col_name}")
     if note:
         grid.figure.suptitle(textwrap.fill(note, 80), fontsize="small")
@@ -102,18 +80,6 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
         "latency of the evoked spikes from the pulse's start instead"))
 
 
-def _note(axis: plt.Axes, text: str) -> None:
-    """Say on an empty panel why it is empty."""
-    axis.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize="small",
-              transform=axis.transAxes)
-    axis.set_xticks([])
-    axis.set_yticks([])
-
-
-_NO_PHASE = ("phase metrics are undefined: the neurons do not fire tonically "
-             "(R·I0 ≤ Vt), so they have no phase")
-
-
 def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Mean phase advance over height x width, one heat map per kernel, each on its own
     symmetric colour scale (so a kernel's weak-pulse, linear regime is not washed out by
@@ -128,7 +94,7 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
         values = mean.sel(kernel=kernel).values
         axis.set_title(kernel)
         if not np.isfinite(values).any():
-            _note(axis, _NO_PHASE)
+            note(axis, NO_PHASE)
             continue
         limit = float(np.nanmax(np.abs(values))) or 1.0
         frame = pd.DataFrame(
@@ -145,61 +111,33 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
 
 
 def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Extra spikes against charge per pulse: a line per (kernel, width), never averaged
-    across widths, with 95 % confidence bands over pulses (the equal-charge comparison)."""
+    """Phase advance and extra spikes against charge per pulse: a line per (kernel, width),
+    never averaged across widths, with 95 % confidence bands over pulses (the equal-charge
+    comparison), beside LIF theory: the small-charge slope of the phase advance, and the
+    slow-pulse limit of the extra spikes for each kernel's widest pulse."""
     table = response_table(responses)
     table = table[table["charge per pulse (pC)"] != 0].sort_values("charge per pulse (pC)")
-    figure, axis = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
-    sns.lineplot(data=table, x="charge per pulse (pC)", y="extra spikes", hue="kernel",
-                 style="width (ms)", markers=True, dashes=False, ax=axis, **_CI)
-    _symlog(axis, table["charge per pulse (pC)"])
-    axis.legend(fontsize="x-small", ncols=2, frameon=False)
-    return figure
-
-
-def _middle(values: Sequence[float]) -> float:
-    values = sorted(v for v in values if v != 0)
-    return values[(len(values) - 1) // 2]
-
-
-def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Phase advance against the phase at which the pulse arrived, per kernel."""
-    figures, sweep = config["figures"], config["sweep"]
-    height = figures["prc_height_nA"] or _middle(sweep["heights_nA"])
-    width = figures["prc_width_ms"] or _middle(sweep["widths_ms"])
-    table = response_table(responses)
-    table = table[np.isclose(table["height (nA)"], height) & np.isclose(table["width (ms)"], width)]
-    if not np.isfinite(table["phase at pulse onset (cycles)"]).any():
-        figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
-        _note(axis, _NO_PHASE)
-        return figure
-    grid = sns.relplot(
-        data=table, x="phase at pulse onset (cycles)", y="phase advance (cycles)",
-        col="kernel", col_wrap=min(3, table["kernel"].nunique()), kind="scatter",
-        hue="seed", palette="deep", height=3.0, aspect=1.1,
-    )
-    grid.set(xlim=(0, 1))
-    grid.set_titles("{col_name}" + f", h = {height:g} nA, w = {width:g} ms")
-    return grid.figure
-
-
-def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Height needed to reach the criterion against width, per kernel, on log-log axes;
-    mean and 95 % confidence interval over seeds (each seed's threshold is interpolated
-    from its grid)."""
-    metric, value = criterion(config)
-    heights = criterion_heights(responses, metric, value)
-    table = (heights * 1e9).rename("threshold height (nA)").to_dataframe().reset_index()
-    table["width (ms)"] = table["width"] * 1e3
-    table = table[np.isfinite(table["threshold height (nA)"])]
-    figure, axis = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
-    if table.empty:
-        _note(axis, f"no height on the grid reaches a mean {metric} of {value:g}")
-        return figure
-    sns.lineplot(data=table, x="width (ms)", y="threshold height (nA)", hue="kernel",
-                 marker="o", ax=axis, **_CI)
-    axis.set(xscale="log", yscale="log",
-             title=f"height for a mean {metric.replace('_', ' ')} of {value:g}")
+    kernels = list(responses["kernel"].values)
+    colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
+    figure, axes = plt.subplots(1, 2, figsize=(11.0, 4.5), constrained_layout=True)
+    for axis, metric in zip(axes, ("phase advance (cycles)", "extra spikes"), strict=True):
+        sns.lineplot(data=table, x="charge per pulse (pC)", y=metric, hue="kernel",
+                     palette=colours, style="width (ms)", markers=True, dashes=False,
+                     ax=axis, legend=axis is axes[1], **CI)
+        symlog(axis, table["charge per pulse (pC)"])
+    slope = charge_slope_theory(config) * 1e-12  # cycles per pC
+    low, high = table["charge per pulse (pC)"].min(), table["charge per pulse (pC)"].max()
+    if np.isfinite(slope):  # over the data, up to a third of a cycle, where it is linear
+        charges = np.linspace(min(low, 0.0), min(high, 1 / (3 * slope)), 400)
+        axes[0].plot(charges, slope * charges, **{**THEORY, "label": "LIF theory: small charge"})
+        axes[0].legend(fontsize="x-small", frameon=False)
+    widest = float(responses["width"].max())
+    heights = np.linspace(float(responses["height"].min()), float(responses["height"].max()), 200)
+    for kernel in kernels:
+        charge, extra = slow_pulse_theory(config, kernel, heights, widest)
+        axes[1].plot(charge * 1e12, extra, **{**THEORY, "color": colours[kernel], "label": (
+            f"LIF theory, slow pulse, {kernel}, w = {widest * 1e3:g} ms")})
+    axes[1].legend(fontsize="xx-small", ncols=2, frameon=False)
     return figure
 
 
@@ -231,7 +169,7 @@ def plot_examples(examples: xr.Dataset, config: Mapping[str, Any] | None = None)
 FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = dict(zip(
     RESPONSE_FIGURES,
     (plot_extra_spikes, plot_spike_advance, plot_phase_advance_heatmaps, plot_charge_comparison,
-     plot_phase_response, plot_strength_duration),
+     plot_phase_response, plot_strength_duration, plot_theory_residuals),
     strict=True,
 ))
 

@@ -1,0 +1,133 @@
+"""Measurements against LIF theory: per-pulse residuals and the theory lines of figures.
+
+The closed forms live in :mod:`pulsesweep.theory`; this module applies them to a sweep:
+to every pulse of ``responses.nc`` with its own neuron's parameters, and to the config's
+mean neuron for the dashed "LIF theory" lines of the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from pulsesweep import theory
+from pulsesweep.kernels import get_kernel
+
+__all__ = ["add_theory", "charge_slope_theory", "mean_neuron", "prc_theory",
+           "slow_pulse_theory", "threshold_theory"]
+
+def mean_neuron(config: Mapping[str, Any]) -> dict[str, float]:
+    """The configured mean neuron in SI units, as :mod:`pulsesweep.theory` takes it."""
+    network = config["network"]
+    tau = network["tau_ms"] * 1e-3
+    return {"tau": tau, "resistance": tau / (network["capacitance_nF"] * 1e-9),
+            "bias_current": network["bias_current_nA"] * 1e-9,
+            "v_threshold": network["v_threshold_mV"] * 1e-3,
+            "v_reset": network["v_reset_mV"] * 1e-3,
+            "refractory_period": network["refractory_ms"] * 1e-3}
+
+
+def add_theory(responses: xr.Dataset) -> xr.Dataset:
+    """Add each pulse's theoretical spike advance and its residual (measured - theory).
+
+    Theory is computed for usable pulses only, with the pulsed neuron's own parameters
+    and the phase at which the pulse arrived; NaN elsewhere, where the neurons do not
+    fire tonically, and where a pulse starts before the control spike that opens its
+    cycle (a gaussian arriving early in the cycle), which the theory does not cover.
+    """
+    neuron = {name: responses[f"neuron_{name}"].transpose("seed", "pulse").values
+              for name in ("tau", "resistance", "v_threshold", "v_reset")}
+    neuron |= {name: float(responses[name]) for name in ("bias_current", "refractory_period")}
+    period = theory.tonic_period(**neuron)  # (seed, pulse)
+    dims = ("kernel", "height", "width", "seed", "pulse")
+    phase = responses["pulse_phase"].transpose(*dims).values
+    usable = responses["pulse_usable"].transpose(*dims).values.astype(bool)
+    heights = responses["height"].values[:, None, None, None]
+    widths = responses["width"].values[None, :, None, None]
+    advance = np.full(phase.shape, np.nan)
+    for index, kernel in enumerate(responses["kernel"].values):
+        lead = -get_kernel(str(kernel)).response_onset * widths
+        covered = usable[index] & (phase[index] * period >= lead)
+        advance[index] = theory.spike_advance(
+            str(kernel), heights, widths, np.where(covered, phase[index], np.nan), **neuron)
+    advance = xr.DataArray(advance, dims=dims, attrs={
+        "units": "s", "long_name": "LIF theory: advance of the next spike"})
+    residual = (responses["pulse_spike_advance"] - advance).assign_attrs(
+        units="s", long_name="measured minus theoretical spike advance")
+    return responses.assign(pulse_spike_advance_theory=advance, pulse_theory_residual=residual)
+
+
+def prc_theory(config: Mapping[str, Any], kernel: str, height: float, width: float,
+               phases: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The mean neuron's exact phase advance (cycles) at each onset phase."""
+    return np.asarray(theory.phase_advance(kernel, height, width, phases, **mean_neuron(config)))
+
+
+def charge_slope_theory(config: Mapping[str, Any]) -> float:
+    """The mean neuron's small-charge slope of the phase-averaged phase advance (cycles per
+    coulomb; NaN where the neurons do not fire tonically)."""
+    neuron = mean_neuron(config)
+    if not np.isfinite(theory.tonic_period(**neuron)):
+        return np.nan
+    capacitance = config["network"]["capacitance_nF"] * 1e-9
+    return float(theory.small_charge_slope(**neuron, capacitance=capacitance))
+
+
+def slow_pulse_theory(config: Mapping[str, Any], kernel: str, heights: NDArray[np.float64],
+                      width: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Charge in the window and slow-pulse extra spikes of the mean neuron, per height."""
+    window = config["analysis"]["window_ms"] * 1e-3
+    heights = np.sort(np.asarray(heights, dtype=np.float64))
+    extra = theory.slow_pulse_extra_spikes(kernel, heights, width, window, **mean_neuron(config))
+    charge = np.array([get_kernel(kernel).window_charge(h, width, window) for h in heights])
+    return charge, np.asarray(extra)
+
+
+def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[float],
+                     metric: str, value: float, largest: float) -> NDArray[np.float64]:
+    """The mean neuron's height (A) that reaches the criterion, per width (NaN if none up
+    to ``largest``).
+
+    Tonic neurons: the height whose phase-averaged phase (or spike) advance reaches
+    ``value``, by bisection (the advance grows with the height). Silent neurons
+    (``R I0 <= Vt``), criterion ``extra_spikes``: the height that takes the neuron from
+    rest to threshold, ``rheobase / max P`` (Lapicque's law for the box).
+    """
+    neuron, widths = mean_neuron(config), np.asarray(widths, dtype=np.float64)
+    if metric == "extra_spikes":
+        if np.isfinite(theory.tonic_period(**neuron)):
+            return np.full(widths.shape, np.nan)  # extra spikes of tonic neurons: no closed form
+        rheobase = theory.rheobase_current(neuron["resistance"], neuron["bias_current"],
+                                           neuron["v_threshold"])
+        peak = [_peak_response(kernel, width, neuron["tau"]) for width in widths]
+        heights = rheobase / np.asarray(peak)
+        return np.where(heights <= largest, heights, np.nan)
+    phases = (np.arange(64) + 0.5) / 64
+
+    def mean_response(heights: NDArray[np.float64]) -> NDArray[np.float64]:
+        advance = theory.spike_advance(kernel, heights[:, None], widths[:, None], phases,
+                                       **neuron)
+        if metric == "phase_advance":
+            advance = advance / theory.tonic_period(**neuron)
+        return np.mean(advance, axis=1)
+
+    low, high = np.zeros_like(widths), np.full_like(widths, largest)
+    reachable = mean_response(high) >= value
+    for _ in range(40):
+        middle = (low + high) / 2
+        above = mean_response(middle) >= value
+        low, high = np.where(above, low, middle), np.where(above, middle, high)
+    return np.where(reachable, high, np.nan)
+
+
+def _peak_response(kernel: str, width: float, tau: float) -> float:
+    """``max P(x)`` over the pulse and after it, on a fine grid."""
+    shape = get_kernel(kernel)
+    start = shape.start * width
+    stop = min(shape.stop * width, 50 * max(width, tau)) + 10 * tau
+    x = np.linspace(start, stop, 20_001)
+    return float(np.max(theory.membrane_response(kernel, x, width, tau)))

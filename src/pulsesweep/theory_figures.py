@@ -1,0 +1,112 @@
+"""Figures that set measurements beside LIF theory: phase-response curve,
+strength–duration and the per-pulse residuals. Every theory line is dashed black and
+labelled "LIF theory" (:mod:`pulsesweep.comparison`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+import xarray as xr
+from matplotlib.figure import Figure
+
+from pulsesweep import theory
+from pulsesweep.comparison import mean_neuron, prc_theory, threshold_theory
+from pulsesweep.plotting import CI, NO_PHASE, THEORY, middle, note, response_table
+from pulsesweep.thresholds import criterion, criterion_heights
+
+__all__ = ["plot_phase_response", "plot_strength_duration", "plot_theory_residuals"]
+
+
+def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
+    """Phase advance against the phase at which the pulse arrived, per kernel."""
+    figures, sweep = config["figures"], config["sweep"]
+    height = figures["prc_height_nA"] or middle(sweep["heights_nA"])
+    width = figures["prc_width_ms"] or middle(sweep["widths_ms"])
+    table = response_table(responses)
+    table = table[np.isclose(table["height (nA)"], height) & np.isclose(table["width (ms)"], width)]
+    if not np.isfinite(table["phase at pulse onset (cycles)"]).any():
+        figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
+        note(axis, NO_PHASE)
+        return figure
+    grid = sns.relplot(
+        data=table, x="phase at pulse onset (cycles)", y="phase advance (cycles)",
+        col="kernel", col_wrap=min(3, table["kernel"].nunique()), kind="scatter",
+        hue="seed", palette="deep", height=3.0, aspect=1.1,
+    )
+    phases = np.linspace(0, 1, 400, endpoint=False)
+    for kernel, axis in grid.axes_dict.items():
+        axis.plot(phases, prc_theory(config, kernel, height * 1e-9, width * 1e-3, phases),
+                  **THEORY)
+    grid.axes.flat[0].legend(*grid.axes.flat[0].get_legend_handles_labels(),
+                             fontsize="x-small", frameon=False)
+    grid.set(xlim=(0, 1))
+    grid.set_titles("{col_name}" + f", h = {height:g} nA, w = {width:g} ms")
+    return grid.figure
+
+
+def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
+    """Height needed to reach the criterion against width, per kernel, on log-log axes;
+    mean and 95 % confidence interval over seeds (each seed's threshold is interpolated
+    from its grid)."""
+    metric, value = criterion(config)
+    heights = criterion_heights(responses, metric, value)
+    table = (heights * 1e9).rename("threshold height (nA)").to_dataframe().reset_index()
+    table["width (ms)"] = table["width"] * 1e3
+    table = table[np.isfinite(table["threshold height (nA)"])]
+    figure, axis = plt.subplots(figsize=(5.5, 4.0), constrained_layout=True)
+    if table.empty:
+        note(axis, f"no height on the grid reaches a mean {metric} of {value:g}")
+        return figure
+    kernels = list(responses["kernel"].values)
+    colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
+    sns.lineplot(data=table, x="width (ms)", y="threshold height (nA)", hue="kernel",
+                 palette=colours, marker="o", ax=axis, **CI)
+    widths = np.geomspace(float(responses["width"].min()), float(responses["width"].max()), 60)
+    largest = float(responses["height"].max())
+    for kernel in kernels:
+        expected = threshold_theory(config, kernel, widths, metric, value, largest)
+        axis.plot(widths * 1e3, expected * 1e9, **{**THEORY, "color": colours[kernel],
+                                                   "label": f"LIF theory, {kernel}"})
+    axis.set(xscale="log", yscale="log",
+             title=f"height for a mean {metric.replace('_', ' ')} of {value:g}")
+    axis.legend(fontsize="x-small", frameon=False, title=_legend_title(config, metric))
+    return figure
+
+
+def _legend_title(config: Mapping[str, Any], metric: str) -> str | None:
+    """Rheobase and chronaxie of the mean neuron, where they apply (silent neurons)."""
+    neuron = mean_neuron(config)
+    if metric != "extra_spikes" or np.isfinite(theory.tonic_period(**neuron)):
+        return None
+    rheobase = theory.rheobase_current(neuron["resistance"], neuron["bias_current"],
+                                       neuron["v_threshold"])
+    return (f"rheobase {rheobase * 1e9:.3g} nA, chronaxie "
+            f"{theory.chronaxie(neuron['tau']) * 1e3:.3g} ms (box: Lapicque)")
+
+
+def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
+    """Measured against theoretical spike advance for every usable pulse, per kernel, with
+    the identity line: the simulation checked against the closed form, pulse by pulse."""
+    table = responses[["pulse_spike_advance", "pulse_spike_advance_theory"]].to_dataframe()
+    table = table.reset_index().dropna()
+    table["theory (ms)"] = table["pulse_spike_advance_theory"] * 1e3
+    table["measured (ms)"] = table["pulse_spike_advance"] * 1e3
+    table["width (ms)"] = table["width"] * 1e3
+    if table.empty:
+        figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
+        note(axis, NO_PHASE)
+        return figure
+    grid = sns.relplot(data=table, x="theory (ms)", y="measured (ms)", hue="width (ms)",
+                       col="kernel", col_wrap=min(3, table["kernel"].nunique()),
+                       palette="viridis", height=3.0, aspect=1.0, s=12, linewidth=0)
+    for kernel, axis in grid.axes_dict.items():
+        rows = table[table["kernel"] == kernel]
+        limits = [rows["theory (ms)"].min(), rows["theory (ms)"].max()]
+        axis.plot(limits, limits, **{**THEORY, "label": "measured = LIF theory"})
+        worst = np.abs(rows["measured (ms)"] - rows["theory (ms)"]).max() * 1e3
+        axis.set_title(f"{kernel}: largest |residual| {worst:.2g} µs", fontsize="small")
+    return grid.figure
