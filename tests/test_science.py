@@ -12,7 +12,7 @@ import pytest
 from conftest import SMALL, merge
 
 from pulsesweep.aggregate import aggregate_responses
-from pulsesweep.comparison import charge_slope_theory
+from pulsesweep.comparison import charge_slope_theory, prc_theory
 from pulsesweep.config import resolve_config
 from pulsesweep.simulation import simulate_to_netcdf
 
@@ -72,3 +72,21 @@ def test_hyperpolarising_pulses_delay_as_the_theory_says(tmp_path):
     assert int(moved.sum()) > 50
     np.testing.assert_allclose(pulsed["pulse_spike_advance"].where(moved), expected.where(moved),
                                rtol=0.02)
+
+
+def test_phase_advance_at_the_window_end_is_the_theory(tmp_path):
+    """The phase advance read at the window's end, extra spikes and all, against the exact
+    multi-spike shift of each pulse, strong and long pulses included."""
+    config, responses = _responses(tmp_path, kernels=["box", "alpha"], heights_nA=[0, 5, 20],
+                                   widths_ms=[2.0, 10.0])
+    assert float(responses["pulse_phase_advance"].max()) > 1.5  # some pulses add spikes
+    for kernel in ("box", "alpha"):
+        for height in (5e-9, 20e-9):
+            for width in (2e-3, 10e-3):
+                point = responses.sel(kernel=kernel, width=width).sel(height=height,
+                                                                     method="nearest")
+                phase = point["pulse_phase"].values.ravel()
+                expected = prc_theory(config, kernel, height, width, phase)
+                np.testing.assert_allclose(point["pulse_phase_advance"].values.ravel(),
+                                           expected, rtol=0.02, atol=2e-5,
+                                           err_msg=f"{kernel}, {height}, {width}")

@@ -61,10 +61,20 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     return responses.assign(pulse_spike_advance_theory=advance, pulse_theory_residual=residual)
 
 
+def _horizon(config: Mapping[str, Any], kernel: str, width: Any, phase: Any) -> Any:
+    """When the phase advance is read: the window's end, from the spike that opened the
+    cycle at 0 (the pulse's onset is ``phase * T``)."""
+    period = theory.tonic_period(**mean_neuron(config))
+    start = np.maximum(0.0, phase * period + get_kernel(kernel).response_onset * width)
+    return start + config["analysis"]["window_ms"] * 1e-3
+
+
 def prc_theory(config: Mapping[str, Any], kernel: str, height: float, width: float,
                phases: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The mean neuron's exact phase advance (cycles) at each onset phase."""
-    return np.asarray(theory.phase_advance(kernel, height, width, phases, **mean_neuron(config)))
+    """The mean neuron's exact phase advance (cycles) at each onset phase, read at the end
+    of the response window as the measurement is: extra spikes count one cycle each."""
+    return np.asarray(theory.phase_shift(kernel, height, width, phases, **mean_neuron(config),
+                                         horizon=_horizon(config, kernel, width, phases)))
 
 
 def charge_slope_theory(config: Mapping[str, Any]) -> float:
@@ -109,11 +119,12 @@ def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[fl
     phases = (np.arange(64) + 0.5) / 64
 
     def mean_response(heights: NDArray[np.float64]) -> NDArray[np.float64]:
-        advance = theory.spike_advance(kernel, heights[:, None], widths[:, None], phases,
-                                       **neuron)
         if metric == "phase_advance":
-            advance = advance / theory.tonic_period(**neuron)
-        return np.mean(advance, axis=1)
+            return np.mean(theory.phase_shift(
+                kernel, heights[:, None], widths[:, None], phases, **neuron,
+                horizon=_horizon(config, kernel, widths[:, None], phases)), axis=1)
+        return np.mean(theory.spike_advance(kernel, heights[:, None], widths[:, None], phases,
+                                            **neuron), axis=1)
 
     low, high = np.zeros_like(widths), np.full_like(widths, largest)
     reachable = mean_response(high) >= value

@@ -7,32 +7,30 @@ until the next spike ``v(t) = mu + (Vr - mu - R h P(t_a - t0)) exp(-(t - t_a)/ta
 R h P(t - t0)``, with ``P`` the response to the unit pulse (:func:`membrane_response`).
 numpy and scipy only (no Brian2); every function broadcasts over its array arguments
 (scalars give numpy scalars), so tens of thousands of pulses, each with its own neuron,
-are computed at once. SI units throughout.
+are computed at once; spike times come from :mod:`pulsesweep.spike_search`. SI units
+throughout.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.kernels import Kernel, get_kernel
 from pulsesweep.membrane import float_arrays, membrane_response, numpy_result
+from pulsesweep.spike_search import Trajectory, next_spike
 
 __all__ = ["chronaxie", "firing_rate", "lapicque_threshold", "membrane_response",
-           "phase_advance", "rheobase_current", "slow_pulse_extra_spikes", "small_charge_slope",
-           "spike_advance", "tonic_period"]
+           "phase_advance", "phase_shift", "rheobase_current", "slow_pulse_extra_spikes",
+           "small_charge_slope", "spike_advance", "tonic_period"]
 
 FloatArray = NDArray[np.float64]
 
-_TIME_TOLERANCE = 1e-14  # s: spike times are refined until Newton's steps are this short
-_MAX_STEPS, _MAX_REFINEMENTS = 100_000, 100  # then give up on a spike (NaN)
 _CHUNK_PULSES = 1 << 16  # pulses computed together (bounds the memory)
 _CHUNK_ELEMENTS = 1 << 19  # values evaluated at once by the quadrature
-_LOOKAHEAD_ELEMENTS = 1 << 17  # points checked at once by the spike search
-_KERNEL_PEAKS = {"alpha": 1.0}  # where k peaks (at 1; rising before, decaying after), else 0
 
 
 def tonic_period(tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
@@ -70,131 +68,50 @@ def firing_rate(current: ArrayLike, tau: ArrayLike, resistance: ArrayLike,
                                       refractory_period))
 
 
-@dataclass(frozen=True)
-class _Cycle:
-    """One tonic cycle per pulse: the neuron spiked at 0 and the pulse starts at ``onset``;
-    ``release`` is ``P(t_ref - t0)``, the pulse's part before integration resumes."""
-
-    kernel: Kernel
-    height: FloatArray
-    width: FloatArray
-    onset: FloatArray
-    tau: FloatArray
-    resistance: FloatArray
-    drive: FloatArray
-    v_threshold: FloatArray
-    v_reset: FloatArray
-    refractory_period: FloatArray
-    period: FloatArray
-    release: FloatArray
-
-    def take(self, index: NDArray) -> _Cycle:
-        """The cycles selected by ``index``."""
-        return replace(self, **{field.name: getattr(self, field.name)[index]
-                                for field in fields(self) if field.name != "kernel"})
-
-    def margin(self, time: FloatArray) -> FloatArray:
-        """``v(t) - Vt`` for ``t >= t_ref``; ``time`` is ``(n,)`` or ``(n, points)``."""
-
-        def column(array: FloatArray) -> FloatArray:
-            return array[:, None] if time.ndim == 2 else array
-
-        tau, drive = column(self.tau), column(self.drive)
-        decay = np.exp(-(time - column(self.refractory_period)) / tau)
-        response = membrane_response(self.kernel.name, time - column(self.onset),
-                                     column(self.width), tau)
-        pulse = column(self.resistance * self.height) * (response - column(self.release) * decay)
-        return drive + (column(self.v_reset) - drive) * decay + pulse - column(self.v_threshold)
-
-    def slope(self, time: FloatArray, margin: FloatArray) -> FloatArray:
-        """``dv/dt = (mu + R h k - v)/tau`` where ``v - Vt = margin``."""
-        current = self.height * self.kernel.shape((time - self.onset) / self.width)
-        return (self.drive - self.v_threshold + self.resistance * current - margin) / self.tau
-
-
-def _march(cycle: _Cycle, begin: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Step from ``begin`` until ``v >= Vt``; return the last step ``[lower, upper]``.
-
-    ``dv/dt = (mu + R h k - v)/tau`` with ``k <= K``, the kernel's largest value from the
-    current ``s`` on, so from ``m = v - Vt < 0`` the margin stays below
-    ``D - (D - m) exp(-elapsed/tau)``, ``D = mu - Vt + R max(h, 0) K``: it cannot reach 0
-    for ``tau ln(1 - m/D)``. Each iteration jumps that far (at least ``min(w/10, tau/50)``)
-    and then checks a few more points that step apart, so only a crossing that grazes
-    ``Vt`` between two such points can be missed, and only for ``h < 0``: for ``h >= 0``
-    ``v`` rises monotonically below ``mu``, so any bracket holds the one crossing.
-    NaN where none is found.
-    """
-    lower, upper = np.full(begin.shape, np.nan), np.full(begin.shape, np.nan)
-    peak = _KERNEL_PEAKS.get(cycle.kernel.name, 0.0)
-    margin = cycle.margin(begin)
-    lower[margin >= 0] = upper[margin >= 0] = begin[margin >= 0]
-    below = margin < 0
-    active, time, margin = np.flatnonzero(below), begin[below], margin[below]
-    current = cycle.take(below)
-    for _ in range(_MAX_STEPS):
-        if not active.size:
-            break
-        columns = int(np.clip(_LOOKAHEAD_ELEMENTS // active.size, 1, 256))
-        shortest = np.minimum(current.width / 10, current.tau / 50)
-        largest = current.kernel.shape(np.maximum((time - current.onset) / current.width, peak))
-        reach = current.drive - current.v_threshold + current.resistance * np.maximum(
-            current.height, 0.0) * largest
-        jump = np.maximum(current.tau * np.log1p(-margin / reach), shortest)
-        times = (time + jump)[:, None] + shortest[:, None] * np.arange(columns)
-        margins = current.margin(times)
-        above = margins >= 0
-        crossed = above.any(axis=1)
-        rows, first = np.flatnonzero(crossed), above[crossed].argmax(axis=1)
-        upper[active[crossed]] = times[rows, first]
-        lower[active[crossed]] = np.where(first > 0, times[rows, np.maximum(first - 1, 0)],
-                                          time[crossed])
-        active, time, margin = active[~crossed], times[~crossed, -1], margins[~crossed, -1]
-        current = current.take(~crossed)
-    return lower, upper
-
-
-def _refine(cycle: _Cycle, lower: FloatArray, upper: FloatArray) -> FloatArray:
-    """The crossing inside ``[lower, upper]`` (``v(lower) < Vt <= v(upper)``): Newton's
-    method, with bisection whenever it would leave the bracket, to :data:`_TIME_TOLERANCE`."""
-    time = 0.5 * (lower + upper)
-    for _ in range(_MAX_REFINEMENTS):
-        margin = cycle.margin(time)
-        above = margin >= 0
-        upper, lower = np.where(above, time, upper), np.where(above, lower, time)
-        slope = cycle.slope(time, margin)
-        newton = time - np.divide(margin, slope, out=np.full_like(time, np.inf), where=slope > 0)
-        inside = (newton >= lower) & (newton <= upper)
-        following = np.where(inside, newton, 0.5 * (lower + upper))
-        converged = np.abs(following - time) <= _TIME_TOLERANCE
-        time = following
-        if converged.all():
-            break
-    return time
-
-
-def _advance_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
-                   neuron: list[FloatArray]) -> FloatArray:
-    """:func:`spike_advance` for flat arrays of at most :data:`_CHUNK_PULSES` pulses."""
+def _pulsed(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
+            neuron: list[FloatArray]) -> tuple[FloatArray, NDArray[np.bool_], FloatArray,
+                                               Trajectory]:
+    """For flat arrays: 0 where the inputs are valid (NaN elsewhere), which pulses act after
+    the refractory period (nonzero, not over by ``t_ref``), the tonic period ``T``, and for
+    those pulses the trajectory from ``t_ref`` on, after the spike at 0."""
     tau, resistance, bias, threshold, reset, refractory = neuron
     period = np.asarray(tonic_period(tau, resistance, bias, threshold, reset, refractory))
     onset = phase * period
     valid = np.isfinite(period) & np.isfinite(onset) & np.isfinite(height)
     valid &= np.isfinite(width) & np.isfinite(tau) & np.isfinite(refractory)
-    advance = np.where(valid, 0.0, np.nan)
     over = onset + kernel.stop * width <= refractory  # the pulse ends while refractory
     pulsed = valid & (height != 0) & ~over
-    cycle = _Cycle(kernel, height, width, onset, tau, resistance, resistance * bias,
-                   threshold, reset, refractory, period, np.zeros_like(height)).take(pulsed)
-    cycle = replace(cycle, release=np.asarray(membrane_response(
-        kernel.name, cycle.refractory_period - cycle.onset, cycle.width, cycle.tau)))
-    # Before the pulse starts v is the unpulsed one, below Vt until T.
-    begin = np.maximum(cycle.refractory_period, cycle.onset + kernel.start * cycle.width)
-    lower, upper = _march(cycle, begin)
-    spike = np.full(begin.shape, np.nan)
-    found = np.isfinite(upper)
-    spike[found] = _refine(cycle.take(found), lower[found], upper[found])
-    advance[pulsed] = cycle.period - spike
+    arrays = (height, width, onset, tau, resistance, resistance * bias, threshold, reset,
+              refractory, refractory, refractory)  # start and release are set by resumed()
+    trajectory = Trajectory(kernel, *(np.asarray(array)[pulsed] for array in arrays))
+    return (np.where(valid, 0.0, np.nan), pulsed, period,
+            trajectory.resumed(trajectory.refractory_period))
+
+
+def _advance_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
+                   neuron: list[FloatArray]) -> FloatArray:
+    """:func:`spike_advance` for flat arrays of at most :data:`_CHUNK_PULSES` pulses."""
+    advance, pulsed, period, trajectory = _pulsed(kernel, height, width, phase, neuron)
+    advance[pulsed] = period[pulsed] - next_spike(trajectory, np.inf)
     return advance
+
+
+def _by_chunks(compute: Callable[..., FloatArray], kernel: str,
+               arrays: list[FloatArray]) -> FloatArray:
+    """``compute(kernel, height, width, phase, neuron, *rest)`` over flat chunks of at most
+    :data:`_CHUNK_PULSES` pulses; ``arrays`` are ``height, width, phase``, the six neuron
+    parameters and the rest, broadcast together. Checks the phases and widths."""
+    spec = get_kernel(kernel)
+    if np.any((arrays[2] < 0) | (arrays[2] >= 1)):
+        raise ValueError("phase must lie in [0, 1)")
+    if np.any(arrays[1] <= 0):
+        raise ValueError("width must be > 0")
+    flat = [array.ravel() for array in arrays]
+    result = np.empty(flat[0].size)
+    for start in range(0, result.size, _CHUNK_PULSES):
+        part = [array[start:start + _CHUNK_PULSES] for array in flat]
+        result[start:start + _CHUNK_PULSES] = compute(spec, *part[:3], part[3:9], *part[9:])
+    return numpy_result(result.reshape(arrays[0].shape))
 
 
 def spike_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
@@ -210,8 +127,8 @@ def spike_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: Array
     later time with ``v = Vt``. The pulse is assumed not to act before time 0: for a
     gaussian that starts (``t0 - 10 w``) before the last spike, the earlier part, which
     could have moved that spike, is ignored. ``t*`` is found by steps that provably skip
-    no crossing but are at least ``min(w/10, tau/50)`` (:func:`_march`), then refined by
-    Newton's method to 1e-14 s.
+    no crossing but are at least ``min(w/10, tau/50)``, then refined by Newton's method
+    to 1e-14 s (:func:`pulsesweep.spike_search.next_spike`).
 
     Parameters
     ----------
@@ -231,19 +148,9 @@ def spike_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: Array
         in the limit of a strong pulse, 0 for a pulse over before ``t_ref``. NaN where
         the neuron does not fire tonically (``R I0 <= Vt``) or an input is NaN.
     """
-    spec = get_kernel(kernel)
     arrays = float_arrays(height, width, phase, tau, resistance, bias_current,
-                           v_threshold, v_reset, refractory_period)
-    if np.any((arrays[2] < 0) | (arrays[2] >= 1)):
-        raise ValueError("phase must lie in [0, 1)")
-    if np.any(arrays[1] <= 0):
-        raise ValueError("width must be > 0")
-    flat = [array.ravel() for array in arrays]
-    advance = np.empty(flat[0].size)
-    for start in range(0, advance.size, _CHUNK_PULSES):
-        part = [array[start:start + _CHUNK_PULSES] for array in flat]
-        advance[start:start + _CHUNK_PULSES] = _advance_chunk(spec, *part[:3], part[3:])
-    return numpy_result(advance.reshape(arrays[0].shape))
+                          v_threshold, v_reset, refractory_period)
+    return _by_chunks(_advance_chunk, kernel, arrays)
 
 
 def phase_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
@@ -254,6 +161,90 @@ def phase_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: Array
     neuron = (tau, resistance, bias_current, v_threshold, v_reset, refractory_period)
     advance = spike_advance(kernel, height, width, phase, *neuron)
     return numpy_result(advance / tonic_period(*neuron))
+
+
+def _follow_train(trajectory: Trajectory, marks: FloatArray, count: FloatArray,
+                  last: FloatArray) -> None:
+    """Find each pulsed train's spikes in turn until the later of its ``marks`` (``(2, n)``),
+    adding up in ``count`` the spikes before each mark and keeping the last of them in
+    ``last`` (both ``(2, n)``, in place; ``count`` NaN where a search gave up). A train is
+    left once the pulse is over when its refractory period ends: it is periodic from then
+    on, and the differences of phase stay as they are."""
+    end = marks.max(axis=0)
+    active = np.arange(end.size)
+    while active.size:
+        spike = next_spike(trajectory, end[active])
+        before = spike < marks[:, active]
+        count[:, active] += before
+        last[:, active] = np.where(before, spike, last[:, active])
+        resume = spike + trajectory.refractory_period
+        stuck = resume <= trajectory.start  # no progress (t_ref = 0 and v >= Vt at once)
+        count[:, active[np.isnan(spike) | stuck]] = np.nan
+        acting = resume < trajectory.onset + trajectory.kernel.stop * trajectory.width
+        going = acting & (resume < end[active]) & ~stuck
+        active, trajectory = active[going], trajectory.take(going).after(spike[going])
+
+
+def _shift_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
+                 neuron: list[FloatArray], horizon: FloatArray) -> FloatArray:
+    """:func:`phase_shift` for flat arrays of at most :data:`_CHUNK_PULSES` pulses.
+
+    With ``n`` spikes before ``t > 0`` (the one at 0 included), the last at ``t_n``,
+    ``phi_p(t) = n + (t - t_n)/T`` and ``phi_c(t) = 1 + t/T``, so
+    ``[phi_p - phi_c](t) = n - 1 - t_n/T``.
+    """
+    phase = np.where(np.isnan(horizon), np.nan, phase)
+    shift, pulsed, period, trajectory = _pulsed(kernel, height, width, phase, neuron)
+    opening = np.maximum(trajectory.onset + kernel.response_onset * trajectory.width, 0.0)
+    marks = np.stack([opening, horizon[pulsed]])
+    count, last = np.ones(marks.shape), np.zeros(marks.shape)
+    _follow_train(trajectory, marks, count, last)
+    difference = count - 1 - last / period[pulsed]
+    shift[pulsed] = difference[1] - np.where(opening > 0, difference[0], 0.0)
+    return shift
+
+
+def phase_shift(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
+                tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
+                v_threshold: ArrayLike, v_reset: ArrayLike, refractory_period: ArrayLike,
+                horizon: ArrayLike) -> FloatArray:
+    """The shift of the pulsed spike train against the unpulsed one at ``horizon``, in cycles.
+
+    The neuron spiked at time 0 and fires tonically with period ``T`` (control: 0, ``T``,
+    ``2 T``, ...); the pulse is as for :func:`spike_advance`, which finds the first pulsed
+    spike. Every later one is found the same way, from ``Vr`` at the end of the previous
+    one's refractory period, with the pulse still acting, up to ``horizon``. The shift is
+    measured as :func:`pulsesweep.responses.pulse_response` measures ``phase_advance``:
+    with ``phi(t) = N(t) + (t - last spike before t)/T`` (``N`` the spikes before ``t``),
+    ``[phi_p - phi_c](horizon) - [phi_p - phi_c](t_open)``, ``t_open = max(0, t0 + onset
+    w)`` (``onset`` the kernel's ``response_onset``). Each extra spike adds a cycle; once
+    the pulse is over the shift stays constant, and if it ends before the refractory
+    period after the first pulsed spike, the shift is ``spike_advance / T``.
+
+    Parameters
+    ----------
+    kernel, height, width, phase
+        The pulse, as for :func:`spike_advance`.
+    tau, resistance, bias_current, v_threshold, v_reset, refractory_period
+        The neuron, as for :func:`tonic_period`.
+    horizon
+        When the shift is measured (s, > 0, from the spike at 0; e.g. ``t_open`` plus the
+        response window). May be infinite, except for the ``inverse_time`` kernel.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shift (cycles): positive for an advance. NaN where the neuron does not fire
+        tonically (``R I0 <= Vt``) or an input is NaN. All arguments but ``kernel``
+        broadcast.
+    """
+    arrays = float_arrays(height, width, phase, tau, resistance, bias_current,
+                          v_threshold, v_reset, refractory_period, horizon)
+    if np.any(arrays[-1] <= 0):
+        raise ValueError("horizon must be > 0")
+    if np.any(np.isinf(arrays[-1])) and math.isinf(get_kernel(kernel).stop):
+        raise ValueError(f"the {kernel!r} kernel never ends; give a finite horizon")
+    return _by_chunks(_shift_chunk, kernel, arrays)
 
 
 def small_charge_slope(tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
