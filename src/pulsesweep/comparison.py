@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from pulsesweep import theory
 from pulsesweep.kernels import get_kernel
+from pulsesweep.thresholds import first_crossing
 
 __all__ = ["add_theory", "charge_slope_theory", "mean_neuron", "prc_theory",
            "slow_pulse_theory", "threshold_theory"]
@@ -103,7 +104,7 @@ def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[fl
     to ``largest``).
 
     Tonic neurons: the height whose phase-averaged phase (or spike) advance reaches
-    ``value``, by bisection (the advance grows with the height). Silent neurons
+    ``value``, interpolated on a geometric grid of 48 heights up to ``largest``. Silent neurons
     (``R I0 <= Vt``), criterion ``extra_spikes``: the height that takes the neuron from
     rest to threshold, ``rheobase / max P`` (Lapicque's law for the box).
     """
@@ -116,23 +117,16 @@ def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[fl
         peak = [_peak_response(kernel, width, neuron["tau"]) for width in widths]
         heights = rheobase / np.asarray(peak)
         return np.where(heights <= largest, heights, np.nan)
-    phases = (np.arange(64) + 0.5) / 64
-
-    def mean_response(heights: NDArray[np.float64]) -> NDArray[np.float64]:
-        if metric == "phase_advance":
-            return np.mean(theory.phase_shift(
-                kernel, heights[:, None], widths[:, None], phases, **neuron,
-                horizon=_horizon(config, kernel, widths[:, None], phases)), axis=1)
-        return np.mean(theory.spike_advance(kernel, heights[:, None], widths[:, None], phases,
-                                            **neuron), axis=1)
-
-    low, high = np.zeros_like(widths), np.full_like(widths, largest)
-    reachable = mean_response(high) >= value
-    for _ in range(40):
-        middle = (low + high) / 2
-        above = mean_response(middle) >= value
-        low, high = np.where(above, low, middle), np.where(above, middle, high)
-    return np.where(reachable, high, np.nan)
+    phases = (np.arange(32) + 0.5) / 32
+    heights = np.geomspace(largest * 1e-3, largest, 48)  # the advance grows with the height
+    grid = (heights[None, :, None], widths[:, None, None], phases)
+    if metric == "phase_advance":
+        advance = theory.phase_shift(kernel, *grid, **neuron,
+                                     horizon=_horizon(config, kernel, grid[1], phases))
+    else:
+        advance = theory.spike_advance(kernel, *grid, **neuron)
+    means = np.mean(advance, axis=-1)  # (width, height)
+    return np.array([first_crossing(heights, row, value) for row in means])
 
 
 def _peak_response(kernel: str, width: float, tau: float) -> float:

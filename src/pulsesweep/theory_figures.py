@@ -65,7 +65,7 @@ def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
     sns.lineplot(data=table, x="width (ms)", y="threshold height (nA)", hue="kernel",
                  palette=colours, marker="o", ax=axis, **CI)
-    widths = np.geomspace(float(responses["width"].min()), float(responses["width"].max()), 60)
+    widths = np.geomspace(float(responses["width"].min()), float(responses["width"].max()), 12)
     largest = float(responses["height"].max())
     for kernel in kernels:
         expected = threshold_theory(config, kernel, widths, metric, value, largest)

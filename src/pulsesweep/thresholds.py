@@ -19,7 +19,7 @@ import xarray as xr
 
 from pulsesweep.population import tonic_rate
 
-__all__ = ["Criterion", "criterion", "criterion_heights"]
+__all__ = ["Criterion", "criterion", "criterion_heights", "first_crossing"]
 
 Criterion = tuple[Literal["phase_advance", "spike_advance", "extra_spikes"], float]
 
@@ -41,7 +41,7 @@ def criterion(config: Mapping[str, Any]) -> Criterion:
     return metric, value * 1e-3 if metric == "spike_advance" else value
 
 
-def _first_crossing(heights: np.ndarray, values: np.ndarray, level: float) -> float:
+def first_crossing(heights: np.ndarray, values: np.ndarray, level: float) -> float:
     """The height where ``values`` (over increasing ``heights``) first reaches ``level``."""
     reached = np.flatnonzero(values >= level)
     if reached.size == 0:
@@ -63,7 +63,7 @@ def criterion_heights(responses: xr.Dataset, metric: str, value: float) -> xr.Da
 
     def crossing(values: np.ndarray) -> float:
         finite = np.isfinite(values)
-        return _first_crossing(mean["height"].values[finite], values[finite], value)
+        return first_crossing(mean["height"].values[finite], values[finite], value)
 
     heights = xr.apply_ufunc(crossing, mean, input_core_dims=[["height"]], vectorize=True)
     return heights.assign_attrs(
