@@ -36,8 +36,8 @@ include: "workflow/rules/figures.smk"
 
 
 rule all:
-    localrule: True
+    default_target: True
     input:
         "results/responses.nc",
         figure_files(),
-    default_target: True
+    localrule: True

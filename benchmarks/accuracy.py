@@ -34,29 +34,52 @@ from pulsesweep.simulation import simulate  # noqa: E402
 TIME_STEPS_MS = (0.2, 0.1, 0.05, 0.02, 0.01)
 METHODS = ("euler", "exponential_euler", "precise")
 DURATION, ONSET, HEIGHT, WIDTH = 0.3, 0.05, 10e-9, 2e-3
-NEURON = {"tau": 1e-2, "resistance": 1e6, "v_threshold": 15e-3, "v_reset": 0.0,
-          "refractory": 2e-3, "bias": 20e-9}
+NEURON = {
+    "tau": 1e-2,
+    "resistance": 1e6,
+    "v_threshold": 15e-3,
+    "v_reset": 0.0,
+    "refractory": 2e-3,
+    "bias": 20e-9,
+}
 POINTS = [GridPoint("box", 0.0, WIDTH, 0)] + [
-    GridPoint(kernel, HEIGHT, WIDTH, 0) for kernel in KERNEL_NAMES]
+    GridPoint(kernel, HEIGHT, WIDTH, 0) for kernel in KERNEL_NAMES
+]
 
 
 def exact_trains() -> list[np.ndarray]:
     """The exact spike trains of every point."""
-    return [np.array(ExactLIF(**NEURON, pulse=None if p.height == 0 else (
-        p.kernel, ONSET, p.height, p.width)).spike_train(0.0, DURATION)) for p in POINTS]
+    return [
+        np.array(
+            ExactLIF(
+                **NEURON, pulse=None if p.height == 0 else (p.kernel, ONSET, p.height, p.width)
+            ).spike_train(0.0, DURATION)
+        )
+        for p in POINTS
+    ]
 
 
 def worst_error(method: str, dt_ms: float, exact: list[np.ndarray]) -> float:
     """The largest spike-time error (s) over all points; spikes are paired in order."""
-    config = resolve_config({
-        "network": {"n_neurons": 1, "heterogeneity": 0.0, "v_init": "reset"},
-        "simulation": {"duration_s": DURATION, "dt_ms": dt_ms, "seeds": [0],
-                       "method": method, "target": "numpy"},
-        "pulses": {"schedule": "explicit", "times_ms": [ONSET * 1e3], "neurons": [0]},
-        "sweep": {"kernels": list(KERNEL_NAMES), "heights_nA": [0, HEIGHT * 1e9],
-                  "widths_ms": [WIDTH * 1e3]},
-        "analysis": {"window_ms": 100.0},
-    })
+    config = resolve_config(
+        {
+            "network": {"n_neurons": 1, "heterogeneity": 0.0, "v_init": "reset"},
+            "simulation": {
+                "duration_s": DURATION,
+                "dt_ms": dt_ms,
+                "seeds": [0],
+                "method": method,
+                "target": "numpy",
+            },
+            "pulses": {"schedule": "explicit", "times_ms": [ONSET * 1e3], "neurons": [0]},
+            "sweep": {
+                "kernels": list(KERNEL_NAMES),
+                "heights_nA": [0, HEIGHT * 1e9],
+                "widths_ms": [WIDTH * 1e3],
+            },
+            "analysis": {"window_ms": 100.0},
+        }
+    )
     dataset = simulate(config, POINTS)
     worst = 0.0
     for index, expected in enumerate(exact):
@@ -94,8 +117,11 @@ def table(errors: dict[str, list[float]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--update-readme", action="store_true",
-                        help="write the table into README.md's Accuracy section")
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="write the table into README.md's Accuracy section",
+    )
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     exact = exact_trains()

@@ -36,17 +36,31 @@ def main() -> None:
     arguments = parser.parse_args()
     n, f, duration = 100, 0.05, 10 * b2.second
     rng = np.random.default_rng(arguments.seed)
-    namespace = {"base_i_offset": 20 * b2.nA, "tau_i": arguments.width_ms * b2.ms,
-                 "height": arguments.height_nA * b2.nA, "capacitance": 10 * b2.nF}
-    equations = EQUATIONS[arguments.kernel] + """
+    namespace = {
+        "base_i_offset": 20 * b2.nA,
+        "tau_i": arguments.width_ms * b2.ms,
+        "height": arguments.height_nA * b2.nA,
+        "capacitance": 10 * b2.nF,
+    }
+    equations = (
+        EQUATIONS[arguments.kernel]
+        + """
         R : ohm
         tau : second
         Vr : volt
         Vt : volt
         dv/dt = (R * i_offset - v) / tau : volt (unless refractory)
         """
-    neurons = b2.NeuronGroup(n, equations, threshold="v > Vt", reset="v = Vr",
-                             refractory=2 * b2.ms, method="euler", namespace=namespace)
+    )
+    neurons = b2.NeuronGroup(
+        n,
+        equations,
+        threshold="v > Vt",
+        reset="v = Vr",
+        refractory=2 * b2.ms,
+        method="euler",
+        namespace=namespace,
+    )
     neurons.Vr = 0 * b2.mV
     neurons.Vt = (15 + 15 * f * rng.standard_normal(n)) * b2.mV
     neurons.tau = (10 + 10 * f * rng.standard_normal(n)) * b2.ms
@@ -57,10 +71,10 @@ def main() -> None:
     else:
         neurons.last_injection = -1e9 * b2.second
     n_pulses = 19
-    trigger = b2.SpikeGeneratorGroup(n, rng.integers(n, size=n_pulses),
-                                     500 * b2.ms * (np.arange(n_pulses) + 1))
-    synapses = b2.Synapses(trigger, neurons, on_pre=ON_PRE[arguments.kernel],
-                           namespace=namespace)
+    trigger = b2.SpikeGeneratorGroup(
+        n, rng.integers(n, size=n_pulses), 500 * b2.ms * (np.arange(n_pulses) + 1)
+    )
+    synapses = b2.Synapses(trigger, neurons, on_pre=ON_PRE[arguments.kernel], namespace=namespace)
     synapses.connect(j="i")
     monitor = b2.SpikeMonitor(neurons)
     b2.run(duration)

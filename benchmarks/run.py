@@ -39,8 +39,10 @@ BIN = Path(sys.executable).parent
 NAIVE_SAMPLE = [("exponential", 10.0, 5.0), ("inverse_time", 10.0, 5.0), ("exponential", 2.0, 1.0)]
 BIG_GRID = {
     "simulation": {"seeds": list(range(10))},
-    "sweep": {"heights_nA": [round(0.5 * k, 1) for k in range(1, 51)],
-              "widths_ms": [round(0.5 * k, 1) for k in range(1, 41)]},
+    "sweep": {
+        "heights_nA": [round(0.5 * k, 1) for k in range(1, 51)],
+        "widths_ms": [round(0.5 * k, 1) for k in range(1, 41)],
+    },
 }
 
 
@@ -51,8 +53,14 @@ def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProc
 
 
 def snakemake(directory: Path, *arguments: str) -> list[str]:
-    return [str(BIN / "snakemake"), "--snakefile", str(ROOT / "Snakefile"),
-            "--directory", str(directory), *arguments]
+    return [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(directory),
+        *arguments,
+    ]
 
 
 def end_to_end(repeats: int) -> dict:
@@ -60,8 +68,15 @@ def end_to_end(repeats: int) -> dict:
     walls, memory, jobs = [], {}, {}
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-") as scratch:
-            wall, _ = timed(snakemake(Path(scratch), "--cores", "2", "--configfile",
-                                      str(ROOT / "config" / "config.yaml")))
+            wall, _ = timed(
+                snakemake(
+                    Path(scratch),
+                    "--cores",
+                    "2",
+                    "--configfile",
+                    str(ROOT / "config" / "config.yaml"),
+                )
+            )
             walls.append(wall)
             results = Path(scratch) / "results"
             for table in (results / "benchmarks").rglob("*.tsv"):
@@ -72,8 +87,13 @@ def end_to_end(repeats: int) -> dict:
                 if rule == "simulate":
                     jobs.setdefault(table.stem, []).append(float(row["s"]))
             size = sum(p.stat().st_size for p in results.rglob("*.nc"))
-    return {"wall": walls, "memory_mb": memory, "job_seconds": jobs, "size_mb": size / 1e6,
-            "example_job": sorted(jobs)[0]}
+    return {
+        "wall": walls,
+        "memory_mb": memory,
+        "job_seconds": jobs,
+        "size_mb": size / 1e6,
+        "example_job": sorted(jobs)[0],
+    }
 
 
 def neuron_steps(job_name: str) -> int:
@@ -98,18 +118,30 @@ def _job_command(job_name: str, method: str, scratch: Path) -> tuple[list[str], 
     config_file = scratch / f"{method}.yaml"
     config_file.write_text(yaml.safe_dump(config))
     selection = job.selection()
-    command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file),
-               "--build", str(ensure_build(shape)),
-               "--kernel", *selection["kernels"],
-               "--height-nA", *map(str, selection["heights_nA"]),
-               "--width-ms", *map(str, selection["widths_ms"]),
-               "--seed", *map(str, selection["seeds"]),
-               "--output", str(scratch / f"{method}.nc")]
+    command = [
+        str(BIN / "pulsesweep"),
+        "simulate",
+        "--config",
+        str(config_file),
+        "--build",
+        str(ensure_build(shape)),
+        "--kernel",
+        *selection["kernels"],
+        "--height-nA",
+        *map(str, selection["heights_nA"]),
+        "--width-ms",
+        *map(str, selection["widths_ms"]),
+        "--seed",
+        *map(str, selection["seeds"]),
+        "--output",
+        str(scratch / f"{method}.nc"),
+    ]
     return command + (["--controls"] if selection["controls"] else []), shape
 
 
-def binary_alone(job_name: str, repeats: int, methods: tuple[str, ...] = ("precise", "euler")
-                 ) -> tuple[dict[str, list[float]], object]:
+def binary_alone(
+    job_name: str, repeats: int, methods: tuple[str, ...] = ("precise", "euler")
+) -> tuple[dict[str, list[float]], object]:
     """One job's compiled binary on an idle machine, for each method in turn: seconds per
     run (the binary's own time, from the job's log), and the job's model shape."""
     seconds: dict[str, list[float]] = {method: [] for method in methods}
@@ -118,8 +150,9 @@ def binary_alone(job_name: str, repeats: int, methods: tuple[str, ...] = ("preci
         for _ in range(repeats):
             for method, (command, _) in commands.items():  # alternate: same machine state
                 _, completed = timed(command)
-                seconds[method].append(float(re.search(
-                    r"steps in ([0-9.]+) s \(cpp_standalone", completed.stderr)[1]))
+                seconds[method].append(
+                    float(re.search(r"steps in ([0-9.]+) s \(cpp_standalone", completed.stderr)[1])
+                )
     return seconds, commands[methods[0]][1]
 
 
@@ -131,25 +164,44 @@ def naive_loop(repeats: int) -> list[float]:
     seconds = []
     for _ in range(repeats):
         for kernel, height, width in NAIVE_SAMPLE:
-            wall, _ = timed([sys.executable, script, "--kernel", kernel,
-                             "--height-nA", str(height), "--width-ms", str(width)])
+            wall, _ = timed(
+                [
+                    sys.executable,
+                    script,
+                    "--kernel",
+                    kernel,
+                    "--height-nA",
+                    str(height),
+                    "--width-ms",
+                    str(width),
+                ]
+            )
             seconds.append(wall)
     return seconds
 
 
-def reference_loop(n_neurons: int, n_steps: int, n_columns: int, repeats: int,
-                   method: str) -> list[float]:
+def reference_loop(
+    n_neurons: int, n_steps: int, n_columns: int, repeats: int, method: str
+) -> list[float]:
     """Neuron-steps per second of the C loop, compiled with the simulation's flags."""
     from pulsesweep.standalone import COMPILER_FLAGS
 
     with tempfile.TemporaryDirectory() as scratch:
         binary = f"{scratch}/reference_loop"
-        subprocess.run(["cc", *COMPILER_FLAGS, str(ROOT / "benchmarks" / "reference_loop.c"),
-                        "-o", binary, "-lm"], check=True)
+        subprocess.run(
+            [
+                "cc",
+                *COMPILER_FLAGS,
+                str(ROOT / "benchmarks" / "reference_loop.c"),
+                "-o",
+                binary,
+                "-lm",
+            ],
+            check=True,
+        )
         rates = []
         for _ in range(repeats):
-            _, completed = timed([binary, str(n_neurons), str(n_steps), str(n_columns),
-                                  method])
+            _, completed = timed([binary, str(n_neurons), str(n_steps), str(n_columns), method])
             rates.append(float(completed.stdout.split()[0]))
     return rates
 
@@ -182,47 +234,84 @@ def table(results: dict) -> str:
         return f"| {what} | {value} | {note} |"
 
     rows = [
-        "| measure | median | notes |", "|---|---|---|",
-        row("default sweep end to end, `snakemake --cores 2`",
+        "| measure | median | notes |",
+        "|---|---|---|",
+        row(
+            "default sweep end to end, `snakemake --cores 2`",
             f"{statistics.median(e2e['wall']):.1f} s",
-            f"{len(e2e['wall'])} runs: " + ", ".join(f"{w:.1f}" for w in e2e["wall"])
-            + " s; target ≤ 90 s"),
-        row("simulation: one job's compiled binary, `precise`",
-            f"{binary_rate:.3g} neuron-steps/s", f"{results['shape']} alone on the machine"),
-        row("the same job's binary, `euler`", f"{euler_rate:.3g} neuron-steps/s",
-            "grid spike times; the forum thread's method"),
-        row("**`precise` cost / `euler` cost**", f"**{euler_rate / binary_rate:.2f}×**",
-            "target ≤ 1.25×"),
-        row("simulation: one whole simulate job", f"{job_rate:.3g} neuron-steps/s",
-            "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it"),
-        row("naive loop (forum design, one process per point)",
+            f"{len(e2e['wall'])} runs: "
+            + ", ".join(f"{w:.1f}" for w in e2e["wall"])
+            + " s; target ≤ 90 s",
+        ),
+        row(
+            "simulation: one job's compiled binary, `precise`",
+            f"{binary_rate:.3g} neuron-steps/s",
+            f"{results['shape']} alone on the machine",
+        ),
+        row(
+            "the same job's binary, `euler`",
+            f"{euler_rate:.3g} neuron-steps/s",
+            "grid spike times; the forum thread's method",
+        ),
+        row(
+            "**`precise` cost / `euler` cost**",
+            f"**{euler_rate / binary_rate:.2f}×**",
+            "target ≤ 1.25×",
+        ),
+        row(
+            "simulation: one whole simulate job",
+            f"{job_rate:.3g} neuron-steps/s",
+            "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it",
+        ),
+        row(
+            "naive loop (forum design, one process per point)",
             f"{naive_rate:.3g} neuron-steps/s",
-            f"{statistics.median(naive):.2f} s per point, {len(naive)} points, warm cache"),
-        row("reference loop (plain C, same `precise` arithmetic)",
+            f"{statistics.median(naive):.2f} s per point, {len(naive)} points, warm cache",
+        ),
+        row(
+            "reference loop (plain C, same `precise` arithmetic)",
             f"{reference_rate:.3g} neuron-steps/s",
-            "same flags as the simulation (-O3, no -march=native, no fast-math)"),
-        row("**simulation / naive**", f"**{binary_rate / naive_rate:.0f}×**",
-            f"whole job: {job_rate / naive_rate:.0f}×; target ≥ 25×"),
-        row("**reference / simulation**", f"**{reference_rate / binary_rate:.2f}×**",
-            "target ≤ 2×"),
-        row("peak memory per job", f"{max(memory.values()):.0f} MB",
-            ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items()) if not
-                      k.startswith("plot")) + " MB; target ≤ 2 GB"),
-        row("results/*.nc of the default sweep", f"{e2e['size_mb']:.0f} MB",
-            "zlib level 1 + shuffle; `precise` spike times as float64 s"),
-        row("dry run of a 100,000-point grid", f"{statistics.median(dry):.1f} s",
-            f"{jobs} jobs with the default batching; target < 30 s"),
+            "same flags as the simulation (-O3, no -march=native, no fast-math)",
+        ),
+        row(
+            "**simulation / naive**",
+            f"**{binary_rate / naive_rate:.0f}×**",
+            f"whole job: {job_rate / naive_rate:.0f}×; target ≥ 25×",
+        ),
+        row(
+            "**reference / simulation**", f"**{reference_rate / binary_rate:.2f}×**", "target ≤ 2×"
+        ),
+        row(
+            "peak memory per job",
+            f"{max(memory.values()):.0f} MB",
+            ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items()) if not k.startswith("plot"))
+            + " MB; target ≤ 2 GB",
+        ),
+        row(
+            "results/*.nc of the default sweep",
+            f"{e2e['size_mb']:.0f} MB",
+            "zlib level 1 + shuffle; `precise` spike times as float64 s",
+        ),
+        row(
+            "dry run of a 100,000-point grid",
+            f"{statistics.median(dry):.1f} s",
+            f"{jobs} jobs with the default batching; target < 30 s",
+        ),
     ]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    return "\n".join([f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}).",
-                      "", *rows])
+    return "\n".join(
+        [f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}).", "", *rows]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="write the table into README.md's Performance section")
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="write the table into README.md's Performance section",
+    )
     arguments = parser.parse_args()
     repeats = arguments.repeats
     print("default sweep end to end ...", flush=True)
@@ -235,10 +324,16 @@ def main() -> None:
     print("reference loop ...", flush=True)
     reference = reference_loop(n, steps, columns, repeats, "precise")
     print("dry run of 100k points ...", flush=True)
-    results = {"e2e": e2e, "binary": binary["precise"], "binary_euler": binary["euler"],
-               "binary_neuron_steps": n * steps,
-               "shape": f"{n} neurons × {steps} steps", "naive": naive,
-               "reference": reference, "dry_run": dry_run(repeats)}
+    results = {
+        "e2e": e2e,
+        "binary": binary["precise"],
+        "binary_euler": binary["euler"],
+        "binary_neuron_steps": n * steps,
+        "shape": f"{n} neurons × {steps} steps",
+        "naive": naive,
+        "reference": reference,
+        "dry_run": dry_run(repeats),
+    }
     publish("performance", table(results), arguments.update_readme)
 
 

@@ -18,8 +18,7 @@ SMALL = {
     "network": {"n_neurons": 10},
     "simulation": {"duration_s": 1.0, "seeds": [0, 1], "target": "numpy"},
     "pulses": {"interval_ms": 100.0},
-    "sweep": {"kernels": ["box", "exponential"], "heights_nA": [0, 5],
-              "widths_ms": [1.0, 3.0]},
+    "sweep": {"kernels": ["box", "exponential"], "heights_nA": [0, 5], "widths_ms": [1.0, 3.0]},
     "analysis": {"window_ms": 50.0},
 }
 
@@ -62,13 +61,31 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
 
 
-def snakemake(directory: Path, *arguments: str, check: bool = True,
-              env: Mapping[str, str] | None = None, timeout: float = 900):
+def snakemake(
+    directory: Path,
+    *arguments: str,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 900,
+):
     """Run the workflow's Snakefile in ``directory``; fail with its output if it fails."""
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-               "--directory", str(directory), *arguments]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                            env=None if env is None else dict(env))
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(directory),
+        *arguments,
+    ]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else dict(env),
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
     return result

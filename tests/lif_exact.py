@@ -33,8 +33,11 @@ def pulse_response(kernel: str, x: float, width: float, tau: float) -> float:
     if kernel == "gaussian":  # centred on t0; complete the square, then erfc
         z = -(x - w * w / tau) / (w * math.sqrt(2))
         log_erfc = math.log(special.erfcx(z)) - z * z if z > 0 else math.log(special.erfc(z))
-        return (w / tau) * math.sqrt(math.pi / 2) * math.exp(
-            -x / tau + w * w / (2 * tau * tau) + log_erfc)
+        return (
+            (w / tau)
+            * math.sqrt(math.pi / 2)
+            * math.exp(-x / tau + w * w / (2 * tau * tau) + log_erfc)
+        )
     if x <= 0:
         return 0.0
     if kernel == "box":
@@ -49,11 +52,13 @@ def pulse_response(kernel: str, x: float, width: float, tau: float) -> float:
         if math.isclose(w, tau, rel_tol=1e-9):
             return math.e * x * x / (2 * tau * w) * math.exp(-x / tau)
         a = 1 / w - 1 / tau
-        return math.e / (tau * w * a * a) * (
-            math.exp(-x / tau) - math.exp(-x / w) * (1 + a * x))
+        return math.e / (tau * w * a * a) * (math.exp(-x / tau) - math.exp(-x / w) * (1 + a * x))
     if kernel == "inverse_time":  # 1/(1 + s): exponential integrals
-        return (w / tau) * math.exp(-(x + w) / tau) * (
-            special.expi((w + x) / tau) - special.expi(w / tau))
+        return (
+            (w / tau)
+            * math.exp(-(x + w) / tau)
+            * (special.expi((w + x) / tau) - special.expi(w / tau))
+        )
     raise ValueError(f"unknown kernel {kernel!r}")
 
 
@@ -105,7 +110,10 @@ class ExactLIF:
                 return float(grid[0])
             return brentq(
                 lambda t: self.potential(t, t_from, v_from) - self.v_threshold,
-                grid[k - 1], grid[k], xtol=1e-13, rtol=4 * np.finfo(float).eps,
+                grid[k - 1],
+                grid[k],
+                xtol=1e-13,
+                rtol=4 * np.finfo(float).eps,
             )
         return None
 
@@ -119,8 +127,14 @@ class ExactLIF:
         return spikes
 
 
-def lif_period(tau: float, resistance: float, bias: float, v_threshold: float,
-               v_reset: float, refractory: float) -> float:
+def lif_period(
+    tau: float,
+    resistance: float,
+    bias: float,
+    v_threshold: float,
+    v_reset: float,
+    refractory: float,
+) -> float:
     """``T = t_ref + tau ln((R I0 - Vr)/(R I0 - Vt))``; infinite when ``R I0 <= Vt``."""
     drive = resistance * bias
     if drive <= v_threshold:
@@ -128,8 +142,9 @@ def lif_period(tau: float, resistance: float, bias: float, v_threshold: float,
     return refractory + tau * math.log((drive - v_reset) / (drive - v_threshold))
 
 
-def first_spike(tau: float, resistance: float, bias: float, v_threshold: float,
-                v_initial: float) -> float:
+def first_spike(
+    tau: float, resistance: float, bias: float, v_threshold: float, v_initial: float
+) -> float:
     """``t_1 = tau ln((R I0 - v0)/(R I0 - Vt))``: the first spike from ``v(0) = v0``."""
     drive = resistance * bias
     return tau * math.log((drive - v_initial) / (drive - v_threshold))

@@ -42,10 +42,13 @@ def install() -> None:
     if all(shutil.which(tool) for tool in ("slurmctld", "slurmd", "munged", "sbatch")):
         return
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment,
-                   capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
-                   check=True, env=environment, capture_output=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment, capture_output=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
+        check=True,
+        env=environment,
+        capture_output=True,
+    )
 
 
 def _wait(check, what: str, timeout: float = 60.0) -> None:
@@ -72,8 +75,10 @@ def _node_name() -> str:
 
 
 def _slurm_conf(folder: Path, node: str) -> str:
-    memory = re.search(r"RealMemory=(\d+)", subprocess.run(
-        ["slurmd", "-C"], capture_output=True, text=True, check=True).stdout)[1]
+    memory = re.search(
+        r"RealMemory=(\d+)",
+        subprocess.run(["slurmd", "-C"], capture_output=True, text=True, check=True).stdout,
+    )[1]
     return f"""\
 ClusterName=pulsesweep-test
 SlurmctldHost={node}
@@ -99,11 +104,19 @@ PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe
 """
 
 
-def _start(command: list[str], log: Path, env: dict[str, str],
-           user: str | None = None) -> subprocess.Popen:
+def _start(
+    command: list[str], log: Path, env: dict[str, str], user: str | None = None
+) -> subprocess.Popen:
     with log.open("ab") as output:
-        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True, user=user, group=user)
+        return subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            user=user,
+            group=user,
+        )
 
 
 @contextlib.contextmanager
@@ -129,15 +142,20 @@ def slurm_cluster(folder: Path) -> Iterator[dict[str, str]]:
     previous = DEFAULT_CONF.read_bytes() if DEFAULT_CONF.exists() else None
     shutil.copyfile(folder / "slurm.conf", DEFAULT_CONF)
     try:
-        daemons.append(_start(["munged", "--foreground"], folder / "munged.log", env,
-                              user="munge"))
+        daemons.append(_start(["munged", "--foreground"], folder / "munged.log", env, user="munge"))
         _wait(lambda: _succeeds("sh", "-c", "munge -n | unmunge"), "munge")
         Path("/run/slurmctld.pid").unlink(missing_ok=True)  # stale after a kill
         daemons.append(_start(["slurmctld", "-D", "-i"], folder / "slurmctld.out", env))
         daemons.append(_start(["slurmd", "-D"], folder / "slurmd.out", env))
-        _wait(lambda: subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True,
-                                     text=True, env=env).stdout.strip() == "idle",
-              "the node to be idle")
+        _wait(
+            lambda: (
+                subprocess.run(
+                    ["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, env=env
+                ).stdout.strip()
+                == "idle"
+            ),
+            "the node to be idle",
+        )
         yield env
     finally:
         for daemon in reversed(daemons):

@@ -18,9 +18,16 @@ pytestmark = pytest.mark.slow
 
 #: Fast polling for a tiny workflow; without accounting the plugin must use squeue; the
 #: test node has 2 CPUs, so grouped simulations share 2 cores (--cores).
-SLURM_OPTIONS = ["--slurm-init-seconds-before-status-checks", "1",
-                 "--seconds-between-status-checks", "1", "--slurm-status-command", "squeue",
-                 "--cores", "2"]
+SLURM_OPTIONS = [
+    "--slurm-init-seconds-before-status-checks",
+    "1",
+    "--seconds-between-status-checks",
+    "1",
+    "--slurm-status-command",
+    "squeue",
+    "--cores",
+    "2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +42,16 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def slurm_run(cluster, tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("slurm-run")
-    snakemake(directory, "--workflow-profile", str(ROOT / "workflow" / "profiles" / "slurm"),
-              "--configfile", str(TEST_CONFIG), *SLURM_OPTIONS, env=cluster, timeout=600)
+    snakemake(
+        directory,
+        "--workflow-profile",
+        str(ROOT / "workflow" / "profiles" / "slurm"),
+        "--configfile",
+        str(TEST_CONFIG),
+        *SLURM_OPTIONS,
+        env=cluster,
+        timeout=600,
+    )
     return directory
 
 
@@ -45,14 +60,21 @@ def test_slurm_run_gives_the_same_results_as_a_local_run(slurm_run, local_test_r
     assert [p.relative_to(slurm_run) for p in sorted(slurm_run.glob("results/**/*.nc"))] == files
     assert len(files) == 4 + 2  # simulations, responses.nc, examples.nc
     for name in files:
-        with xr.open_dataset(local_test_run / name) as local, \
-                xr.open_dataset(slurm_run / name) as remote:
+        with (
+            xr.open_dataset(local_test_run / name) as local,
+            xr.open_dataset(slurm_run / name) as remote,
+        ):
             xr.testing.assert_identical(remote.load(), local.load())
 
 
 def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
-    jobs = subprocess.run(["squeue", "--states=all", "-h", "-o", "%k|%T"], env=cluster,
-                          capture_output=True, text=True, check=True).stdout.splitlines()
+    jobs = subprocess.run(
+        ["squeue", "--states=all", "-h", "-o", "%k|%T"],
+        env=cluster,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     rules = [line.split("|")[0] for line in jobs if line.endswith("|COMPLETED")]
     # the build, then the 4 simulations as one group job (group-components: 8)
     assert len(rules) == 2, jobs
@@ -67,8 +89,7 @@ def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
 def test_profile_names_every_setting_it_relies_on():
     import yaml
 
-    profile = yaml.safe_load((ROOT / "workflow" / "profiles" / "slurm" / "config.yaml")
-                             .read_text())
+    profile = yaml.safe_load((ROOT / "workflow" / "profiles" / "slurm" / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
     assert profile["retries"] >= 1
     assert profile["slurm-status-command"] == "squeue"

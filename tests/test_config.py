@@ -18,37 +18,71 @@ from pulsesweep.kernels import KERNELS
 ROOT = Path(__file__).resolve().parents[1]
 
 BAD_CONFIGS = {
-    "unknown kernel": ({"sweep": {"kernels": ["box", "triangle"]}},
-                       "sweep.kernels.1", "'triangle'", "one of exponential"),
-    "negative width": ({"sweep": {"widths_ms": [1.0, -2.0]}},
-                       "sweep.widths_ms.1", "-2.0", "> 0"),
+    "unknown kernel": (
+        {"sweep": {"kernels": ["box", "triangle"]}},
+        "sweep.kernels.1",
+        "'triangle'",
+        "one of exponential",
+    ),
+    "negative width": ({"sweep": {"widths_ms": [1.0, -2.0]}}, "sweep.widths_ms.1", "-2.0", "> 0"),
     "zero neurons": ({"network": {"n_neurons": 0}}, "network.n_neurons", "0", ">= 1"),
     "target neuron out of range": (
         {"pulses": {"schedule": "explicit", "times_ms": [10.0, 20.0], "neurons": [3, 10]}},
-        "pulses.neurons.1", "10", "[0, 9]"),
+        "pulses.neurons.1",
+        "10",
+        "[0, 9]",
+    ),
     "pulse after the end": (
         {"pulses": {"schedule": "explicit", "times_ms": [10.0, 1000.0], "neurons": [3, 4]}},
-        "pulses.times_ms.1", "1000.0", "[0, 1000) ms"),
-    "wrong type": ({"network": {"n_neurons": "ten"}}, "network.n_neurons", "'ten'",
-                   "type integer"),
+        "pulses.times_ms.1",
+        "1000.0",
+        "[0, 1000) ms",
+    ),
+    "wrong type": ({"network": {"n_neurons": "ten"}}, "network.n_neurons", "'ten'", "type integer"),
     "unknown key": ({"network": {"n_neuron": 5}}, "network.n_neuron", "5", "n_neurons"),
     "unknown section": ({"plots": {}}, "plots", "{}", "no such key"),
-    "reset above threshold": ({"network": {"v_reset_mV": 20.0}}, "network.v_reset_mV",
-                              "20.0", "below network.v_threshold_mV"),
-    "duration off the grid": ({"simulation": {"duration_s": 1.00005}},
-                              "simulation.duration_s", "1.00005", "whole number of time steps"),
+    "reset above threshold": (
+        {"network": {"v_reset_mV": 20.0}},
+        "network.v_reset_mV",
+        "20.0",
+        "below network.v_threshold_mV",
+    ),
+    "duration off the grid": (
+        {"simulation": {"duration_s": 1.00005}},
+        "simulation.duration_s",
+        "1.00005",
+        "whole number of time steps",
+    ),
     "unequal explicit lists": (
         {"pulses": {"schedule": "explicit", "times_ms": [10.0], "neurons": [1, 2]}},
-        "pulses.neurons", "[1, 2]", "one target neuron per entry"),
-    "unknown method": ({"simulation": {"method": "leapfrog"}}, "simulation.method",
-                       "'leapfrog'", "one of precise, euler"),
+        "pulses.neurons",
+        "[1, 2]",
+        "one target neuron per entry",
+    ),
+    "unknown method": (
+        {"simulation": {"method": "leapfrog"}},
+        "simulation.method",
+        "'leapfrog'",
+        "one of precise, euler",
+    ),
     "refractory shorter than a step under precise": (
         {"network": {"refractory_ms": 0.05}, "simulation": {"method": "precise"}},
-        "network.refractory_ms", "0.05", "at least simulation.dt_ms (0.1 ms)"),
-    "repeated seed": ({"simulation": {"seeds": [1, 1]}}, "simulation.seeds", "[1, 1]",
-                      "without repeated values"),
-    "heterogeneity too large": ({"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},
-                                "network.heterogeneity", "0.5", "Vr < Vt"),
+        "network.refractory_ms",
+        "0.05",
+        "at least simulation.dt_ms (0.1 ms)",
+    ),
+    "repeated seed": (
+        {"simulation": {"seeds": [1, 1]}},
+        "simulation.seeds",
+        "[1, 1]",
+        "without repeated values",
+    ),
+    "heterogeneity too large": (
+        {"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},
+        "network.heterogeneity",
+        "0.5",
+        "Vr < Vt",
+    ),
 }
 
 
@@ -63,8 +97,9 @@ def test_bad_config_fails_naming_key_value_and_allowed(case):
     assert allowed in message
 
 
-@pytest.mark.parametrize("case", ["unknown kernel", "target neuron out of range",
-                                  "wrong type", "unknown key"])
+@pytest.mark.parametrize(
+    "case", ["unknown kernel", "target neuron out of range", "wrong type", "unknown key"]
+)
 def test_cli_rejects_bad_config_and_writes_nothing(case, tmp_path, capsys):
     overrides, key, value, _ = BAD_CONFIGS[case]
     config = tmp_path / "config.yaml"
@@ -81,8 +116,9 @@ def test_cli_rejects_bad_config_and_writes_nothing(case, tmp_path, capsys):
 def test_selection_outside_the_config_is_rejected(tmp_path, capsys):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(SMALL))
-    status = main(["simulate", "--config", str(config), "--output", str(tmp_path / "x.nc"),
-                   "--width-ms", "7"])
+    status = main(
+        ["simulate", "--config", str(config), "--output", str(tmp_path / "x.nc"), "--width-ms", "7"]
+    )
     assert status == 2
     assert "sweep.widths_ms = 7.0" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [config]
@@ -114,7 +150,11 @@ def test_schema_kernel_names_come_from_the_registry():
 def test_python_dash_m_runs_the_cli(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({"network": {"n_neurons": 3}}))
-    result = subprocess.run([sys.executable, "-m", "pulsesweep", "config", str(config)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pulsesweep", "config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert yaml.safe_load(result.stdout)["network"]["n_neurons"] == 3
     assert yaml.safe_load(result.stdout)["network"]["tau_ms"] == 10.0

@@ -28,9 +28,14 @@ def test_example_traces_equal_the_neuron_within_its_whole_population(make_config
     n = population.n_neurons
     waveforms = pulse_waveforms(points, {seed: schedule}, n, dt, steps)
     whole = run_network(
-        network_inputs([population] * len(points), [p.height for p in points], waveforms,
-                       "precise", dt),
-        waveforms.table, dt, steps, record_potential=[p * n + neuron for p in range(len(points))])
+        network_inputs(
+            [population] * len(points), [p.height for p in points], waveforms, "precise", dt
+        ),
+        waveforms.table,
+        dt,
+        steps,
+        record_potential=[p * n + neuron for p in range(len(points))],
+    )
     shown = slice(round((onset - LEAD_TIME) / dt), steps)
     np.testing.assert_array_equal(actual["potential"].values, whole.potential[:-1, shown])
     np.testing.assert_array_equal(actual["control_potential"].values, whole.potential[-1, shown])

@@ -45,8 +45,9 @@ def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
         "    print('writing', flush=True)\n"
         "    time.sleep(60)\n"
     )
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                          text=True) as writer:
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as writer:
         assert writer.stdout.readline().strip() == "writing"
         os.kill(writer.pid, signal.SIGKILL)
     leftovers = list(tmp_path.iterdir())
@@ -58,13 +59,30 @@ def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
 
 def test_killed_simulation_job_leaves_no_result(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "network": {"n_neurons": 200}, "simulation": {"duration_s": 60.0, "seeds": [0]},
-        "sweep": {"kernels": ["box"], "heights_nA": [5], "widths_ms": [1.0]}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "network": {"n_neurons": 200},
+                "simulation": {"duration_s": 60.0, "seeds": [0]},
+                "sweep": {"kernels": ["box"], "heights_nA": [5], "widths_ms": [1.0]},
+            }
+        )
+    )
     output = tmp_path / "out" / "run.nc"
-    with subprocess.Popen([sys.executable, "-m", "pulsesweep", "simulate", "--config",
-                           str(config), "--output", str(output)],
-                          stderr=subprocess.PIPE, text=True) as job:
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pulsesweep",
+            "simulate",
+            "--config",
+            str(config),
+            "--output",
+            str(output),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as job:
         deadline = time.monotonic() + 120
         while "simulating" not in job.stderr.readline() and time.monotonic() < deadline:
             pass
@@ -78,8 +96,10 @@ def test_killed_simulation_job_leaves_no_result(tmp_path):
 def small_files(tmp_path_factory):
     directory = tmp_path_factory.mktemp("simulations")
     config = resolve_config(SMALL)
-    paths = {name: simulate_to_netcdf(config, directory / f"{name}.nc", **job.selection())
-             for name, job in simulation_jobs(config).items()}
+    paths = {
+        name: simulate_to_netcdf(config, directory / f"{name}.nc", **job.selection())
+        for name, job in simulation_jobs(config).items()
+    }
     controls = [p for n, p in paths.items() if n.startswith("control")]
     pulsed = [p for n, p in paths.items() if not n.startswith("control")]
     return config, controls, pulsed

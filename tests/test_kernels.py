@@ -20,7 +20,10 @@ def test_declared_charge_equals_numerical_integral(name):
     height, width = 2e-9, 3e-3
     numerical, _ = integrate.quad(
         lambda t: height * float(kernel.shape(np.array(t / width))),
-        -20 * width, 60 * width, points=[0.0, width], limit=500,
+        -20 * width,
+        60 * width,
+        points=[0.0, width],
+        limit=500,
     )
     assert kernel.charge(height, width) == pytest.approx(numerical, rel=1e-8)
 
@@ -32,7 +35,8 @@ def test_inverse_time_charge_over_a_window(window_ms):
     numerical, _ = integrate.quad(lambda t: height / (1 + t / width), 0, window)
     assert kernel.charge(height, width, window) == pytest.approx(numerical, rel=1e-10)
     assert kernel.charge(height, width, window) == pytest.approx(
-        height * width * math.log1p(window / width), rel=1e-12)
+        height * width * math.log1p(window / width), rel=1e-12
+    )
     with pytest.raises(ValueError, match="diverges"):
         kernel.charge(height, width)
 
@@ -49,9 +53,15 @@ def test_shape_is_the_derivative_of_the_antiderivative(name):
 
 
 @pytest.mark.parametrize("name", FINITE)
-@pytest.mark.parametrize(("width", "dt", "onset"), [
-    (5e-4, 1e-4, 0.1), (3e-3, 1e-4, 0.10003), (5e-5, 1e-4, 0.10007), (2e-2, 2.5e-4, 0.2),
-])
+@pytest.mark.parametrize(
+    ("width", "dt", "onset"),
+    [
+        (5e-4, 1e-4, 0.1),
+        (3e-3, 1e-4, 0.10003),
+        (5e-5, 1e-4, 0.10007),
+        (2e-2, 2.5e-4, 0.2),
+    ],
+)
 def test_pulse_table_conserves_charge(name, width, dt, onset):
     """The table holds step averages, so dt * sum equals the exact charge for any dt, w."""
     train = pulse_train(name, width, [onset], dt, n_rows=round(1.0 / dt))
@@ -75,8 +85,10 @@ def test_overlapping_pulses_superpose(name):
     assert np.max(first * second) > 0.1  # they really overlap
 
 
-@pytest.mark.parametrize(("name", "peak_s"), [
-    ("exponential", 0.0), ("inverse_time", 0.0), ("gaussian", 0.0), ("alpha", 1.0)])
+@pytest.mark.parametrize(
+    ("name", "peak_s"),
+    [("exponential", 0.0), ("inverse_time", 0.0), ("gaussian", 0.0), ("alpha", 1.0)],
+)
 def test_kernel_peaks_at_one(name, peak_s):
     s = np.linspace(-5, 20, 25001)
     values = get_kernel(name).shape(s)

@@ -25,8 +25,15 @@ def _convolution(kernel: str, x: float, width: float) -> float:
     if x <= start:
         return 0.0
     breaks = [b for b in (0.0, width) if start < b < x] or None
-    return quad(lambda s: SHAPES[kernel](s / width) * math.exp(-(x - s) / TAU) / TAU,
-                start, x, points=breaks, epsabs=1e-15, epsrel=1e-12, limit=500)[0]
+    return quad(
+        lambda s: SHAPES[kernel](s / width) * math.exp(-(x - s) / TAU) / TAU,
+        start,
+        x,
+        points=breaks,
+        epsabs=1e-15,
+        epsrel=1e-12,
+        limit=500,
+    )[0]
 
 
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
@@ -38,11 +45,11 @@ def test_pulse_response_is_the_convolution_integral(kernel, width, x):
 
 
 def test_unpulsed_train_is_the_closed_form_train():
-    neuron = ExactLIF(tau=TAU, resistance=1e6, v_threshold=15e-3, v_reset=0.0,
-                      refractory=2e-3, bias=20e-9)
+    neuron = ExactLIF(
+        tau=TAU, resistance=1e6, v_threshold=15e-3, v_reset=0.0, refractory=2e-3, bias=20e-9
+    )
     spikes = neuron.spike_train(5e-3, 0.1)
     period = lif_period(TAU, 1e6, 20e-9, 15e-3, 0.0, 2e-3)
     first = first_spike(TAU, 1e6, 20e-9, 15e-3, 5e-3)
-    np.testing.assert_allclose(spikes, first + period * np.arange(len(spikes)), rtol=0,
-                               atol=1e-12)
+    np.testing.assert_allclose(spikes, first + period * np.arange(len(spikes)), rtol=0, atol=1e-12)
     assert len(spikes) == int((0.1 - first) // period) + 1

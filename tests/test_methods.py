@@ -19,14 +19,24 @@ METHODS = ["precise", "euler", "exponential_euler", "rk2", "rk4", "heun"]
 
 
 def _responses(method: str, directory, **sweep) -> tuple[dict, xr.Dataset]:
-    config = resolve_config(merge(SMALL, {"simulation": {"method": method, "seeds": [0]},
-                                          "sweep": {"kernels": ["box"], "widths_ms": [3.0],
-                                                    **sweep}}))
+    config = resolve_config(
+        merge(
+            SMALL,
+            {
+                "simulation": {"method": method, "seeds": [0]},
+                "sweep": {"kernels": ["box"], "widths_ms": [3.0], **sweep},
+            },
+        )
+    )
     folder = str(directory / "simulations")
     for name, job in simulation_jobs(config).items():
         simulate_to_netcdf(config, f"{folder}/{name}.nc", **job.selection())
-    path = aggregate_to_netcdf(config, job_files(config, folder, control=True),
-                               job_files(config, folder), directory / "responses.nc")
+    path = aggregate_to_netcdf(
+        config,
+        job_files(config, folder, control=True),
+        job_files(config, folder),
+        directory / "responses.nc",
+    )
     with xr.open_dataset(path) as dataset:
         return config, dataset.load()
 
@@ -60,9 +70,13 @@ def test_responses_carry_each_pulsed_neurons_parameters(precise_responses):
     measured = responses["pulse_control_period"].isel(kernel=0, height=0, width=0)
     assert measured.dims == ("seed", "pulse")
     expected = np.vectorize(lif_period)(
-        responses["neuron_tau"], responses["neuron_resistance"], float(responses["bias_current"]),
-        responses["neuron_v_threshold"], responses["neuron_v_reset"],
-        float(responses["refractory_period"]))
+        responses["neuron_tau"],
+        responses["neuron_resistance"],
+        float(responses["bias_current"]),
+        responses["neuron_v_threshold"],
+        responses["neuron_v_reset"],
+        float(responses["refractory_period"]),
+    )
     np.testing.assert_allclose(measured, expected, rtol=0, atol=1e-9)
     assert len(np.unique(responses["neuron_tau"])) > 1  # heterogeneous: one value per pulse
     assert responses["neuron_tau"].attrs["units"] == "s"

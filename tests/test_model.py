@@ -29,13 +29,21 @@ PARAMETER_SETS = [
 ]
 
 
-def _single_neuron(make_config, tau, vt, vr, bias, t_ref, duration=1.0, pulses=None,
-                   method="precise", **sweep):
+def _single_neuron(
+    make_config, tau, vt, vr, bias, t_ref, duration=1.0, pulses=None, method="precise", **sweep
+):
     pulses = pulses or {"schedule": "explicit", "times_ms": [], "neurons": []}
     return make_config(
-        network={"n_neurons": 1, "tau_ms": tau, "v_threshold_mV": vt, "v_reset_mV": vr,
-                 "bias_current_nA": bias, "refractory_ms": t_ref, "heterogeneity": 0.0,
-                 "v_init": "reset"},
+        network={
+            "n_neurons": 1,
+            "tau_ms": tau,
+            "v_threshold_mV": vt,
+            "v_reset_mV": vr,
+            "bias_current_nA": bias,
+            "refractory_ms": t_ref,
+            "heterogeneity": 0.0,
+            "v_init": "reset",
+        },
         simulation={"duration_s": duration, "seeds": [0], "method": method},
         pulses=pulses,
         sweep=sweep or {"kernels": ["box"], "heights_nA": [0], "widths_ms": [1.0]},
@@ -47,8 +55,9 @@ def _single_neuron(make_config, tau, vt, vr, bias, t_ref, duration=1.0, pulses=N
 def test_unpulsed_period_matches_closed_form(make_config, method, tau, vt, vr, bias, t_ref):
     config = _single_neuron(make_config, tau, vt, vr, bias, t_ref, method=method)
     spikes = simulate(config, [GridPoint("box", 0.0, 1e-3, 0)])["spike_time"].values
-    expected = lif_period(tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3,
-                          vr * 1e-3, t_ref * 1e-3)
+    expected = lif_period(
+        tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3, t_ref * 1e-3
+    )
     intervals = np.diff(spikes)
     assert len(intervals) >= 10
     np.testing.assert_allclose(intervals, expected, rtol=0, atol=TOLERANCE[method])
@@ -75,22 +84,42 @@ def test_neuron_below_threshold_never_fires(make_config, drive_over_threshold):
 @pytest.mark.parametrize("method", PULSE_TOLERANCE)
 @pytest.mark.parametrize(
     ("kernel", "onset_ms", "height_nA", "width_ms"),
-    [("box", 55.37, 10.0, 2.0), ("box", 61.0, 3.0, 7.5),
-     ("exponential", 55.37, 10.0, 3.0), ("exponential", 48.02, 20.0, 0.7)],
+    [
+        ("box", 55.37, 10.0, 2.0),
+        ("box", 61.0, 3.0, 7.5),
+        ("exponential", 55.37, 10.0, 3.0),
+        ("exponential", 48.02, 20.0, 0.7),
+    ],
 )
-def test_pulse_response_matches_exact_solution(make_config, method, kernel, onset_ms,
-                                               height_nA, width_ms):
+def test_pulse_response_matches_exact_solution(
+    make_config, method, kernel, onset_ms, height_nA, width_ms
+):
     tau, vt, vr, bias, t_ref = PARAMETER_SETS[0]
     config = _single_neuron(
-        make_config, tau, vt, vr, bias, t_ref, duration=0.2, method=method,
+        make_config,
+        tau,
+        vt,
+        vr,
+        bias,
+        t_ref,
+        duration=0.2,
+        method=method,
         pulses={"schedule": "explicit", "times_ms": [onset_ms], "neurons": [0]},
-        kernels=[kernel], heights_nA=[height_nA], widths_ms=[width_ms],
+        kernels=[kernel],
+        heights_nA=[height_nA],
+        widths_ms=[width_ms],
     )
     point = GridPoint(kernel, height_nA * 1e-9, width_ms * 1e-3, 0)
     simulated = simulate(config, [point])["spike_time"].values
-    exact = ExactLIF(tau=1e-2, resistance=1e6, v_threshold=vt * 1e-3, v_reset=vr * 1e-3,
-                     refractory=t_ref * 1e-3, bias=bias * 1e-9,
-                     pulse=(kernel, onset_ms * 1e-3, height_nA * 1e-9, width_ms * 1e-3))
+    exact = ExactLIF(
+        tau=1e-2,
+        resistance=1e6,
+        v_threshold=vt * 1e-3,
+        v_reset=vr * 1e-3,
+        refractory=t_ref * 1e-3,
+        bias=bias * 1e-9,
+        pulse=(kernel, onset_ms * 1e-3, height_nA * 1e-9, width_ms * 1e-3),
+    )
     unpulsed = ExactLIF(**{**exact.__dict__, "pulse": None})
     # From each simulated spike, the closed form predicts the next one.
     starts = [(0.0, vr * 1e-3)] + [(t + t_ref * 1e-3, vr * 1e-3) for t in simulated[:-1]]
@@ -101,13 +130,21 @@ def test_pulse_response_matches_exact_solution(make_config, method, kernel, onse
     assert np.max(np.abs(np.subtract(without_pulse, simulated))) > 5 * DT
 
 
-@pytest.mark.parametrize(("tau", "vt", "vr", "bias", "t_ref"),
-                         [*PARAMETER_SETS, (10.0, 15.0, 0.0, 14.0, 2.0)])
+@pytest.mark.parametrize(
+    ("tau", "vt", "vr", "bias", "t_ref"), [*PARAMETER_SETS, (10.0, 15.0, 0.0, 14.0, 2.0)]
+)
 def test_tonic_rate_is_the_inverse_closed_form_period(tau, vt, vr, bias, t_ref):
     from pulsesweep.population import tonic_rate
 
-    network = {"tau_ms": tau, "v_threshold_mV": vt, "v_reset_mV": vr, "bias_current_nA": bias,
-               "refractory_ms": t_ref, "capacitance_nF": 10.0}
-    period = lif_period(tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3,
-                        t_ref * 1e-3)
+    network = {
+        "tau_ms": tau,
+        "v_threshold_mV": vt,
+        "v_reset_mV": vr,
+        "bias_current_nA": bias,
+        "refractory_ms": t_ref,
+        "capacitance_nF": 10.0,
+    }
+    period = lif_period(
+        tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3, t_ref * 1e-3
+    )
     assert tonic_rate(network) == pytest.approx(0.0 if math.isinf(period) else 1 / period)

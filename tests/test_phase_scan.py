@@ -12,9 +12,13 @@ from pulsesweep.errors import ConfigError
 from pulsesweep.schedule import make_schedule
 from pulsesweep.simulation import simulate_to_netcdf
 
-PHASE_SCAN = merge(SMALL, {"pulses": {"schedule": "phase_scan", "settle_ms": 150.0},
-                           "sweep": {"kernels": ["box"], "heights_nA": [0, 2],
-                                     "widths_ms": [1.0]}})
+PHASE_SCAN = merge(
+    SMALL,
+    {
+        "pulses": {"schedule": "phase_scan", "settle_ms": 150.0},
+        "sweep": {"kernels": ["box"], "heights_nA": [0, 2], "widths_ms": [1.0]},
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +54,21 @@ def test_measured_phases_are_the_designed_phases(scan):
 def test_scan_depends_on_the_seed_only():
     """Common random numbers: kernels and heights do not move the scan; seeds do."""
     base = resolve_config(PHASE_SCAN)
-    other = resolve_config(merge(PHASE_SCAN, {"sweep": {"kernels": ["alpha"],
-                                                        "heights_nA": [5]}}))
+    other = resolve_config(merge(PHASE_SCAN, {"sweep": {"kernels": ["alpha"], "heights_nA": [5]}}))
     for seed in (0, 1):
-        np.testing.assert_array_equal(make_schedule(base, seed).times,
-                                      make_schedule(other, seed).times)
+        np.testing.assert_array_equal(
+            make_schedule(base, seed).times, make_schedule(other, seed).times
+        )
     assert not np.array_equal(make_schedule(base, 0).times, make_schedule(base, 1).times)
 
 
-@pytest.mark.parametrize(("overrides", "key"), [
-    ({"network": {"bias_current_nA": 12.0}}, "pulses.schedule"),  # R*I0 = 12 mV < Vt
-    ({"simulation": {"duration_s": 0.2}}, "simulation.duration_s"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"network": {"bias_current_nA": 12.0}}, "pulses.schedule"),  # R*I0 = 12 mV < Vt
+        ({"simulation": {"duration_s": 0.2}}, "simulation.duration_s"),
+    ],
+)
 def test_phase_scan_needs_tonic_neurons_and_time(overrides, key):
     with pytest.raises(ConfigError) as caught:
         resolve_config(merge(PHASE_SCAN, overrides))

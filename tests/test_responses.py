@@ -71,7 +71,8 @@ def test_latency_counts_a_spike_on_the_rising_flank():
     latencies = [measure(train, lead=4 * MS).first_spike_latency for train in (weak, strong)]
     assert latencies == pytest.approx([3 * MS, 1 * MS])  # the window opens at 26 ms
     assert [measure(t, lead=4 * MS).spike_advance for t in (weak, strong)] == pytest.approx(
-        [6 * MS, 8 * MS])  # the control's next spike is at 35 ms
+        [6 * MS, 8 * MS]
+    )  # the control's next spike is at 35 ms
 
 
 def test_a_shift_present_before_the_window_is_not_counted_as_advance():
@@ -80,8 +81,9 @@ def test_a_shift_present_before_the_window_is_not_counted_as_advance():
 
 
 def test_only_a_neurons_first_pulse_is_usable():
-    np.testing.assert_array_equal(first_on_neuron(np.array([3, 1, 3, 0, 1, 7])),
-                                  [True, True, False, True, False, True])
+    np.testing.assert_array_equal(
+        first_on_neuron(np.array([3, 1, 3, 0, 1, 7])), [True, True, False, True, False, True]
+    )
     assert not pulse_response(CONTROL, CONTROL, 0.03, 0.0, 0.05, 0.2, first=False).usable
 
 

@@ -40,8 +40,14 @@ def test_dataset_follows_the_contract(small_run, small_config):
     assert ds["height"].attrs["units"] == "A"
     np.testing.assert_allclose(sorted(set(ds["height"].values)), [0.0, 5e-9])
     np.testing.assert_allclose(sorted(set(ds["width"].values)), [1e-3, 3e-3])
-    for name, units in [("tau", "s"), ("v_threshold", "V"), ("v_reset", "V"),
-                        ("resistance", "ohm"), ("spike_time", "s"), ("pulse_time", "s")]:
+    for name, units in [
+        ("tau", "s"),
+        ("v_threshold", "V"),
+        ("v_reset", "V"),
+        ("resistance", "ohm"),
+        ("spike_time", "s"),
+        ("pulse_time", "s"),
+    ]:
         assert ds[name].attrs["units"] == units
         assert ds[name].attrs["long_name"]
     assert ds["tau"].dims == ("point", "neuron")
@@ -78,8 +84,10 @@ def test_common_random_numbers(small_run):
     first = {s: int(np.flatnonzero(ds["seed"].values == s)[0]) for s in (0, 1)}
     for name in ("tau", "v_threshold", "v_initial"):
         assert not np.array_equal(ds[name].values[first[0]], ds[name].values[first[1]])
-    assert not np.array_equal(ds["pulse_neuron"].values[ds["pulse_point"].values == first[0]],
-                              ds["pulse_neuron"].values[ds["pulse_point"].values == first[1]])
+    assert not np.array_equal(
+        ds["pulse_neuron"].values[ds["pulse_point"].values == first[0]],
+        ds["pulse_neuron"].values[ds["pulse_point"].values == first[1]],
+    )
 
 
 def test_pulse_changes_only_the_pulsed_neurons(small_run):
@@ -94,17 +102,25 @@ def test_pulse_changes_only_the_pulsed_neurons(small_run):
             np.testing.assert_array_equal(_spikes_of(ds, control), reference)
         targets = set(ds["pulse_neuron"].values[ds["pulse_point"].values == controls[0]])
         for point in pulsed:
-            changed = {n for n in range(10) if not np.array_equal(
-                _spikes_of(ds, point, n), _spikes_of(ds, controls[0], n))}
+            changed = {
+                n
+                for n in range(10)
+                if not np.array_equal(_spikes_of(ds, point, n), _spikes_of(ds, controls[0], n))
+            }
             assert changed, "a 5 nA pulse must change some spike train"
             assert changed <= targets
 
 
 def test_spike_count_never_decreases_with_height(make_config):
     heights = [-20, -5, -1, 0, 0.5, 1, 2, 5, 10, 20, 50]  # negative: hyperpolarising
-    config = make_config(sweep={"kernels": ["alpha", "inverse_time", "gaussian"],
-                                "heights_nA": heights, "widths_ms": [2.0]},
-                         simulation={"seeds": [3]})
+    config = make_config(
+        sweep={
+            "kernels": ["alpha", "inverse_time", "gaussian"],
+            "heights_nA": heights,
+            "widths_ms": [2.0],
+        },
+        simulation={"seeds": [3]},
+    )
     ds = simulate(config, grid_points(config))
     counts = np.bincount(ds["spike_point"].values, minlength=ds.sizes["point"])
     for kernel in ("alpha", "inverse_time", "gaussian"):
@@ -117,14 +133,15 @@ def test_spike_count_never_decreases_with_height(make_config):
 def test_batched_and_single_point_runs_are_identical(small_config, small_run):
     for index in (0, 5, 15):
         row = small_run.isel(point=index)
-        point = GridPoint(str(row["kernel"].values), float(row["height"]),
-                          float(row["width"]), int(row["seed"]))
+        point = GridPoint(
+            str(row["kernel"].values), float(row["height"]), float(row["width"]), int(row["seed"])
+        )
         alone = simulate(small_config, [point])
-        np.testing.assert_array_equal(alone["spike_time"].values,
-                                      _spikes_of(small_run, index))
+        np.testing.assert_array_equal(alone["spike_time"].values, _spikes_of(small_run, index))
         mask = small_run["spike_point"].values == index
-        np.testing.assert_array_equal(alone["spike_neuron"].values,
-                                      small_run["spike_neuron"].values[mask])
+        np.testing.assert_array_equal(
+            alone["spike_neuron"].values, small_run["spike_neuron"].values[mask]
+        )
 
 
 def test_same_inputs_give_an_identical_dataset(small_config, small_run):
@@ -163,8 +180,9 @@ def test_grid_spike_times_are_stored_as_integer_steps(make_config, tmp_path):
 def test_simulate_to_netcdf_selects_part_of_the_grid(tmp_path):
     from conftest import SMALL
 
-    path = simulate_to_netcdf(SMALL, tmp_path / "sel.nc", kernels=["box"],
-                              heights_nA=[5], seeds=[1])
+    path = simulate_to_netcdf(
+        SMALL, tmp_path / "sel.nc", kernels=["box"], heights_nA=[5], seeds=[1]
+    )
     with xr.open_dataset(path) as ds:
         assert list(ds["kernel"].values) == ["box", "box"]
         np.testing.assert_allclose(ds["width"].values, [1e-3, 3e-3])

@@ -65,9 +65,24 @@ def test_concurrent_jobs_share_one_build(build_cache, tmp_path, standalone_run):
     before = sorted(path.relative_to(build) for path in build.rglob("*"))
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(STANDALONE))
-    jobs = [subprocess.Popen([sys.executable, "-m", "pulsesweep", "-q", "simulate", "--config",
-                              str(config_file), "--output", str(tmp_path / f"{k}.nc"),
-                              "--build", str(build)]) for k in range(3)]
+    jobs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pulsesweep",
+                "-q",
+                "simulate",
+                "--config",
+                str(config_file),
+                "--output",
+                str(tmp_path / f"{k}.nc"),
+                "--build",
+                str(build),
+            ]
+        )
+        for k in range(3)
+    ]
     assert [job.wait(timeout=120) for job in jobs] == [0, 0, 0]
     for k in range(3):
         with xr.open_dataset(tmp_path / f"{k}.nc") as result:

@@ -21,13 +21,21 @@ PERIOD = lif_period(*NEURON)
 NANO = 1e-9
 
 
-def _oracle_advance(kernel: str, height: float, width: float, phase: float,
-                    neuron: tuple[float, ...] = NEURON) -> float:
+def _oracle_advance(
+    kernel: str, height: float, width: float, phase: float, neuron: tuple[float, ...] = NEURON
+) -> float:
     """``T - t*`` from the oracle: the neuron spiked at 0, integrates again from ``t_ref``."""
     tau, resistance, bias, threshold, reset, refractory = neuron
     period = lif_period(*neuron)
-    exact = ExactLIF(tau, resistance, threshold, reset, refractory, bias,
-                     pulse=(kernel, phase * period, height, width))
+    exact = ExactLIF(
+        tau,
+        resistance,
+        threshold,
+        reset,
+        refractory,
+        bias,
+        pulse=(kernel, phase * period, height, width),
+    )
     spike = exact.next_spike(t_from=refractory, v_from=reset, t_end=5.0)
     assert spike is not None
     return period - spike
@@ -36,8 +44,27 @@ def _oracle_advance(kernel: str, height: float, width: float, phase: float,
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
 @pytest.mark.parametrize("width", [0.1e-3, 0.5e-3, 2e-3, TAU, 20e-3, 100e-3])
 def test_membrane_response_is_the_oracles(kernel, width):
-    x = np.array([-0.2, -30e-3, -3e-3, -0.5e-3, -1e-6, 0.0, 1e-7, 1e-5, 0.3e-3, 1e-3, 2e-3,
-                  5e-3, 10e-3, 30e-3, 0.15, 0.5, 2.0])
+    x = np.array(
+        [
+            -0.2,
+            -30e-3,
+            -3e-3,
+            -0.5e-3,
+            -1e-6,
+            0.0,
+            1e-7,
+            1e-5,
+            0.3e-3,
+            1e-3,
+            2e-3,
+            5e-3,
+            10e-3,
+            30e-3,
+            0.15,
+            0.5,
+            2.0,
+        ]
+    )
     expected = [pulse_response(kernel, value, width, TAU) for value in x]
     computed = theory.membrane_response(kernel, x, width, TAU)
     np.testing.assert_allclose(computed, expected, rtol=1e-9, atol=1e-14)
@@ -82,8 +109,9 @@ def test_membrane_response_broadcasts():
 def test_tonic_period_and_firing_rate_are_the_closed_form():
     biases = np.array([5e-9, 15e-9, 15.001e-9, 20e-9, 100e-9])
     periods = theory.tonic_period(TAU, RESISTANCE, biases, V_THRESHOLD, V_RESET, REFRACTORY)
-    expected = [lif_period(TAU, RESISTANCE, bias, V_THRESHOLD, V_RESET, REFRACTORY)
-                for bias in biases]
+    expected = [
+        lif_period(TAU, RESISTANCE, bias, V_THRESHOLD, V_RESET, REFRACTORY) for bias in biases
+    ]
     np.testing.assert_allclose(periods, expected, rtol=1e-14)
     assert np.isinf(periods[:2]).all()
     rates = theory.firing_rate(biases, TAU, RESISTANCE, V_THRESHOLD, V_RESET, REFRACTORY)
@@ -92,8 +120,9 @@ def test_tonic_period_and_firing_rate_are_the_closed_form():
 
 
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
-@pytest.mark.parametrize("height", [-50 * NANO, -5 * NANO, -0.5 * NANO, 0.5 * NANO, 5 * NANO,
-                                    50 * NANO])
+@pytest.mark.parametrize(
+    "height", [-50 * NANO, -5 * NANO, -0.5 * NANO, 0.5 * NANO, 5 * NANO, 50 * NANO]
+)
 @pytest.mark.parametrize("width", [0.5e-3, 2e-3, 10e-3])
 def test_spike_advance_is_the_oracles(kernel, height, width):
     """Refractory (0.05), middle and late phases; delays for negative heights."""
@@ -102,8 +131,9 @@ def test_spike_advance_is_the_oracles(kernel, height, width):
     expected = [_oracle_advance(kernel, height, width, phase) for phase in phases]
     np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-9)
     assert np.all(np.sign(computed[1:]) == np.sign(height))  # advance or delay
-    np.testing.assert_allclose(theory.phase_advance(kernel, height, width, phases, *NEURON),
-                               computed / PERIOD, rtol=1e-15)
+    np.testing.assert_allclose(
+        theory.phase_advance(kernel, height, width, phases, *NEURON), computed / PERIOD, rtol=1e-15
+    )
 
 
 def test_spike_advance_broadcasts_over_heterogeneous_neurons():
@@ -114,12 +144,19 @@ def test_spike_advance_broadcasts_over_heterogeneous_neurons():
     reset = random.uniform(-2e-3, 2e-3, count)
     phase = random.uniform(0, 1, count)
     heights = np.array([-2 * NANO, 3 * NANO])[:, None]
-    computed = theory.spike_advance("alpha", heights, 1e-3, phase, tau, tau / CAPACITANCE,
-                                    BIAS, threshold, reset, REFRACTORY)
+    computed = theory.spike_advance(
+        "alpha", heights, 1e-3, phase, tau, tau / CAPACITANCE, BIAS, threshold, reset, REFRACTORY
+    )
     assert computed.shape == (2, count)
     for (row, column), value in np.ndenumerate(computed):
-        neuron = (tau[column], tau[column] / CAPACITANCE, BIAS, threshold[column],
-                  reset[column], REFRACTORY)
+        neuron = (
+            tau[column],
+            tau[column] / CAPACITANCE,
+            BIAS,
+            threshold[column],
+            reset[column],
+            REFRACTORY,
+        )
         expected = _oracle_advance("alpha", heights[row, 0], 1e-3, phase[column], neuron)
         assert value == pytest.approx(expected, abs=1e-9)
 
@@ -166,8 +203,7 @@ def test_small_charge_slope_is_the_phase_average_of_small_pulses():
     phases = (np.arange(2000) + 0.5) / 2000
     advance = theory.phase_advance("box", height, width, phases, *NEURON)
     per_charge = advance.mean() / (height * width)
-    assert per_charge == pytest.approx(theory.small_charge_slope(*NEURON, CAPACITANCE),
-                                       rel=2e-3)
+    assert per_charge == pytest.approx(theory.small_charge_slope(*NEURON, CAPACITANCE), rel=2e-3)
 
 
 def test_small_pulses_follow_the_linear_phase_response_curve():
@@ -176,8 +212,13 @@ def test_small_pulses_follow_the_linear_phase_response_curve():
     phases = np.array([0.2, 0.5, 0.8, 0.95])
     advance = theory.phase_advance("box", height, width, phases, *NEURON)
     middle = phases * PERIOD + width / 2
-    linear = (height * width * TAU * np.exp(-(PERIOD - middle) / TAU)
-              / (CAPACITANCE * (RESISTANCE * BIAS - V_THRESHOLD) * PERIOD))
+    linear = (
+        height
+        * width
+        * TAU
+        * np.exp(-(PERIOD - middle) / TAU)
+        / (CAPACITANCE * (RESISTANCE * BIAS - V_THRESHOLD) * PERIOD)
+    )
     np.testing.assert_allclose(advance, linear, rtol=1e-3)
 
 
@@ -192,16 +233,26 @@ def test_slow_box_adds_its_rate_change_times_its_width(height, width):
     assert extra == pytest.approx(width * (_rate(BIAS + height) - _rate(BIAS)), rel=1e-12)
 
 
-@pytest.mark.parametrize(("kernel", "window"), [("exponential", np.inf), ("gaussian", np.inf),
-                                                ("alpha", np.inf), ("inverse_time", 1.0)])
+@pytest.mark.parametrize(
+    ("kernel", "window"),
+    [("exponential", np.inf), ("gaussian", np.inf), ("alpha", np.inf), ("inverse_time", 1.0)],
+)
 def test_slow_pulse_extra_spikes_is_the_integral(kernel, window):
     shape, start = get_kernel(kernel).shape, get_kernel(kernel).start
     width, heights = 0.1, np.array([-4 * NANO, 5 * NANO])
     extra = theory.slow_pulse_extra_spikes(kernel, heights, width, window, *NEURON)
     for height, value in zip(heights, extra, strict=True):
         stop = min(get_kernel(kernel).stop, window / width)
-        expected = width * quad(lambda s, h=height: _rate(BIAS + h * float(shape(s)))
-                                - _rate(BIAS), start, stop, limit=500, epsrel=1e-10)[0]
+        expected = (
+            width
+            * quad(
+                lambda s, h=height: _rate(BIAS + h * float(shape(s))) - _rate(BIAS),
+                start,
+                stop,
+                limit=500,
+                epsrel=1e-10,
+            )[0]
+        )
         assert value == pytest.approx(expected, rel=1e-4)
     with pytest.raises(ValueError, match="finite window"):
         theory.slow_pulse_extra_spikes("inverse_time", 1 * NANO, width, np.inf, *NEURON)
@@ -216,8 +267,15 @@ def test_lapicque_threshold_is_the_oracles(width):
     assert rheobase == pytest.approx(3e-9, rel=1e-12)
     threshold = theory.lapicque_threshold(width, TAU, rheobase)
     for factor, fires in ((1 + 1e-6, True), (1 - 1e-6, False)):
-        exact = ExactLIF(TAU, RESISTANCE, V_THRESHOLD, V_RESET, REFRACTORY, bias,
-                         pulse=("box", 0.0, threshold * factor, width))
+        exact = ExactLIF(
+            TAU,
+            RESISTANCE,
+            V_THRESHOLD,
+            V_RESET,
+            REFRACTORY,
+            bias,
+            pulse=("box", 0.0, threshold * factor, width),
+        )
         spike = exact.next_spike(t_from=0.0, v_from=RESISTANCE * bias, t_end=width + 5 * TAU)
         assert (spike is not None) == fires
         if fires:
@@ -231,13 +289,26 @@ def test_chronaxie_doubles_the_rheobase():
     assert theory.lapicque_threshold(1.0, TAU, 3e-9) == pytest.approx(3e-9, rel=1e-12)
 
 
-def _oracle_train(kernel: str, height: float, width: float, phase: float, horizon: float,
-                  neuron: tuple[float, ...] = NEURON) -> np.ndarray:
+def _oracle_train(
+    kernel: str,
+    height: float,
+    width: float,
+    phase: float,
+    horizon: float,
+    neuron: tuple[float, ...] = NEURON,
+) -> np.ndarray:
     """The pulsed train before ``horizon`` from the oracle: a spike at 0, then each next one
     from ``Vr`` at the end of the previous refractory period, the pulse still acting."""
     tau, resistance, bias, threshold, reset, refractory = neuron
-    exact = ExactLIF(tau, resistance, threshold, reset, refractory, bias,
-                     pulse=(kernel, phase * lif_period(*neuron), height, width))
+    exact = ExactLIF(
+        tau,
+        resistance,
+        threshold,
+        reset,
+        refractory,
+        bias,
+        pulse=(kernel, phase * lif_period(*neuron), height, width),
+    )
     spikes = [0.0]
     while (spike := exact.next_spike(spikes[-1] + refractory, reset, horizon)) is not None:
         spikes.append(spike)
@@ -250,22 +321,33 @@ def _oscillator_phase(spikes: np.ndarray, time: float, period: float) -> float:
     return count + (time - spikes[count - 1]) / period if count else np.nan
 
 
-def _oracle_shift(kernel: str, height: float, width: float, phase: float, horizon: float,
-                  neuron: tuple[float, ...] = NEURON) -> float:
+def _oracle_shift(
+    kernel: str,
+    height: float,
+    width: float,
+    phase: float,
+    horizon: float,
+    neuron: tuple[float, ...] = NEURON,
+) -> float:
     """``[phi_p - phi_c](horizon) - [phi_p - phi_c](t_open)`` from the oracle's train and
     the control ``0, T, 2T, ...`` (a NaN difference at ``t_open = 0`` counts as 0)."""
     period = lif_period(*neuron)
     pulsed = _oracle_train(kernel, height, width, phase, horizon, neuron)
     control = period * np.arange(math.ceil(horizon / period) + 1)
     t_open = max(0.0, phase * period + get_kernel(kernel).response_onset * width)
-    shift = [_oscillator_phase(pulsed, time, period) - _oscillator_phase(control, time, period)
-             for time in (t_open, horizon)]
+    shift = [
+        _oscillator_phase(pulsed, time, period) - _oscillator_phase(control, time, period)
+        for time in (t_open, horizon)
+    ]
     return shift[1] - (shift[0] if np.isfinite(shift[0]) else 0.0)
 
 
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
-@pytest.mark.parametrize("height", [0.5 * NANO, 5 * NANO, 50 * NANO, -5 * NANO],
-                         ids=lambda height: f"{height / NANO:g}nA")
+@pytest.mark.parametrize(
+    "height",
+    [0.5 * NANO, 5 * NANO, 50 * NANO, -5 * NANO],
+    ids=lambda height: f"{height / NANO:g}nA",
+)
 @pytest.mark.parametrize("width", [0.5e-3, 2e-3, 10e-3], ids=lambda width: f"{width * 1e3:g}ms")
 def test_phase_shift_is_the_oracles(kernel, height, width):
     """The whole pulsed train up to 100 ms after the onset: several extra spikes for the
@@ -273,15 +355,23 @@ def test_phase_shift_is_the_oracles(kernel, height, width):
     phases = np.array([0.05, 0.5, 0.95])
     horizons = phases * PERIOD + 0.1
     computed = theory.phase_shift(kernel, height, width, phases, *NEURON, horizons)
-    expected = [_oracle_shift(kernel, height, width, phase, horizon)
-                for phase, horizon in zip(phases, horizons, strict=True)]
+    expected = [
+        _oracle_shift(kernel, height, width, phase, horizon)
+        for phase, horizon in zip(phases, horizons, strict=True)
+    ]
     np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-9)
     assert np.all(np.sign(computed[1:]) == np.sign(height))
 
 
-@pytest.mark.parametrize(("kernel", "width", "phase", "extra", "low", "high"), [
-    ("box", 10e-3, 0.5, 2, 1.8, 1.9), ("box", 20e-3, 0.5, 4, 3.3, 3.4),
-    ("alpha", 10e-3, 0.5, 6, 5.2, 5.3), ("inverse_time", 10e-3, 0.95, 5, 5.0, 5.1)])
+@pytest.mark.parametrize(
+    ("kernel", "width", "phase", "extra", "low", "high"),
+    [
+        ("box", 10e-3, 0.5, 2, 1.8, 1.9),
+        ("box", 20e-3, 0.5, 4, 3.3, 3.4),
+        ("alpha", 10e-3, 0.5, 6, 5.2, 5.3),
+        ("inverse_time", 10e-3, 0.95, 5, 5.0, 5.1),
+    ],
+)
 def test_strong_long_pulse_adds_several_spikes(kernel, width, phase, extra, low, high):
     """50 nA: the oracle's train has ``extra`` more spikes than the control before the
     horizon; the shift counts each as a cycle, less how late the train is at the horizon
@@ -290,15 +380,21 @@ def test_strong_long_pulse_adds_several_spikes(kernel, width, phase, extra, low,
     pulsed = _oracle_train(kernel, 50 * NANO, width, phase, horizon)
     assert len(pulsed) - math.ceil(horizon / PERIOD) == extra
     shift = theory.phase_shift(kernel, 50 * NANO, width, phase, *NEURON, horizon)
-    assert shift == pytest.approx(_oracle_shift(kernel, 50 * NANO, width, phase, horizon),
-                                  abs=1e-9)
+    assert shift == pytest.approx(_oracle_shift(kernel, 50 * NANO, width, phase, horizon), abs=1e-9)
     assert low < shift < high
     assert abs(shift - extra) < 1
 
 
-@pytest.mark.parametrize(("kernel", "width"), [("box", 0.5e-3), ("box", 2e-3),
-                                               ("exponential", 0.1e-3), ("gaussian", 0.1e-3),
-                                               ("alpha", 0.05e-3)])
+@pytest.mark.parametrize(
+    ("kernel", "width"),
+    [
+        ("box", 0.5e-3),
+        ("box", 2e-3),
+        ("exponential", 0.1e-3),
+        ("gaussian", 0.1e-3),
+        ("alpha", 0.05e-3),
+    ],
+)
 @pytest.mark.parametrize("height", [-0.5 * NANO, 0.5 * NANO, 2 * NANO])
 def test_weak_pulse_shift_is_the_spike_advance(kernel, width, height):
     """A pulse over before the refractory period after the next spike moves that spike
@@ -311,8 +407,9 @@ def test_weak_pulse_shift_is_the_spike_advance(kernel, width, height):
     assert np.all(advance[2:] * height > 0)
 
 
-@pytest.mark.parametrize(("height", "width", "phase"), [(1e-4, 2e-3, 0.95), (2e-5, 2e-3, 0.9),
-                                                        (1e-4, 1e-3, 0.7)])
+@pytest.mark.parametrize(
+    ("height", "width", "phase"), [(1e-4, 2e-3, 0.95), (2e-5, 2e-3, 0.9), (1e-4, 1e-3, 0.7)]
+)
 def test_phase_shift_is_measured_like_the_package(height, width, phase):
     """A huge gaussian fires before its response window opens (``t0 - 3 w``): the shift
     already there is subtracted, as :func:`responses.pulse_response` does with the
@@ -322,15 +419,16 @@ def test_phase_shift_is_measured_like_the_package(height, width, phase):
     pulsed = _oracle_train("gaussian", height, width, phase, horizon)
     assert np.count_nonzero(pulsed < t_open) == 2  # the spike at 0 and one more
     control = PERIOD * np.arange(20)
-    opening = (_oscillator_phase(pulsed, t_open, PERIOD)
-               - _oscillator_phase(control, t_open, PERIOD))
+    opening = _oscillator_phase(pulsed, t_open, PERIOD) - _oscillator_phase(control, t_open, PERIOD)
     assert opening > 0.4  # the early spike: not subtracting this would be wrong by as much
-    measured = responses.pulse_response(pulsed, control, onset, 3 * width, horizon - t_open,
-                                        duration=1.0).phase_advance
+    measured = responses.pulse_response(
+        pulsed, control, onset, 3 * width, horizon - t_open, duration=1.0
+    ).phase_advance
     shift = theory.phase_shift("gaussian", height, width, phase, *NEURON, horizon)
     assert shift == pytest.approx(measured, abs=1e-9)
-    assert shift == pytest.approx(_oracle_shift("gaussian", height, width, phase, horizon),
-                                  abs=1e-9)
+    assert shift == pytest.approx(
+        _oracle_shift("gaussian", height, width, phase, horizon), abs=1e-9
+    )
 
 
 @pytest.mark.parametrize("kernel", ["exponential", "box", "gaussian", "alpha"])
@@ -338,8 +436,10 @@ def test_phase_shift_settles_once_the_pulse_is_over(kernel):
     """After the pulse the pulsed train is periodic again: the shift no longer changes."""
     heights = np.array([-20, -5, 5, 50])[:, None] * NANO
     phases = np.array([0.1, 0.5, 0.9])
-    shifts = [theory.phase_shift(kernel, heights, 5e-3, phases, *NEURON, horizon)
-              for horizon in (0.5, 3.0, np.inf)]
+    shifts = [
+        theory.phase_shift(kernel, heights, 5e-3, phases, *NEURON, horizon)
+        for horizon in (0.5, 3.0, np.inf)
+    ]
     np.testing.assert_allclose(shifts[1], shifts[0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(shifts[2], shifts[0], rtol=0, atol=1e-12)
     assert np.all(shifts[0] * heights > 0)
@@ -352,14 +452,30 @@ def test_phase_shift_broadcasts_over_heterogeneous_neurons():
     threshold = random.uniform(14e-3, 16e-3, count)
     phase = random.uniform(0, 1, count)
     heights = np.array([-3 * NANO, 30 * NANO])[:, None]
-    computed = theory.phase_shift("exponential", heights, 4e-3, phase, tau, tau / CAPACITANCE,
-                                  BIAS, threshold, V_RESET, REFRACTORY, 0.12)
+    computed = theory.phase_shift(
+        "exponential",
+        heights,
+        4e-3,
+        phase,
+        tau,
+        tau / CAPACITANCE,
+        BIAS,
+        threshold,
+        V_RESET,
+        REFRACTORY,
+        0.12,
+    )
     assert computed.shape == (2, count)
     for (row, column), value in np.ndenumerate(computed):
-        neuron = (tau[column], tau[column] / CAPACITANCE, BIAS, threshold[column], V_RESET,
-                  REFRACTORY)
-        expected = _oracle_shift("exponential", heights[row, 0], 4e-3, phase[column], 0.12,
-                                 neuron)
+        neuron = (
+            tau[column],
+            tau[column] / CAPACITANCE,
+            BIAS,
+            threshold[column],
+            V_RESET,
+            REFRACTORY,
+        )
+        expected = _oracle_shift("exponential", heights[row, 0], 4e-3, phase[column], 0.12, neuron)
         assert value == pytest.approx(expected, abs=1e-9)
     assert isinstance(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, *NEURON, 0.1), np.float64)
 
@@ -367,8 +483,9 @@ def test_phase_shift_broadcasts_over_heterogeneous_neurons():
 def test_phase_shift_of_nonfiring_neurons_and_bad_inputs():
     subthreshold = (TAU, RESISTANCE, 10e-9, V_THRESHOLD, V_RESET, REFRACTORY)
     assert np.isnan(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, *subthreshold, 0.1))
-    shifts = theory.phase_shift("box", 5 * NANO, 1e-3, [np.nan, 0.5, 0.5], *NEURON,
-                                [0.1, np.nan, 0.1])
+    shifts = theory.phase_shift(
+        "box", 5 * NANO, 1e-3, [np.nan, 0.5, 0.5], *NEURON, [0.1, np.nan, 0.1]
+    )
     assert np.isnan(shifts[:2]).all()
     assert np.isfinite(shifts[2])
     assert theory.phase_shift("box", 0.0, 1e-3, 0.5, *NEURON, 0.1) == 0.0

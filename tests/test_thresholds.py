@@ -25,8 +25,11 @@ def test_threshold_is_interpolated_between_the_grid_heights_around_the_crossing(
     # width 1 ms: linear 0.05 per nA -> 0.1 at 2 nA; width 2 ms: 0, 0.04, 0.2, 0.3 -> 1.375 nA
     values = np.array([[0.0, 0.0], [0.05, 0.04], [0.1, 0.2], [0.2, 0.3]])[None, :, :, None]
     actual = criterion_heights(_responses(values, heights), "phase_advance", 0.1)
-    expected = xr.DataArray([[[2e-9], [1.375e-9]]], dims=("kernel", "width", "seed"),
-                            coords={"kernel": ["box"], "width": [1e-3, 2e-3], "seed": [0]})
+    expected = xr.DataArray(
+        [[[2e-9], [1.375e-9]]],
+        dims=("kernel", "width", "seed"),
+        coords={"kernel": ["box"], "width": [1e-3, 2e-3], "seed": [0]},
+    )
     xr.testing.assert_allclose(actual.drop_attrs(), expected)
     assert actual.attrs["units"] == "A"
 
@@ -43,17 +46,24 @@ def test_default_criterion_follows_the_regime():
     assert criterion(resolve_config(SMALL)) == ("phase_advance", 0.1)
     silent = resolve_config(merge(SMALL, {"network": {"bias_current_nA": 12.0}}))
     assert criterion(silent) == ("extra_spikes", 0.5)
-    chosen = resolve_config(merge(SMALL, {"analysis": {"criterion_metric": "spike_advance",
-                                                       "criterion_value": 2.0}}))
+    chosen = resolve_config(
+        merge(SMALL, {"analysis": {"criterion_metric": "spike_advance", "criterion_value": 2.0}})
+    )
     assert criterion(chosen) == ("spike_advance", pytest.approx(2e-3))
 
 
-@pytest.mark.parametrize(("analysis", "network", "key"), [
-    ({"criterion_metric": "phase_advance"}, {"bias_current_nA": 12.0},
-     "analysis.criterion_metric"),
-    ({"criterion_value": -0.1}, {}, "analysis.criterion_value"),
-    ({"criterion_metric": "latency"}, {}, "analysis.criterion_metric"),
-])
+@pytest.mark.parametrize(
+    ("analysis", "network", "key"),
+    [
+        (
+            {"criterion_metric": "phase_advance"},
+            {"bias_current_nA": 12.0},
+            "analysis.criterion_metric",
+        ),
+        ({"criterion_value": -0.1}, {}, "analysis.criterion_value"),
+        ({"criterion_metric": "latency"}, {}, "analysis.criterion_metric"),
+    ],
+)
 def test_bad_criterion_fails_naming_the_key(analysis, network, key):
     with pytest.raises(ConfigError) as caught:
         resolve_config(merge(SMALL, {"analysis": analysis, "network": network}))

@@ -41,8 +41,15 @@ def test_responses_follow_the_contract(responses):
     assert list(responses["kernel"].values) == config["sweep"]["kernels"]
     np.testing.assert_allclose(responses["height"], np.array(config["sweep"]["heights_nA"]) * 1e-9)
     np.testing.assert_allclose(responses["width"], np.array(config["sweep"]["widths_ms"]) * 1e-3)
-    expected_units = {"extra_spikes": "1", "rate_change": "Hz", "first_spike_latency": "s",
-                      "phase_advance": "1", "charge": "C", "height": "A", "width": "s"}
+    expected_units = {
+        "extra_spikes": "1",
+        "rate_change": "Hz",
+        "first_spike_latency": "s",
+        "phase_advance": "1",
+        "charge": "C",
+        "height": "A",
+        "width": "s",
+    }
     for name, units in expected_units.items():
         assert responses[name].attrs["units"] == units, name
         assert responses[name].attrs["long_name"], name
@@ -73,21 +80,24 @@ def test_extra_spikes_agree_with_a_count_from_the_simulation_files(workflow_run,
     """Recount one pulse directly from the netCDF files, without pulsesweep's metrics."""
     simulations = workflow_run / "results" / "simulations"
     with xr.open_dataset(simulations / "kernel-alpha_height-all_width-all_seed-1.nc") as data:
-        point = int(np.flatnonzero((data["height"].values == 10e-9)
-                                   & (data["width"].values == 4e-3))[0])
+        point = int(
+            np.flatnonzero((data["height"].values == 10e-9) & (data["width"].values == 4e-3))[0]
+        )
         control = int(np.flatnonzero(data["height"].values == 0)[0])
         onset = float(data["pulse_time"].values[data["pulse_point"].values == point][0])
         neuron = int(data["pulse_neuron"].values[data["pulse_point"].values == point][0])
 
         def count(index):
-            mask = ((data["spike_point"].values == index)
-                    & (data["spike_neuron"].values == neuron))
+            mask = (data["spike_point"].values == index) & (data["spike_neuron"].values == neuron)
             times = data["spike_time"].values[mask]
             return int(((times >= onset) & (times < onset + 0.05)).sum())
 
         expected = count(point) - count(control)
-    actual = responses["pulse_extra_spikes"].sel(kernel="alpha", height=10e-9, width=4e-3,
-                                                 seed=1).values[0]
+    actual = (
+        responses["pulse_extra_spikes"]
+        .sel(kernel="alpha", height=10e-9, width=4e-3, seed=1)
+        .values[0]
+    )
     assert actual == expected
 
 
@@ -113,8 +123,13 @@ def test_every_rule_logged_and_benchmarked(workflow_run):
     benchmarks = list((workflow_run / "results" / "benchmarks").rglob("*.tsv"))
     # 4 simulations, 1 shared build, examples, aggregation, figures
     assert len(logs) == len(benchmarks) == 4 + 1 + 1 + 1 + len(FIGURE_NAMES)
-    simulate_log = (workflow_run / "results" / "logs" / "simulate"
-                    / "kernel-box_height-all_width-all_seed-0.log")
+    simulate_log = (
+        workflow_run
+        / "results"
+        / "logs"
+        / "simulate"
+        / "kernel-box_height-all_width-all_seed-0.log"
+    )
     # 2 heights x 2 widths + the control, 10 neurons each, 2 s at 0.1 ms
     assert "simulated 50 neurons x 20000 steps" in simulate_log.read_text()
     assert "cpp_standalone" in simulate_log.read_text()
@@ -140,13 +155,17 @@ def test_config_change_reruns_only_the_jobs_it_changes(workflow_run, tmp_path):
     assert jobs["aggregate"] == 1
 
 
-@pytest.mark.parametrize(("batch_axes", "simulate_jobs", "builds"), [
-    (["height", "width"], 5 * 3, 1),         # a job per kernel and seed, controls inside
-    ([], 3 + 5 * 7 * 6 * 3, 2),              # a control per seed, one pulsed point per job
-    (["kernel", "height", "width", "seed"], 1, 1),
-])
-def test_dry_run_of_the_default_config_plans_the_expected_jobs(tmp_path, batch_axes,
-                                                                simulate_jobs, builds):
+@pytest.mark.parametrize(
+    ("batch_axes", "simulate_jobs", "builds"),
+    [
+        (["height", "width"], 5 * 3, 1),  # a job per kernel and seed, controls inside
+        ([], 3 + 5 * 7 * 6 * 3, 2),  # a control per seed, one pulsed point per job
+        (["kernel", "height", "width", "seed"], 1, 1),
+    ],
+)
+def test_dry_run_of_the_default_config_plans_the_expected_jobs(
+    tmp_path, batch_axes, simulate_jobs, builds
+):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({"jobs": {"batch_axes": batch_axes}}))
     jobs = planned_jobs(snakemake(tmp_path, "-n", "--configfile", str(config)).stdout)
@@ -154,7 +173,8 @@ def test_dry_run_of_the_default_config_plans_the_expected_jobs(tmp_path, batch_a
     assert jobs["build_simulator"] == builds
     assert jobs["aggregate"] == 1
     assert sum(count for rule, count in jobs.items() if rule.startswith("plot_")) == len(
-        FIGURE_NAMES)
+        FIGURE_NAMES
+    )
 
 
 def test_lint_is_clean(tmp_path):
@@ -168,8 +188,9 @@ def test_every_figure_renders_from_the_default_sweeps_grid(tmp_path):
     """The default config's whole grid (5 kernels, 8 heights, 6 widths, 3 seeds), on a
     smaller population and a shorter run so that it takes seconds."""
     config = tmp_path / "default_grid.yaml"
-    config.write_text(yaml.safe_dump({"network": {"n_neurons": 5},
-                                      "simulation": {"duration_s": 2.0}}))
+    config.write_text(
+        yaml.safe_dump({"network": {"n_neurons": 5}, "simulation": {"duration_s": 2.0}})
+    )
     snakemake(tmp_path, "--cores", "2", "--configfile", str(config))
     for name in FIGURE_NAMES:
         pixels = image.imread(tmp_path / "results" / "figures" / f"{name}.png")
@@ -180,8 +201,14 @@ def test_subthreshold_bias_runs_end_to_end(tmp_path):
     """R I0 < Vt (the excitable regime): pulses evoke spikes with a latency; phase metrics
     are NaN, and every figure still draws (with a note where it has nothing to show)."""
     config = tmp_path / "excitable.yaml"
-    config.write_text(yaml.safe_dump(merge(yaml.safe_load(TEST_CONFIG.read_text()), {
-        "network": {"bias_current_nA": 12.0}, "sweep": {"heights_nA": [0, 5, 20, 50]}})))
+    config.write_text(
+        yaml.safe_dump(
+            merge(
+                yaml.safe_load(TEST_CONFIG.read_text()),
+                {"network": {"bias_current_nA": 12.0}, "sweep": {"heights_nA": [0, 5, 20, 50]}},
+            )
+        )
+    )
     snakemake(tmp_path, "--cores", "2", "--configfile", str(config))
     with xr.open_dataset(tmp_path / "results" / "responses.nc") as responses:
         assert responses["phase_advance"].isnull().all()
@@ -195,14 +222,22 @@ def test_subthreshold_bias_runs_end_to_end(tmp_path):
         assert pixels[..., :3].std() > 0.02, f"{name} is blank"
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"sweep": {"kernels": ["box", "triangle"]}}, "sweep.kernels.1 = 'triangle'"),
-    ({"analysis": {"window_ms": 500.0}}, "analysis.window_ms = 500.0"),
-    ({"jobs": {"batch_axes": ["neuron"]}}, "jobs.batch_axes.0 = 'neuron'"),
-    ({"analysis": {"criterion_value": 0}}, "analysis.criterion_value = 0"),
-    ({"network": {"bias_current_nA": 12.0}, "analysis": {"criterion_metric": "phase_advance"}},
-     "analysis.criterion_metric = 'phase_advance'"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sweep": {"kernels": ["box", "triangle"]}}, "sweep.kernels.1 = 'triangle'"),
+        ({"analysis": {"window_ms": 500.0}}, "analysis.window_ms = 500.0"),
+        ({"jobs": {"batch_axes": ["neuron"]}}, "jobs.batch_axes.0 = 'neuron'"),
+        ({"analysis": {"criterion_value": 0}}, "analysis.criterion_value = 0"),
+        (
+            {
+                "network": {"bias_current_nA": 12.0},
+                "analysis": {"criterion_metric": "phase_advance"},
+            },
+            "analysis.criterion_metric = 'phase_advance'",
+        ),
+    ],
+)
 def test_bad_config_fails_before_any_job_and_writes_nothing(tmp_path, overrides, message):
     config = tmp_path / "bad.yaml"
     config.write_text(yaml.safe_dump(merge(yaml.safe_load(TEST_CONFIG.read_text()), overrides)))

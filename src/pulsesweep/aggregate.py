@@ -26,22 +26,42 @@ __all__ = ["aggregate_responses", "aggregate_to_netcdf", "open_simulation"]
 
 logger = logging.getLogger(__name__)
 
-_REQUIRED = ("spike_time", "spike_neuron", "spike_point", "pulse_time", "pulse_neuron",
-             "pulse_point", "duration", "kernel", "height", "width", "seed", "tau",
-             "v_threshold", "v_reset", "resistance", "v_initial", "bias_current",
-             "refractory_period")
+_REQUIRED = (
+    "spike_time",
+    "spike_neuron",
+    "spike_point",
+    "pulse_time",
+    "pulse_neuron",
+    "pulse_point",
+    "duration",
+    "kernel",
+    "height",
+    "width",
+    "seed",
+    "tau",
+    "v_threshold",
+    "v_reset",
+    "resistance",
+    "v_initial",
+    "bias_current",
+    "refractory_period",
+)
 
 _METRICS = {
     "extra_spikes": ("1", "extra spikes in the response window"),
     "rate_change": ("Hz", "firing rate change in the response window"),
-    "first_spike_latency": ("s", "latency of the first spike in the window, from the pulse's "
-                            "start"),
+    "first_spike_latency": (
+        "s",
+        "latency of the first spike in the window, from the pulse's start",
+    ),
     "spike_advance": ("s", "advance of the next spike against the control"),
     "phase_advance": ("1", "phase advance against the control (cycles)"),
 }
 #: Parameters of each pulsed neuron, per (seed, pulse), from its seed's control.
-_NEURON = {name: (units, f"{long_name} of the pulsed neuron")
-           for name, (units, long_name) in NEURON_VARIABLES.items()}
+_NEURON = {
+    name: (units, f"{long_name} of the pulsed neuron")
+    for name, (units, long_name) in NEURON_VARIABLES.items()
+}
 _CONSTANTS = ("bias_current", "refractory_period")
 _PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in _METRICS.items()},
@@ -66,8 +86,15 @@ def open_simulation(path: str | Path) -> xr.Dataset:
 def _points(dataset: xr.Dataset) -> Iterator[tuple[int, dict[str, Any]]]:
     for index in range(dataset.sizes["point"]):
         row = dataset.isel(point=index)
-        yield index, {"kernel": str(row["kernel"].values), "height": float(row["height"]),
-                      "width": float(row["width"]), "seed": int(row["seed"])}
+        yield (
+            index,
+            {
+                "kernel": str(row["kernel"].values),
+                "height": float(row["height"]),
+                "width": float(row["width"]),
+                "seed": int(row["seed"]),
+            },
+        )
 
 
 class _SpikeIndex:
@@ -80,7 +107,10 @@ class _SpikeIndex:
         self._times = dataset["spike_time"].values
         if order is not None:  # files written by pulsesweep are already ordered by point
             points, self._neurons, self._times = (
-                points[order], self._neurons[order], self._times[order])
+                points[order],
+                self._neurons[order],
+                self._times[order],
+            )
         self._bounds = np.searchsorted(points, np.arange(dataset.sizes["point"] + 1))
 
     def point(self, point: int, neurons: np.ndarray) -> dict[int, np.ndarray]:
@@ -95,14 +125,26 @@ def _schedule(dataset: xr.Dataset, point: int) -> tuple[np.ndarray, np.ndarray]:
     return dataset["pulse_time"].values[mask], dataset["pulse_neuron"].values[mask]
 
 
-def _measure(pulsed: Mapping[int, np.ndarray], control: Mapping[int, np.ndarray],
-             schedule: tuple[np.ndarray, np.ndarray], lead: float, window: float,
-             duration: float) -> list[PulseResponse]:
+def _measure(
+    pulsed: Mapping[int, np.ndarray],
+    control: Mapping[int, np.ndarray],
+    schedule: tuple[np.ndarray, np.ndarray],
+    lead: float,
+    window: float,
+    duration: float,
+) -> list[PulseResponse]:
     empty = np.array([])
     times, neurons = schedule
     return [
-        pulse_response(pulsed.get(int(n), empty), control.get(int(n), empty), float(t),
-                       lead, window, duration, first=bool(first))
+        pulse_response(
+            pulsed.get(int(n), empty),
+            control.get(int(n), empty),
+            float(t),
+            lead,
+            window,
+            duration,
+            first=bool(first),
+        )
         for t, n, first in zip(times, neurons, first_on_neuron(neurons), strict=True)
     ]
 
@@ -137,9 +179,12 @@ def aggregate_responses(
                 schedule = _schedule(dataset, index)
                 controls[point["seed"]] = trains = spikes.point(index, schedule[1])
                 # A control against itself: every difference is exactly zero.
-                grid.fill_control(point["seed"],
-                                  _measure(trains, trains, schedule, 0.0, window, duration),
-                                  schedule, dataset.isel(point=index, neuron=schedule[1]))
+                grid.fill_control(
+                    point["seed"],
+                    _measure(trains, trains, schedule, 0.0, window, duration),
+                    schedule,
+                    dataset.isel(point=index, neuron=schedule[1]),
+                )
         for index, point in points:
             if point["height"] == 0:
                 continue
@@ -147,8 +192,17 @@ def aggregate_responses(
                 raise SimulationFileError(f"{path}: no control for seed {point['seed']}")
             lead = -get_kernel(point["kernel"]).response_onset * point["width"]
             schedule = _schedule(dataset, index)
-            grid.fill(point, _measure(spikes.point(index, schedule[1]), controls[point["seed"]],
-                                      schedule, lead, window, duration))
+            grid.fill(
+                point,
+                _measure(
+                    spikes.point(index, schedule[1]),
+                    controls[point["seed"]],
+                    schedule,
+                    lead,
+                    window,
+                    duration,
+                ),
+            )
         logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
     return add_theory(grid.dataset(config))
 
@@ -163,8 +217,9 @@ class _ResponseGrid:
         self.widths = [w * 1e-3 for w in sweep["widths_ms"]]
         self.seeds = list(config["simulation"]["seeds"])
         self.values: dict[str, np.ndarray] = {}
-        self.filled = np.zeros((len(self.kernels), len(self.heights), len(self.widths),
-                                len(self.seeds)), dtype=bool)
+        self.filled = np.zeros(
+            (len(self.kernels), len(self.heights), len(self.widths), len(self.seeds)), dtype=bool
+        )
         self.pulse_time: dict[int, np.ndarray] = {}
         self.pulse_neuron: dict[int, np.ndarray] = {}
         self.neurons: dict[int, dict[str, np.ndarray]] = {}
@@ -179,12 +234,21 @@ class _ResponseGrid:
         self.filled[index] = True
 
     def fill(self, point: Mapping[str, Any], responses: list[PulseResponse]) -> None:
-        index = (_find(self.kernels, point["kernel"]), _find(self.heights, point["height"]),
-                 _find(self.widths, point["width"]), _find(self.seeds, point["seed"]))
+        index = (
+            _find(self.kernels, point["kernel"]),
+            _find(self.heights, point["height"]),
+            _find(self.widths, point["width"]),
+            _find(self.seeds, point["seed"]),
+        )
         self._store(index, responses)
 
-    def fill_control(self, seed: int, responses: list[PulseResponse],
-                     schedule: tuple[np.ndarray, np.ndarray], pulsed: xr.Dataset) -> None:
+    def fill_control(
+        self,
+        seed: int,
+        responses: list[PulseResponse],
+        schedule: tuple[np.ndarray, np.ndarray],
+        pulsed: xr.Dataset,
+    ) -> None:
         """The schedule of ``seed``, its pulsed neurons (``pulsed``: the control's values
         at each pulse's neuron), and its height-0 responses for every kernel and width."""
         self.pulse_time[seed], self.pulse_neuron[seed] = schedule
@@ -193,8 +257,9 @@ class _ResponseGrid:
         if 0.0 not in self.heights:
             return
         for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
-            self._store((kernel, self.heights.index(0.0), width, _find(self.seeds, seed)),
-                        responses)
+            self._store(
+                (kernel, self.heights.index(0.0), width, _find(self.seeds, seed)), responses
+            )
 
     def dataset(self, config: Mapping[str, Any]) -> xr.Dataset:
         if not self.filled.all():
@@ -202,15 +267,17 @@ class _ResponseGrid:
             raise SimulationFileError(
                 f"no simulation covers kernel={self.kernels[missing[0]]}, "
                 f"height={self.heights[missing[1]]} A, width={self.widths[missing[2]]} s, "
-                f"seed={self.seeds[missing[3]]}")
+                f"seed={self.seeds[missing[3]]}"
+            )
         return _response_dataset(self, config)
 
 
 def _find(values: Sequence[Any], value: Any) -> int:
     """Where a file's grid value sits on the config's axis (floats to 1e-12)."""
     for index, candidate in enumerate(values):
-        if candidate == value or (isinstance(value, float)
-                                  and np.isclose(candidate, value, rtol=1e-12, atol=0)):
+        if candidate == value or (
+            isinstance(value, float) and np.isclose(candidate, value, rtol=1e-12, atol=0)
+        ):
             return index
     raise SimulationFileError(f"grid value {value!r} is not in the config's sweep")
 
@@ -221,37 +288,65 @@ def _response_dataset(grid: _ResponseGrid, config: Mapping[str, Any]) -> xr.Data
     usable = grid.values["usable"].astype(bool)
     data: dict[str, Any] = {}
     for name, (units, long_name) in _PER_PULSE.items():
-        data[f"pulse_{name}"] = ((*dims, "pulse"), grid.values[name],
-                                 {"units": units, "long_name": long_name})
-    data["pulse_usable"] = ((*dims, "pulse"), usable, {
-        "long_name": "first pulse on its neuron, with its window inside the run"})
+        data[f"pulse_{name}"] = (
+            (*dims, "pulse"),
+            grid.values[name],
+            {"units": units, "long_name": long_name},
+        )
+    data["pulse_usable"] = (
+        (*dims, "pulse"),
+        usable,
+        {"long_name": "first pulse on its neuron, with its window inside the run"},
+    )
     for name, (units, long_name) in _METRICS.items():
         mean = np.nanmean(np.where(usable, grid.values[name], np.nan), axis=-1)
         data[name] = (dims, mean, {"units": units, "long_name": f"mean {long_name}"})
-    charge = [[[get_kernel(k).window_charge(h, w, window) for w in grid.widths]
-               for h in grid.heights] for k in grid.kernels]
+    charge = [
+        [[get_kernel(k).window_charge(h, w, window) for w in grid.widths] for h in grid.heights]
+        for k in grid.kernels
+    ]
     for name, (units, long_name) in _NEURON.items():
-        data[f"neuron_{name}"] = (("seed", "pulse"),
-                                  np.stack([grid.neurons[s][name] for s in grid.seeds]),
-                                  {"units": units, "long_name": long_name})
-    data["bias_current"] = ((), grid.constants["bias_current"],
-                            {"units": "A", "long_name": "bias current"})
-    data["refractory_period"] = ((), grid.constants["refractory_period"],
-                                 {"units": "s", "long_name": "absolute refractory period"})
+        data[f"neuron_{name}"] = (
+            ("seed", "pulse"),
+            np.stack([grid.neurons[s][name] for s in grid.seeds]),
+            {"units": units, "long_name": long_name},
+        )
+    data["bias_current"] = (
+        (),
+        grid.constants["bias_current"],
+        {"units": "A", "long_name": "bias current"},
+    )
+    data["refractory_period"] = (
+        (),
+        grid.constants["refractory_period"],
+        {"units": "s", "long_name": "absolute refractory period"},
+    )
     coords = {
         "kernel": ("kernel", grid.kernels, {"long_name": "pulse kernel"}),
         "height": ("height", grid.heights, {"units": "A", "long_name": "pulse height"}),
         "width": ("width", grid.widths, {"units": "s", "long_name": "pulse width"}),
         "seed": ("seed", grid.seeds, {"long_name": "random seed"}),
-        "charge": (dims[:3], np.array(charge), {
-            "units": "C", "long_name": "charge per pulse delivered in the response window"}),
-        "pulse_time": (("seed", "pulse"), np.stack([grid.pulse_time[s] for s in grid.seeds]),
-                       {"units": "s", "long_name": "pulse onset"}),
-        "pulse_neuron": (("seed", "pulse"), np.stack([grid.pulse_neuron[s] for s in grid.seeds]),
-                         {"units": "1", "long_name": "index of the pulsed neuron"}),
+        "charge": (
+            dims[:3],
+            np.array(charge),
+            {"units": "C", "long_name": "charge per pulse delivered in the response window"},
+        ),
+        "pulse_time": (
+            ("seed", "pulse"),
+            np.stack([grid.pulse_time[s] for s in grid.seeds]),
+            {"units": "s", "long_name": "pulse onset"},
+        ),
+        "pulse_neuron": (
+            ("seed", "pulse"),
+            np.stack([grid.pulse_neuron[s] for s in grid.seeds]),
+            {"units": "1", "long_name": "index of the pulsed neuron"},
+        ),
     }
-    attrs = {"title": "pulsesweep responses to current pulses, against paired controls",
-             **provenance(config), "window": window}
+    attrs = {
+        "title": "pulsesweep responses to current pulses, against paired controls",
+        **provenance(config),
+        "window": window,
+    }
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 

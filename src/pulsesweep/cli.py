@@ -18,55 +18,75 @@ from pulsesweep.kernels import KERNELS
 
 __all__ = ["main"]
 
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pulsesweep",
-        description="Sweep current pulses injected into tonically firing LIF neurons.")
+        description="Sweep current pulses injected into tonically firing LIF neurons.",
+    )
     parser.add_argument("--version", action="version", version=f"pulsesweep {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     commands = parser.add_subparsers(dest="command", required=True)
 
     simulate = commands.add_parser(
-        "simulate", help="simulate grid points of a config into one netCDF file",
+        "simulate",
+        help="simulate grid points of a config into one netCDF file",
         description="Simulate the Cartesian product of the selected kernels, heights, widths "
         "and seeds (each defaulting to the config's whole axis) in one network, and write "
-        "one netCDF file atomically.")
+        "one netCDF file atomically.",
+    )
     _config_and_output(simulate)
     simulate.add_argument("--kernel", nargs="+", dest="kernels", help="kernel name(s)")
-    simulate.add_argument("--height-nA", nargs="+", type=float, dest="heights_nA",
-                          help="pulse height(s) in nA")
-    simulate.add_argument("--width-ms", nargs="+", type=float, dest="widths_ms",
-                          help="pulse width(s) in ms")
+    simulate.add_argument(
+        "--height-nA", nargs="+", type=float, dest="heights_nA", help="pulse height(s) in nA"
+    )
+    simulate.add_argument(
+        "--width-ms", nargs="+", type=float, dest="widths_ms", help="pulse width(s) in ms"
+    )
     simulate.add_argument("--seed", nargs="+", type=int, dest="seeds", help="seed(s)")
-    simulate.add_argument("--controls", action="store_true",
-                          help="also simulate each seed's unpulsed control (height 0)")
-    simulate.add_argument("--build", help="cpp_standalone build to run (default: compile "
-                          "into the build cache if needed)")
+    simulate.add_argument(
+        "--controls",
+        action="store_true",
+        help="also simulate each seed's unpulsed control (height 0)",
+    )
+    simulate.add_argument(
+        "--build",
+        help="cpp_standalone build to run (default: compile into the build cache if needed)",
+    )
 
     build = commands.add_parser(
-        "build", help="compile the cpp_standalone model for one shape",
+        "build",
+        help="compile the cpp_standalone model for one shape",
         description="Compile the model for a shape (as JSON: n_neurons, n_steps, n_columns, "
-        "dt, method) into a directory that `simulate --build` runs.")
+        "dt, method) into a directory that `simulate --build` runs.",
+    )
     build.add_argument("--shape", required=True, help="the model shape as JSON")
     build.add_argument("--output", required=True, help="build directory to create")
 
     aggregate = commands.add_parser(
-        "aggregate", help="measure every pulse against its control, into responses.nc",
+        "aggregate",
+        help="measure every pulse against its control, into responses.nc",
         description="Read the files of every job of the config from DIRECTORY (as "
-        "`pulsesweep jobs` names them) and write the response dataset.")
+        "`pulsesweep jobs` names them) and write the response dataset.",
+    )
     _config_and_output(aggregate)
-    aggregate.add_argument("--directory", default="results/simulations",
-                           help="where the simulation files are (default: %(default)s)")
+    aggregate.add_argument(
+        "--directory",
+        default="results/simulations",
+        help="where the simulation files are (default: %(default)s)",
+    )
 
     examples = commands.add_parser("examples", help="simulate the per-kernel example traces")
     _config_and_output(examples)
 
     figure = commands.add_parser("figure", help="draw one figure in every configured format")
     figure.add_argument("--config", required=True, help="YAML config file")
-    figure.add_argument("--input", required=True,
-                        help="responses.nc (examples.nc for example_traces)")
-    figure.add_argument("--name", required=True,
-                        help="which figure, e.g. extra_spikes_vs_height (see the README)")
+    figure.add_argument(
+        "--input", required=True, help="responses.nc (examples.nc for example_traces)"
+    )
+    figure.add_argument(
+        "--name", required=True, help="which figure, e.g. extra_spikes_vs_height (see the README)"
+    )
     figure.add_argument("--stem", required=True, help="output path without extension")
 
     show = commands.add_parser("config", help="validate a config and print it resolved")
@@ -87,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if arguments.quiet else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s: %(message)s", stream=sys.stderr)
+        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         _COMMANDS[arguments.command](arguments)
     except (ConfigError, SimulationFileError) as error:
@@ -99,9 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _simulate(arguments: argparse.Namespace) -> None:
     from pulsesweep.simulation import simulate_to_netcdf  # imports brian2: slow
 
-    print(simulate_to_netcdf(arguments.config, arguments.output, arguments.kernels,
-                             arguments.heights_nA, arguments.widths_ms, arguments.seeds,
-                             arguments.build, arguments.controls))
+    print(
+        simulate_to_netcdf(
+            arguments.config,
+            arguments.output,
+            arguments.kernels,
+            arguments.heights_nA,
+            arguments.widths_ms,
+            arguments.seeds,
+            arguments.build,
+            arguments.controls,
+        )
+    )
 
 
 def _build(arguments: argparse.Namespace) -> None:
@@ -117,8 +148,14 @@ def _aggregate(arguments: argparse.Namespace) -> None:
     from pulsesweep.jobs import job_files
 
     config = load_config(arguments.config)
-    print(aggregate_to_netcdf(config, job_files(config, arguments.directory, control=True),
-                              job_files(config, arguments.directory), arguments.output))
+    print(
+        aggregate_to_netcdf(
+            config,
+            job_files(config, arguments.directory, control=True),
+            job_files(config, arguments.directory),
+            arguments.output,
+        )
+    )
 
 
 def _examples(arguments: argparse.Namespace) -> None:
@@ -132,10 +169,13 @@ def _figure(arguments: argparse.Namespace) -> None:
     from pulsesweep.figures import write_figures
 
     if arguments.name not in FIGURE_NAMES:
-        raise SystemExit(f"pulsesweep: error: unknown figure {arguments.name!r}; "
-                         f"allowed: {', '.join(FIGURE_NAMES)}")
-    for path in write_figures(load_config(arguments.config), arguments.input, arguments.name,
-                              arguments.stem):
+        raise SystemExit(
+            f"pulsesweep: error: unknown figure {arguments.name!r}; "
+            f"allowed: {', '.join(FIGURE_NAMES)}"
+        )
+    for path in write_figures(
+        load_config(arguments.config), arguments.input, arguments.name, arguments.stem
+    ):
         print(path)
 
 
@@ -148,16 +188,27 @@ def _jobs(arguments: argparse.Namespace) -> None:
 
     config = load_config(arguments.config)
     for name, job in simulation_jobs(config).items():
-        print(f"{name}\t{job.n_points} point(s)\t~{job.memory_mb(config)} MB"
-              f"\t~{job.runtime_min(config)} min")
+        print(
+            f"{name}\t{job.n_points} point(s)\t~{job.memory_mb(config)} MB"
+            f"\t~{job.runtime_min(config)} min"
+        )
 
 
 def _kernels(arguments: argparse.Namespace) -> None:
     for kernel in KERNELS.values():
-        charge = ("diverges" if kernel.total_integral is None
-                  else f"{kernel.total_integral:.6g} * h * w")
+        charge = (
+            "diverges" if kernel.total_integral is None else f"{kernel.total_integral:.6g} * h * w"
+        )
         print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}")
 
 
-_COMMANDS = {"simulate": _simulate, "build": _build, "aggregate": _aggregate, "examples": _examples,
-             "figure": _figure, "config": _config, "jobs": _jobs, "kernels": _kernels}
+_COMMANDS = {
+    "simulate": _simulate,
+    "build": _build,
+    "aggregate": _aggregate,
+    "examples": _examples,
+    "figure": _figure,
+    "config": _config,
+    "jobs": _jobs,
+    "kernels": _kernels,
+}

@@ -18,18 +18,28 @@ from pulsesweep import theory
 from pulsesweep.kernels import get_kernel
 from pulsesweep.thresholds import first_crossing
 
-__all__ = ["add_theory", "charge_slope_theory", "mean_neuron", "prc_theory",
-           "slow_pulse_theory", "threshold_theory"]
+__all__ = [
+    "add_theory",
+    "charge_slope_theory",
+    "mean_neuron",
+    "prc_theory",
+    "slow_pulse_theory",
+    "threshold_theory",
+]
+
 
 def mean_neuron(config: Mapping[str, Any]) -> dict[str, float]:
     """The configured mean neuron in SI units, as :mod:`pulsesweep.theory` takes it."""
     network = config["network"]
     tau = network["tau_ms"] * 1e-3
-    return {"tau": tau, "resistance": tau / (network["capacitance_nF"] * 1e-9),
-            "bias_current": network["bias_current_nA"] * 1e-9,
-            "v_threshold": network["v_threshold_mV"] * 1e-3,
-            "v_reset": network["v_reset_mV"] * 1e-3,
-            "refractory_period": network["refractory_ms"] * 1e-3}
+    return {
+        "tau": tau,
+        "resistance": tau / (network["capacitance_nF"] * 1e-9),
+        "bias_current": network["bias_current_nA"] * 1e-9,
+        "v_threshold": network["v_threshold_mV"] * 1e-3,
+        "v_reset": network["v_reset_mV"] * 1e-3,
+        "refractory_period": network["refractory_ms"] * 1e-3,
+    }
 
 
 def add_theory(responses: xr.Dataset) -> xr.Dataset:
@@ -40,8 +50,10 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     fire tonically, and where a pulse starts before the control spike that opens its
     cycle (a gaussian arriving early in the cycle), which the theory does not cover.
     """
-    neuron = {name: responses[f"neuron_{name}"].transpose("seed", "pulse").values
-              for name in ("tau", "resistance", "v_threshold", "v_reset")}
+    neuron = {
+        name: responses[f"neuron_{name}"].transpose("seed", "pulse").values
+        for name in ("tau", "resistance", "v_threshold", "v_reset")
+    }
     neuron |= {name: float(responses[name]) for name in ("bias_current", "refractory_period")}
     period = theory.tonic_period(**neuron)  # (seed, pulse)
     dims = ("kernel", "height", "width", "seed", "pulse")
@@ -54,11 +66,16 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         lead = -get_kernel(str(kernel)).response_onset * widths
         covered = usable[index] & (phase[index] * period >= lead)
         advance[index] = theory.spike_advance(
-            str(kernel), heights, widths, np.where(covered, phase[index], np.nan), **neuron)
-    advance = xr.DataArray(advance, dims=dims, attrs={
-        "units": "s", "long_name": "LIF theory: advance of the next spike"})
+            str(kernel), heights, widths, np.where(covered, phase[index], np.nan), **neuron
+        )
+    advance = xr.DataArray(
+        advance,
+        dims=dims,
+        attrs={"units": "s", "long_name": "LIF theory: advance of the next spike"},
+    )
     residual = (responses["pulse_spike_advance"] - advance).assign_attrs(
-        units="s", long_name="measured minus theoretical spike advance")
+        units="s", long_name="measured minus theoretical spike advance"
+    )
     return responses.assign(pulse_spike_advance_theory=advance, pulse_theory_residual=residual)
 
 
@@ -70,12 +87,21 @@ def _horizon(config: Mapping[str, Any], kernel: str, width: Any, phase: Any) -> 
     return start + config["analysis"]["window_ms"] * 1e-3
 
 
-def prc_theory(config: Mapping[str, Any], kernel: str, height: float, width: float,
-               phases: NDArray[np.float64]) -> NDArray[np.float64]:
+def prc_theory(
+    config: Mapping[str, Any], kernel: str, height: float, width: float, phases: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """The mean neuron's exact phase advance (cycles) at each onset phase, read at the end
     of the response window as the measurement is: extra spikes count one cycle each."""
-    return np.asarray(theory.phase_shift(kernel, height, width, phases, **mean_neuron(config),
-                                         horizon=_horizon(config, kernel, width, phases)))
+    return np.asarray(
+        theory.phase_shift(
+            kernel,
+            height,
+            width,
+            phases,
+            **mean_neuron(config),
+            horizon=_horizon(config, kernel, width, phases),
+        )
+    )
 
 
 def charge_slope_theory(config: Mapping[str, Any]) -> float:
@@ -88,8 +114,9 @@ def charge_slope_theory(config: Mapping[str, Any]) -> float:
     return float(theory.small_charge_slope(**neuron, capacitance=capacitance))
 
 
-def slow_pulse_theory(config: Mapping[str, Any], kernel: str, heights: NDArray[np.float64],
-                      width: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def slow_pulse_theory(
+    config: Mapping[str, Any], kernel: str, heights: NDArray[np.float64], width: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Charge in the window and slow-pulse extra spikes of the mean neuron, per height."""
     window = config["analysis"]["window_ms"] * 1e-3
     heights = np.sort(np.asarray(heights, dtype=np.float64))
@@ -98,8 +125,14 @@ def slow_pulse_theory(config: Mapping[str, Any], kernel: str, heights: NDArray[n
     return charge, np.asarray(extra)
 
 
-def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[float],
-                     metric: str, value: float, largest: float) -> NDArray[np.float64]:
+def threshold_theory(
+    config: Mapping[str, Any],
+    kernel: str,
+    widths: Sequence[float],
+    metric: str,
+    value: float,
+    largest: float,
+) -> NDArray[np.float64]:
     """The mean neuron's height (A) that reaches the criterion, per width (NaN if none up
     to ``largest``).
 
@@ -112,8 +145,9 @@ def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[fl
     if metric == "extra_spikes":
         if np.isfinite(theory.tonic_period(**neuron)):
             return np.full(widths.shape, np.nan)  # extra spikes of tonic neurons: no closed form
-        rheobase = theory.rheobase_current(neuron["resistance"], neuron["bias_current"],
-                                           neuron["v_threshold"])
+        rheobase = theory.rheobase_current(
+            neuron["resistance"], neuron["bias_current"], neuron["v_threshold"]
+        )
         peak = [_peak_response(kernel, width, neuron["tau"]) for width in widths]
         heights = rheobase / np.asarray(peak)
         return np.where(heights <= largest, heights, np.nan)
@@ -121,8 +155,9 @@ def threshold_theory(config: Mapping[str, Any], kernel: str, widths: Sequence[fl
     heights = np.geomspace(largest * 1e-3, largest, 48)  # the advance grows with the height
     grid = (heights[None, :, None], widths[:, None, None], phases)
     if metric == "phase_advance":
-        advance = theory.phase_shift(kernel, *grid, **neuron,
-                                     horizon=_horizon(config, kernel, grid[1], phases))
+        advance = theory.phase_shift(
+            kernel, *grid, **neuron, horizon=_horizon(config, kernel, grid[1], phases)
+        )
     else:
         advance = theory.spike_advance(kernel, *grid, **neuron)
     means = np.mean(advance, axis=-1)  # (width, height)

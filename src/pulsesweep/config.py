@@ -191,30 +191,38 @@ def _check_explicit_schedule(pulses: Config, n_neurons: int, duration_ms: float)
 def _check_analysis(config: Config, duration_ms: float) -> None:
     window, pulses = config["analysis"]["window_ms"], config["pulses"]
     if pulses["schedule"] == "periodic" and window > pulses["interval_ms"]:
-        raise ConfigError("analysis.window_ms", window,
-                          f"at most pulses.interval_ms ({pulses['interval_ms']})")
+        raise ConfigError(
+            "analysis.window_ms", window, f"at most pulses.interval_ms ({pulses['interval_ms']})"
+        )
     if window > duration_ms:
-        raise ConfigError("analysis.window_ms", window,
-                          f"at most the simulated time ({duration_ms:g} ms)")
+        raise ConfigError(
+            "analysis.window_ms", window, f"at most the simulated time ({duration_ms:g} ms)"
+        )
     rate = tonic_rate(config["network"])
     metric = config["analysis"]["criterion_metric"]
     if rate == 0 and metric in ("phase_advance", "spike_advance"):
-        raise ConfigError("analysis.criterion_metric", metric,
-                          "extra_spikes or null when the neurons do not fire tonically "
-                          "(R*I0 <= Vt: phase metrics are undefined)")
+        raise ConfigError(
+            "analysis.criterion_metric",
+            metric,
+            "extra_spikes or null when the neurons do not fire tonically "
+            "(R*I0 <= Vt: phase metrics are undefined)",
+        )
     if pulses["schedule"] == "phase_scan" and rate > 0:
         needed = pulses["settle_ms"] + 2e3 / rate + window
         if needed > duration_ms:
             raise ConfigError(
-                "simulation.duration_s", config["simulation"]["duration_s"],
+                "simulation.duration_s",
+                config["simulation"]["duration_s"],
                 f"at least {needed / 1e3:g} s for the phase_scan schedule: pulses.settle_ms, "
-                "two periods of the mean neuron and analysis.window_ms")
+                "two periods of the mean neuron and analysis.window_ms",
+            )
     figures, sweep = config["figures"], config["sweep"]
     for key, axis in (("prc_height_nA", "heights_nA"), ("prc_width_ms", "widths_ms")):
         value = figures[key]
         if value is not None and value not in sweep[axis]:
-            raise ConfigError(f"figures.{key}", value,
-                              f"null or a value of sweep.{axis}: {sweep[axis]}")
+            raise ConfigError(
+                f"figures.{key}", value, f"null or a value of sweep.{axis}: {sweep[axis]}"
+            )
 
 
 def config_text(config: Mapping[str, Any]) -> str:

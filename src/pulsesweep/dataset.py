@@ -71,14 +71,26 @@ def provenance(config: Mapping[str, Any]) -> dict[str, str]:
 
 def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, tuple[str, Any, dict]]:
     return {
-        "kernel": ("point", np.array([p.kernel for p in points], dtype=object),
-                   {"long_name": "pulse kernel"}),
-        "height": ("point", np.array([p.height for p in points]),
-                   {"units": "A", "long_name": "pulse height"}),
-        "width": ("point", np.array([p.width for p in points]),
-                  {"units": "s", "long_name": "pulse width"}),
-        "seed": ("point", np.array([p.seed for p in points], dtype=np.int64),
-                 {"long_name": "random seed of neurons, initial potentials and schedule"}),
+        "kernel": (
+            "point",
+            np.array([p.kernel for p in points], dtype=object),
+            {"long_name": "pulse kernel"},
+        ),
+        "height": (
+            "point",
+            np.array([p.height for p in points]),
+            {"units": "A", "long_name": "pulse height"},
+        ),
+        "width": (
+            "point",
+            np.array([p.width for p in points]),
+            {"units": "s", "long_name": "pulse width"},
+        ),
+        "seed": (
+            "point",
+            np.array([p.seed for p in points], dtype=np.int64),
+            {"long_name": "random seed of neurons, initial potentials and schedule"},
+        ),
     }
 
 
@@ -87,12 +99,21 @@ def _pulse_variables(
 ) -> dict[str, tuple[str, Any, dict]]:
     times = [schedules[p.seed].times for p in points]
     return {
-        "pulse_time": ("pulse", np.concatenate(times),
-                       {"units": "s", "long_name": "pulse onset (peak, for gaussian)"}),
-        "pulse_neuron": ("pulse", np.concatenate([schedules[p.seed].neurons for p in points]),
-                         {**_INDEX, "long_name": "index of the pulsed neuron within its point"}),
-        "pulse_point": ("pulse", np.repeat(np.arange(len(points)), [len(t) for t in times]),
-                        {**_INDEX, "long_name": "index along point of the pulse"}),
+        "pulse_time": (
+            "pulse",
+            np.concatenate(times),
+            {"units": "s", "long_name": "pulse onset (peak, for gaussian)"},
+        ),
+        "pulse_neuron": (
+            "pulse",
+            np.concatenate([schedules[p.seed].neurons for p in points]),
+            {**_INDEX, "long_name": "index of the pulsed neuron within its point"},
+        ),
+        "pulse_point": (
+            "pulse",
+            np.repeat(np.arange(len(points)), [len(t) for t in times]),
+            {**_INDEX, "long_name": "index along point of the pulse"},
+        ),
     }
 
 
@@ -101,14 +122,24 @@ def _spike_variables(spikes: SpikeTrains, n_neurons: int) -> dict:
     # Spikes come ordered by (step, neuron); a stable sort by point keeps that within it.
     order = np.argsort(point, kind="stable")
     return {
-        "spike_time": ("spike", spikes.times[order], {
-            "units": "s",
-            "long_name": "spike time (step start)" if spikes.on_grid else "spike time (exact)",
-        }),
-        "spike_neuron": ("spike", neuron[order],
-                         {**_INDEX, "long_name": "index of the spiking neuron within its point"}),
-        "spike_point": ("spike", point[order],
-                        {**_INDEX, "long_name": "index along point of the spike"}),
+        "spike_time": (
+            "spike",
+            spikes.times[order],
+            {
+                "units": "s",
+                "long_name": "spike time (step start)" if spikes.on_grid else "spike time (exact)",
+            },
+        ),
+        "spike_neuron": (
+            "spike",
+            neuron[order],
+            {**_INDEX, "long_name": "index of the spiking neuron within its point"},
+        ),
+        "spike_point": (
+            "spike",
+            point[order],
+            {**_INDEX, "long_name": "index along point of the spike"},
+        ),
     }
 
 
@@ -124,8 +155,11 @@ def simulation_dataset(
     dt = simulation["dt_ms"] * 1e-3
     n_neurons = blocks[0].n_neurons
     data_vars: dict[str, Any] = {
-        name: (("point", "neuron"), np.stack([getattr(b, name) for b in blocks]),
-               {"units": units, "long_name": long_name})
+        name: (
+            ("point", "neuron"),
+            np.stack([getattr(b, name) for b in blocks]),
+            {"units": units, "long_name": long_name},
+        )
         for name, (units, long_name) in NEURON_VARIABLES.items()
     }
     data_vars |= _spike_variables(spikes, n_neurons)
@@ -134,8 +168,11 @@ def simulation_dataset(
         "dt": ((), dt, {"units": "s", "long_name": "integration time step"}),
         "duration": ((), simulation["duration_s"], {"units": "s", "long_name": "simulated time"}),
         "bias_current": ((), blocks[0].bias_current, {"units": "A", "long_name": "bias current"}),
-        "refractory_period": ((), blocks[0].refractory_period,
-                              {"units": "s", "long_name": "absolute refractory period"}),
+        "refractory_period": (
+            (),
+            blocks[0].refractory_period,
+            {"units": "s", "long_name": "absolute refractory period"},
+        ),
     }
     attrs = {
         "title": "pulsesweep simulation: current pulses into tonically firing LIF neurons",
@@ -164,7 +201,9 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
             encoding[name]["dtype"] = "int32"
     if "spike_time" in dataset and dataset.attrs.get("integration_method") != "precise":
         encoding["spike_time"] |= {
-            "dtype": "int32", "scale_factor": float(dataset["dt"]), "_FillValue": -1,
+            "dtype": "int32",
+            "scale_factor": float(dataset["dt"]),
+            "_FillValue": -1,
         }
     return encoding
 

@@ -59,9 +59,13 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     # Traces need a StateMonitor, so a compiled standalone target runs as numpy here.
     target, method = config["simulation"]["target"], config["simulation"]["method"]
     recording = run_network(
-        network_inputs([parameters] * len(points), [p.height for p in points], waveforms,
-                       method, dt),
-        waveforms.table, dt, steps, method=method,
+        network_inputs(
+            [parameters] * len(points), [p.height for p in points], waveforms, method, dt
+        ),
+        waveforms.table,
+        dt,
+        steps,
+        method=method,
         target="numpy" if target == "cpp_standalone" else target,
         record_potential=range(len(points)),
     )
@@ -71,21 +75,36 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     time = np.arange(steps)[shown] * dt
     return xr.Dataset(
         {
-            "current": (("kernel", "time"), current[:, shown],
-                        {"units": "A", "long_name": "input current of the pulsed neuron"}),
-            "potential": (("kernel", "time"), recording.potential[:-1, shown],
-                          {"units": "V", "long_name": "membrane potential, pulsed"}),
-            "control_potential": ("time", recording.potential[-1, shown],
-                                  {"units": "V", "long_name": "membrane potential, control"}),
+            "current": (
+                ("kernel", "time"),
+                current[:, shown],
+                {"units": "A", "long_name": "input current of the pulsed neuron"},
+            ),
+            "potential": (
+                ("kernel", "time"),
+                recording.potential[:-1, shown],
+                {"units": "V", "long_name": "membrane potential, pulsed"},
+            ),
+            "control_potential": (
+                "time",
+                recording.potential[-1, shown],
+                {"units": "V", "long_name": "membrane potential, control"},
+            ),
         },
         coords={
             "kernel": ("kernel", list(kernels), {"long_name": "pulse kernel"}),
             "time": ("time", time, {"units": "s", "long_name": "time"}),
         },
-        attrs={"title": "pulsesweep example traces", **provenance(config),
-               "pulse_onset": onset, "pulse_neuron": neuron, "seed": seed,
-               "height": height, "width": width,
-               "v_threshold": float(parameters.v_threshold[0])},
+        attrs={
+            "title": "pulsesweep example traces",
+            **provenance(config),
+            "pulse_onset": onset,
+            "pulse_neuron": neuron,
+            "seed": seed,
+            "height": height,
+            "width": width,
+            "v_threshold": float(parameters.v_threshold[0]),
+        },
     )
 
 

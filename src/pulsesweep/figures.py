@@ -49,9 +49,19 @@ def _against_height(responses: xr.Dataset, metric: str, note: str = "") -> Figur
         note(axis, f"no pulse has a finite {metric}")
         return figure
     grid = sns.relplot(
-        data=table, x="height (nA)", y=metric, hue="width (ms)", col="kernel",
-        col_wrap=min(3, table["kernel"].nunique()), kind="line", marker="o",
-        palette="viridis", height=3.0, aspect=1.1, legend="full", **CI,
+        data=table,
+        x="height (nA)",
+        y=metric,
+        hue="width (ms)",
+        col="kernel",
+        col_wrap=min(3, table["kernel"].nunique()),
+        kind="line",
+        marker="o",
+        palette="viridis",
+        height=3.0,
+        aspect=1.1,
+        legend="full",
+        **CI,
     )
     for axis in grid.axes.flat:
         symlog(axis, table["height (nA)"])
@@ -75,9 +85,14 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
     """
     if np.isfinite(responses["pulse_spike_advance"].where(responses["pulse_usable"])).any():
         return _against_height(responses, "spike advance (ms)")
-    return _against_height(responses, "first-spike latency (ms)", note=(
-        "the control neurons do not fire (R·I0 ≤ Vt), so nothing is advanced: "
-        "latency of the evoked spikes from the pulse's start instead"))
+    return _against_height(
+        responses,
+        "first-spike latency (ms)",
+        note=(
+            "the control neurons do not fire (R·I0 ≤ Vt), so nothing is advanced: "
+            "latency of the evoked spikes from the pulse's start instead"
+        ),
+    )
 
 
 def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -88,8 +103,9 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
     kernels = list(responses["kernel"].values)
     columns = min(3, len(kernels))
     rows = -(-len(kernels) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.8 * columns, 3.0 * rows),
-                                squeeze=False, constrained_layout=True)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.8 * columns, 3.0 * rows), squeeze=False, constrained_layout=True
+    )
     for axis, kernel in zip(axes.flat, kernels, strict=False):
         values = mean.sel(kernel=kernel).values
         axis.set_title(kernel)
@@ -102,10 +118,18 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
             index=pd.Index([f"{h * 1e9:g}" for h in mean["height"].values], name="height (nA)"),
             columns=pd.Index([f"{w * 1e3:g}" for w in mean["width"].values], name="width (ms)"),
         )
-        sns.heatmap(frame.iloc[::-1], ax=axis, cmap="RdBu_r", vmin=-limit, vmax=limit,
-                    annot=True, fmt=".2g", annot_kws={"size": 6},
-                    cbar_kws={"label": "phase advance (cycles)"})
-    for axis in list(axes.flat)[len(kernels):]:
+        sns.heatmap(
+            frame.iloc[::-1],
+            ax=axis,
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+            annot=True,
+            fmt=".2g",
+            annot_kws={"size": 6},
+            cbar_kws={"label": "phase advance (cycles)"},
+        )
+    for axis in list(axes.flat)[len(kernels) :]:
         axis.set_visible(False)
     return figure
 
@@ -121,9 +145,19 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
     figure, axes = plt.subplots(1, 2, figsize=(11.0, 4.5), constrained_layout=True)
     for axis, metric in zip(axes, ("phase advance (cycles)", "extra spikes"), strict=True):
-        sns.lineplot(data=table, x="charge per pulse (pC)", y=metric, hue="kernel",
-                     palette=colours, style="width (ms)", markers=True, dashes=False,
-                     ax=axis, legend=axis is axes[1], **CI)
+        sns.lineplot(
+            data=table,
+            x="charge per pulse (pC)",
+            y=metric,
+            hue="kernel",
+            palette=colours,
+            style="width (ms)",
+            markers=True,
+            dashes=False,
+            ax=axis,
+            legend=axis is axes[1],
+            **CI,
+        )
         symlog(axis, table["charge per pulse (pC)"])
     slope = charge_slope_theory(config) * 1e-12  # cycles per pC
     low, high = table["charge per pulse (pC)"].min(), table["charge per pulse (pC)"].max()
@@ -135,8 +169,15 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     heights = np.linspace(float(responses["height"].min()), float(responses["height"].max()), 200)
     for kernel in kernels:
         charge, extra = slow_pulse_theory(config, kernel, heights, widest)
-        axes[1].plot(charge * 1e12, extra, **{**THEORY, "color": colours[kernel], "label": (
-            f"LIF theory, slow pulse, {kernel}, w = {widest * 1e3:g} ms")})
+        axes[1].plot(
+            charge * 1e12,
+            extra,
+            **{
+                **THEORY,
+                "color": colours[kernel],
+                "label": (f"LIF theory, slow pulse, {kernel}, w = {widest * 1e3:g} ms"),
+            },
+        )
     axes[1].legend(fontsize="xx-small", ncols=2, frameon=False)
     return figure
 
@@ -144,19 +185,25 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
 def plot_examples(examples: xr.Dataset, config: Mapping[str, Any] | None = None) -> Figure:
     """Per kernel: the pulse current above, the membrane potential against control below."""
     kernels = list(examples["kernel"].values)
-    figure, axes = plt.subplots(2, len(kernels), figsize=(2.8 * len(kernels), 4.2),
-                                sharex=True, sharey="row", squeeze=False,
-                                constrained_layout=True)
+    figure, axes = plt.subplots(
+        2,
+        len(kernels),
+        figsize=(2.8 * len(kernels), 4.2),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+        constrained_layout=True,
+    )
     time = examples["time"].values * 1e3
     threshold = examples.attrs["v_threshold"] * 1e3
     for column, kernel in enumerate(kernels):
         top, bottom = axes[0, column], axes[1, column]
         top.plot(time, examples["current"].sel(kernel=kernel).values * 1e9, color="C3")
         top.set_title(kernel)
-        bottom.plot(time, examples["control_potential"].values * 1e3, color="0.6",
-                    label="control")
-        bottom.plot(time, examples["potential"].sel(kernel=kernel).values * 1e3, color="C0",
-                    label="pulsed")
+        bottom.plot(time, examples["control_potential"].values * 1e3, color="0.6", label="control")
+        bottom.plot(
+            time, examples["potential"].sel(kernel=kernel).values * 1e3, color="C0", label="pulsed"
+        )
         bottom.axhline(threshold, color="k", lw=0.5, ls=":")
         bottom.set_xlabel("time (ms)")
     axes[0, 0].set_ylabel("current (nA)")
@@ -166,12 +213,21 @@ def plot_examples(examples: xr.Dataset, config: Mapping[str, Any] | None = None)
 
 
 #: Figures drawn from responses.nc, by output name (names: pulsesweep.figure_names).
-FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = dict(zip(
-    RESPONSE_FIGURES,
-    (plot_extra_spikes, plot_spike_advance, plot_phase_advance_heatmaps, plot_charge_comparison,
-     plot_phase_response, plot_strength_duration, plot_theory_residuals),
-    strict=True,
-))
+FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = dict(
+    zip(
+        RESPONSE_FIGURES,
+        (
+            plot_extra_spikes,
+            plot_spike_advance,
+            plot_phase_advance_heatmaps,
+            plot_charge_comparison,
+            plot_phase_response,
+            plot_strength_duration,
+            plot_theory_residuals,
+        ),
+        strict=True,
+    )
+)
 
 
 def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> list[Path]:
@@ -189,8 +245,9 @@ def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> lis
     return paths
 
 
-def write_figures(config: Mapping[str, Any], source: str | Path, name: str,
-                  stem: str | Path) -> list[Path]:
+def write_figures(
+    config: Mapping[str, Any], source: str | Path, name: str, stem: str | Path
+) -> list[Path]:
     """Draw figure ``name`` (a key of FIGURES, or ``example_traces``) from ``source``."""
     config = resolve_config(config)
     with sns.axes_style("ticks"), xr.open_dataset(source) as dataset:

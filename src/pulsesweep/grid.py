@@ -54,8 +54,11 @@ def grid_points(
     ]
     if controls:
         have = {p.seed for p in points if p.height == 0}
-        points += [GridPoint(axes[0][0], 0.0, float(axes[2][0]) * 1e-3, int(seed))
-                   for seed in axes[3] if int(seed) not in have]
+        points += [
+            GridPoint(axes[0][0], 0.0, float(axes[2][0]) * 1e-3, int(seed))
+            for seed in axes[3]
+            if int(seed) not in have
+        ]
     return points
 
 
@@ -73,6 +76,7 @@ def _select(
     allowed = {kind(value) for value in (*axis, *also)}
     for value in chosen:
         if value not in allowed:
-            raise ConfigError(key, value, "a value of the config's axis: " + ", ".join(
-                str(v) for v in axis))
+            raise ConfigError(
+                key, value, "a value of the config's axis: " + ", ".join(str(v) for v in axis)
+            )
     return chosen

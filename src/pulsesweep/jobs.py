@@ -69,9 +69,13 @@ class SimulationJob:
 
     def selection(self) -> dict[str, Any]:
         """Keyword arguments for :func:`pulsesweep.simulation.simulate_to_netcdf`."""
-        return {"kernels": list(self.kernels), "heights_nA": list(self.heights_nA),
-                "widths_ms": list(self.widths_ms), "seeds": list(self.seeds),
-                "controls": self.controls}
+        return {
+            "kernels": list(self.kernels),
+            "heights_nA": list(self.heights_nA),
+            "widths_ms": list(self.widths_ms),
+            "seeds": list(self.seeds),
+            "controls": self.controls,
+        }
 
     def model_shape(self, config: Mapping[str, Any]) -> ModelShape:
         """The shape of the compiled model this job runs (see simulation.model_shape)."""
@@ -114,8 +118,12 @@ class SimulationJob:
         selection = self.selection()
         if self.is_control:
             selection = {"seeds": selection["seeds"]}
-        return {"network": config["network"], "simulation": simulation,
-                "pulses": config["pulses"], "selection": selection}
+        return {
+            "network": config["network"],
+            "simulation": simulation,
+            "pulses": config["pulses"],
+            "selection": selection,
+        }
 
 
 def _axis_values(config: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -149,8 +157,9 @@ def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
         if not axis["height"]:
             continue
         name = _name("", fixed, AXES)
-        jobs[name] = SimulationJob(name, axis["kernel"], axis["height"], axis["width"],
-                                   axis["seed"], controls)
+        jobs[name] = SimulationJob(
+            name, axis["kernel"], axis["height"], axis["width"], axis["seed"], controls
+        )
     return jobs
 
 
@@ -167,8 +176,9 @@ def control_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
     jobs = {}
     for group in groups:
         name = _name(CONTROL_PREFIX, {} if batched else {"seed": group[0]}, ("seed",))
-        jobs[name] = SimulationJob(name, (sweep["kernels"][0],), (0.0,),
-                                   (float(sweep["widths_ms"][0]),), group)
+        jobs[name] = SimulationJob(
+            name, (sweep["kernels"][0],), (0.0,), (float(sweep["widths_ms"][0]),), group
+        )
     return jobs
 
 
@@ -184,8 +194,12 @@ def model_shapes(config: Mapping[str, Any]) -> dict[str, ModelShape]:
     return {name: job.model_shape(config) for name, job in simulation_jobs(config).items()}
 
 
-def job_files(config: Mapping[str, Any], directory: str = "results/simulations",
-              control: bool = False) -> list[str]:
+def job_files(
+    config: Mapping[str, Any], directory: str = "results/simulations", control: bool = False
+) -> list[str]:
     """The files of the control jobs (``control=True``) or of the pulsed jobs."""
-    return [f"{directory}/{name}.nc" for name, job in simulation_jobs(config).items()
-            if job.is_control == control]
+    return [
+        f"{directory}/{name}.nc"
+        for name, job in simulation_jobs(config).items()
+        if job.is_control == control
+    ]

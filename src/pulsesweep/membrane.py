@@ -35,8 +35,9 @@ def numpy_result(array: FloatArray) -> FloatArray:
     return np.asarray(array)[()]
 
 
-def _on(mask: NDArray[np.bool_], function: Callable[..., FloatArray],
-        *arrays: FloatArray) -> FloatArray:
+def _on(
+    mask: NDArray[np.bool_], function: Callable[..., FloatArray], *arrays: FloatArray
+) -> FloatArray:
     """``function`` of the arrays where ``mask`` holds, 0 elsewhere."""
     out = np.zeros_like(arrays[0])
     out[mask] = function(*(array[mask] for array in arrays))
@@ -46,18 +47,31 @@ def _on(mask: NDArray[np.bool_], function: Callable[..., FloatArray],
 def _box_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> FloatArray:
     """``1 - exp(-x/tau)`` while on, then decaying from ``1 - exp(-w/tau)``."""
     return _on((x > 0) & (x < width), lambda x, t: -np.expm1(-x / t), x, tau) + _on(
-        (x > 0) & (x >= width), lambda x, w, t: -np.expm1(-w / t) * np.exp(-(x - w) / t),
-        x, width, tau)
+        (x > 0) & (x >= width),
+        lambda x, w, t: -np.expm1(-w / t) * np.exp(-(x - w) / t),
+        x,
+        width,
+        tau,
+    )
 
 
 def _exponential_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> FloatArray:
     """``w/(w - tau) (exp(-x/w) - exp(-x/tau))``; near ``w = tau`` through ``exprel``."""
     exponent = x / tau - x / width  # x (w - tau)/(w tau): small near w = tau
-    near = _on((x > 0) & (np.abs(exponent) <= 1),
-               lambda x, t, y: x / t * np.exp(-x / t) * special.exprel(y), x, tau, exponent)
-    return near + _on((x > 0) & (np.abs(exponent) > 1),
-                      lambda x, w, t: w / (w - t) * (np.exp(-x / w) - np.exp(-x / t)),
-                      x, width, tau)
+    near = _on(
+        (x > 0) & (np.abs(exponent) <= 1),
+        lambda x, t, y: x / t * np.exp(-x / t) * special.exprel(y),
+        x,
+        tau,
+        exponent,
+    )
+    return near + _on(
+        (x > 0) & (np.abs(exponent) > 1),
+        lambda x, w, t: w / (w - t) * (np.exp(-x / w) - np.exp(-x / t)),
+        x,
+        width,
+        tau,
+    )
 
 
 def _alpha_series(u: FloatArray) -> FloatArray:
@@ -73,11 +87,24 @@ def _alpha_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> FloatA
     """``(e/(tau w)) exp(-x/tau) x^2 phi(a x)``, ``a = 1/w - 1/tau``, by the series of
     ``phi`` (:func:`_alpha_series`) where ``|a x| <= 1``."""
     rate = 1 / width - 1 / tau
-    near = _on((x > 0) & (np.abs(rate * x) <= 1), lambda x, w, t, a: (
-        math.e / (t * w) * x * x * np.exp(-x / t) * _alpha_series(a * x)), x, width, tau, rate)
-    return near + _on((x > 0) & (np.abs(rate * x) > 1), lambda x, w, t, a: (
-        math.e / (t * w * a * a) * (np.exp(-x / t) - np.exp(-x / w) * (1 + a * x))),
-        x, width, tau, rate)
+    near = _on(
+        (x > 0) & (np.abs(rate * x) <= 1),
+        lambda x, w, t, a: math.e / (t * w) * x * x * np.exp(-x / t) * _alpha_series(a * x),
+        x,
+        width,
+        tau,
+        rate,
+    )
+    return near + _on(
+        (x > 0) & (np.abs(rate * x) > 1),
+        lambda x, w, t, a: (
+            math.e / (t * w * a * a) * (np.exp(-x / t) - np.exp(-x / w) * (1 + a * x))
+        ),
+        x,
+        width,
+        tau,
+        rate,
+    )
 
 
 def _gaussian_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> FloatArray:
@@ -85,8 +112,11 @@ def _gaussian_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> Flo
     with ``erfc(z) = erfcx(z) exp(-z^2)`` for ``z > 0`` so that nothing overflows."""
     z = -(x - width * width / tau) / (width * math.sqrt(2))
     positive = np.maximum(z, 0.0)
-    log_erfc = np.where(z > 0, np.log(special.erfcx(positive)) - positive * positive,
-                        np.log(special.erfc(np.minimum(z, 0.0))))
+    log_erfc = np.where(
+        z > 0,
+        np.log(special.erfcx(positive)) - positive * positive,
+        np.log(special.erfc(np.minimum(z, 0.0))),
+    )
     exponent = -x / tau + width * width / (2 * tau * tau) + log_erfc
     return width / tau * math.sqrt(math.pi / 2) * np.exp(exponent)
 
@@ -100,13 +130,22 @@ def _scaled_expi(z: FloatArray) -> FloatArray:
 
 def _inverse_time_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> FloatArray:
     """``(w/tau) exp(-(x + w)/tau) (Ei((w + x)/tau) - Ei(w/tau))``."""
-    return _on(x > 0, lambda x, w, t: w / t * (
-        _scaled_expi((w + x) / t) - np.exp(-x / t) * _scaled_expi(w / t)), x, width, tau)
+    return _on(
+        x > 0,
+        lambda x, w, t: w / t * (_scaled_expi((w + x) / t) - np.exp(-x / t) * _scaled_expi(w / t)),
+        x,
+        width,
+        tau,
+    )
 
 
 _RESPONSES: dict[str, Callable[[FloatArray, FloatArray, FloatArray], FloatArray]] = {
-    "box": _box_response, "exponential": _exponential_response, "alpha": _alpha_response,
-    "gaussian": _gaussian_response, "inverse_time": _inverse_time_response}
+    "box": _box_response,
+    "exponential": _exponential_response,
+    "alpha": _alpha_response,
+    "gaussian": _gaussian_response,
+    "inverse_time": _inverse_time_response,
+}
 
 
 def membrane_response(kernel: str, x: ArrayLike, width: ArrayLike, tau: ArrayLike) -> FloatArray:

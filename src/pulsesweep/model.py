@@ -66,12 +66,15 @@ MEMBRANE_EQUATIONS = "dv/dt = (resistance * current - v) / tau : volt (unless re
 #: ``step_decay`` is ``exp(-dt / tau)``, given per neuron; ``refractory_end`` is when the
 #: current refractory period ends (0 at the start: not refractory); ``spike_time`` is
 #: the exact time of the last threshold crossing.
-PRECISE_EQUATIONS = """
+PRECISE_EQUATIONS = (
+    """
 v : volt
 step_decay : 1 (constant)
 refractory_end : second
 spike_time : second
-""" + _INPUT_VARIABLES
+"""
+    + _INPUT_VARIABLES
+)
 
 #: Every step, every neuron: exact relaxation towards ``mu = R I`` over the part of the
 #: step ``[t, t + dt)`` after the refractory period (none of it, part or all).

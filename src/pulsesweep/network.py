@@ -47,17 +47,23 @@ def _codegen_target(target: Target) -> Iterator[None]:
         b2.prefs.codegen.target = previous
 
 
-@b2.implementation("cpp", """
+@b2.implementation(
+    "cpp",
+    """
 inline double membrane_decay(double elapsed, double tau, double step_decay, double dt) {
     return elapsed >= dt ? step_decay : exp(-elapsed / tau);
 }
-""")
-@b2.implementation("cython", """
+""",
+)
+@b2.implementation(
+    "cython",
+    """
 cdef double membrane_decay(double elapsed, double tau, double step_decay, double dt):
     if elapsed >= dt:
         return step_decay
     return exp(-elapsed / tau)
-""")
+""",
+)
 @b2.implementation("numpy", discard_units=True)  # plain arrays: no unit checks per step
 @b2.check_units(elapsed=b2.second, tau=b2.second, step_decay=1, dt=b2.second, result=1)
 def membrane_decay(elapsed, tau, step_decay, dt):
@@ -70,37 +76,53 @@ def membrane_decay(elapsed, tau, step_decay, dt):
     return decay
 
 
-def neuron_group(n_neurons: int, table: NDArray[np.float64], dt: float, method: Method,
-                 name: str | None = None) -> tuple[b2.NeuronGroup, b2.TimedArray]:
+def neuron_group(
+    n_neurons: int, table: NDArray[np.float64], dt: float, method: Method, name: str | None = None
+) -> tuple[b2.NeuronGroup, b2.TimedArray]:
     """The LIF group, reading its pulse current from ``table`` (a 2-D TimedArray).
 
     ``name`` fixes the names of the group (``name``) and of the table
     (``name_pulse_shape``), as a standalone build needs; otherwise Brian2 picks them.
     """
-    pulse_shape = b2.TimedArray(table, dt=dt * b2.second,
-                                name=f"{name}_pulse_shape" if name else "timedarray*")
-    common = {"threshold": "v > v_threshold", "dt": dt * b2.second,
-              "name": name or "neurongroup*"}
+    pulse_shape = b2.TimedArray(
+        table, dt=dt * b2.second, name=f"{name}_pulse_shape" if name else "timedarray*"
+    )
+    common = {"threshold": "v > v_threshold", "dt": dt * b2.second, "name": name or "neurongroup*"}
     if method != "precise":
         group = b2.NeuronGroup(
-            n_neurons, MEMBRANE_EQUATIONS, reset="v = v_reset",
-            refractory="refractory_period", method=method,
-            namespace={"pulse_shape": pulse_shape}, **common)
+            n_neurons,
+            MEMBRANE_EQUATIONS,
+            reset="v = v_reset",
+            refractory="refractory_period",
+            method=method,
+            namespace={"pulse_shape": pulse_shape},
+            **common,
+        )
         return group, pulse_shape
     group = b2.NeuronGroup(
-        n_neurons, PRECISE_EQUATIONS, reset=PRECISE_RESET,
-        namespace={"pulse_shape": pulse_shape, "membrane_decay": membrane_decay}, **common)
+        n_neurons,
+        PRECISE_EQUATIONS,
+        reset=PRECISE_RESET,
+        namespace={"pulse_shape": pulse_shape, "membrane_decay": membrane_decay},
+        **common,
+    )
     group.run_regularly(PRECISE_UPDATE, when="groups", name=f"{group.name}_precise_update")
     return group, pulse_shape
 
 
-def spike_monitor(group: b2.NeuronGroup, method: Method, name: str | None = None
-                  ) -> b2.SpikeMonitor:
+def spike_monitor(
+    group: b2.NeuronGroup, method: Method, name: str | None = None
+) -> b2.SpikeMonitor:
     """A monitor of every spike; under ``precise`` it also records the exact spike time."""
     if method != "precise":
         return b2.SpikeMonitor(group, record=True, name=name or "spikemonitor*")
-    return b2.SpikeMonitor(group, variables=["spike_time"], record=True, when="after_resets",
-                           name=name or "spikemonitor*")
+    return b2.SpikeMonitor(
+        group,
+        variables=["spike_time"],
+        record=True,
+        when="after_resets",
+        name=name or "spikemonitor*",
+    )
 
 
 def spike_times(monitor: b2.SpikeMonitor, method: Method) -> b2.core.variables.Variable:
@@ -143,11 +165,19 @@ def run_network(
             potential = b2.StateMonitor(group, "v", record=list(record_potential))
             network.add(potential)
         started = time.perf_counter()
-        network.run(n_steps * dt * b2.second, report=_ProgressReport(),
-                    report_period=30 * b2.second, namespace={})  # the group holds its names
+        network.run(
+            n_steps * dt * b2.second,
+            report=_ProgressReport(),
+            report_period=30 * b2.second,
+            namespace={},
+        )  # the group holds its names
         logger.info(
             "simulated %d neurons x %d steps in %.1f s (%s target, %s method)",
-            len(group), n_steps, time.perf_counter() - started, target, method,
+            len(group),
+            n_steps,
+            time.perf_counter() - started,
+            target,
+            method,
         )
         traces = np.asarray(potential.v_) if record_potential else None
         times = np.asarray(spike_times(monitor, method).get_value())
@@ -160,5 +190,8 @@ class _ProgressReport:
     def __call__(self, elapsed, completed, start, duration) -> None:
         logger.info(
             "simulation %.0f%% done (%s of %s simulated, %.0f s wall time)",
-            100 * completed, completed * duration, duration, float(elapsed),
+            100 * completed,
+            completed * duration,
+            duration,
+            float(elapsed),
         )

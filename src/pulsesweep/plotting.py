@@ -19,8 +19,15 @@ THEORY = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theor
 
 def response_table(responses: xr.Dataset) -> pd.DataFrame:
     """Usable per-pulse responses as a long table, in display units (nA, ms, pC)."""
-    names = ["pulse_extra_spikes", "pulse_first_spike_latency", "pulse_spike_advance",
-             "pulse_phase_advance", "pulse_phase", "pulse_usable", "charge"]
+    names = [
+        "pulse_extra_spikes",
+        "pulse_first_spike_latency",
+        "pulse_spike_advance",
+        "pulse_phase_advance",
+        "pulse_phase",
+        "pulse_usable",
+        "charge",
+    ]
     table = responses[names].to_dataframe().reset_index()
     table = table[table["pulse_usable"].astype(bool)].copy()
     table["height (nA)"] = table["height"] * 1e9
@@ -45,14 +52,24 @@ def symlog(axis: plt.Axes, values: Sequence[float], which: str = "x") -> None:
 
 def note(axis: plt.Axes, text: str) -> None:
     """Say on an empty panel why it is empty."""
-    axis.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize="small",
-              transform=axis.transAxes)
+    axis.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        wrap=True,
+        fontsize="small",
+        transform=axis.transAxes,
+    )
     axis.set_xticks([])
     axis.set_yticks([])
 
 
-NO_PHASE = ("phase metrics are undefined: the neurons do not fire tonically "
-             "(R·I0 ≤ Vt), so they have no phase")
+NO_PHASE = (
+    "phase metrics are undefined: the neurons do not fire tonically "
+    "(R·I0 ≤ Vt), so they have no phase"
+)
 
 
 def middle(values: Sequence[float]) -> float:

@@ -55,10 +55,14 @@ class NeuronParameters:
     def select(self, neurons: slice | NDArray[np.integer]) -> NeuronParameters:
         """The population of only ``neurons`` (the neurons are uncoupled)."""
         return NeuronParameters(
-            tau=self.tau[neurons], v_threshold=self.v_threshold[neurons],
-            v_reset=self.v_reset[neurons], resistance=self.resistance[neurons],
-            v_initial=self.v_initial[neurons], bias_current=self.bias_current,
-            refractory_period=self.refractory_period)
+            tau=self.tau[neurons],
+            v_threshold=self.v_threshold[neurons],
+            v_reset=self.v_reset[neurons],
+            resistance=self.resistance[neurons],
+            v_initial=self.v_initial[neurons],
+            bias_current=self.bias_current,
+            refractory_period=self.refractory_period,
+        )
 
 
 def _gaussian(rng: np.random.Generator, mean: float, spread: float, size: int) -> NDArray:
@@ -123,18 +127,19 @@ def check_parameter_draws(config: Mapping[str, Any]) -> None:
     """
     for seed in config["simulation"]["seeds"]:
         parameters = draw_neuron_parameters(config, seed)
-        bad = np.flatnonzero(
-            (parameters.tau <= 0) | (parameters.v_reset >= parameters.v_threshold)
-        )
+        bad = np.flatnonzero((parameters.tau <= 0) | (parameters.v_reset >= parameters.v_threshold))
         silent = np.flatnonzero(
-            parameters.resistance * parameters.bias_current <= parameters.v_threshold)
+            parameters.resistance * parameters.bias_current <= parameters.v_threshold
+        )
         if config["pulses"]["schedule"] == "phase_scan" and silent.size and not bad.size:
             drive = parameters.resistance[silent[0]] * parameters.bias_current
             raise ConfigError(
-                "pulses.schedule", "phase_scan",
+                "pulses.schedule",
+                "phase_scan",
                 f"periodic or explicit, unless every neuron fires tonically (seed {seed} "
                 f"draws neuron {silent[0]} with R*I0 = {drive:.3g} V <= Vt = "
-                f"{parameters.v_threshold[silent[0]]:.3g} V)")
+                f"{parameters.v_threshold[silent[0]]:.3g} V)",
+            )
         if bad.size:
             raise ConfigError(
                 "network.heterogeneity",

@@ -26,8 +26,14 @@ class SpikeTrains:
     potential: NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
 
     @classmethod
-    def from_times(cls, times: NDArray[np.float64], neurons: NDArray, dt: float, method: str,
-                   potential: NDArray[np.float64] | None = None) -> SpikeTrains:
+    def from_times(
+        cls,
+        times: NDArray[np.float64],
+        neurons: NDArray,
+        dt: float,
+        method: str,
+        potential: NDArray[np.float64] | None = None,
+    ) -> SpikeTrains:
         """Spikes from Brian2's times and indices, sorted by time, then neuron.
 
         Grid times are snapped to exact multiples of ``dt``; ``precise`` times are kept.

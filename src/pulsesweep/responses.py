@@ -117,8 +117,10 @@ def pulse_response(
     extra = _count(pulsed, t_open, t_close) - _count(control, t_open, t_close)
     in_window = pulsed[(pulsed >= t_open) & (pulsed < t_close)]
     period = float(np.median(np.diff(control))) if len(control) > 1 else np.nan
-    shift_at = [oscillator_phase(pulsed, t, period) - oscillator_phase(control, t, period)
-                for t in (t_open, t_close)]
+    shift_at = [
+        oscillator_phase(pulsed, t, period) - oscillator_phase(control, t, period)
+        for t in (t_open, t_close)
+    ]
     before = control[control < onset]
     phase = ((onset - before[-1]) / period) % 1.0 if len(before) else np.nan
     return PulseResponse(

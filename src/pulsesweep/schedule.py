@@ -54,8 +54,7 @@ def periodic_schedule(
     return PulseSchedule(times=times, neurons=neurons)
 
 
-def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float
-                        ) -> PulseSchedule:
+def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float) -> PulseSchedule:
     """One pulse per neuron: neuron ``j`` at phase ``j / n`` of its own control cycle.
 
     The control train of a tonic LIF neuron is known in closed form: its first spike at
@@ -70,7 +69,8 @@ def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float
     tau = parameters.tau
     first = tau * np.log((drive - parameters.v_initial) / (drive - parameters.v_threshold))
     period = parameters.refractory_period + tau * np.log(
-        (drive - parameters.v_reset) / (drive - parameters.v_threshold))
+        (drive - parameters.v_reset) / (drive - parameters.v_threshold)
+    )
     cycle_start = first + np.maximum(0.0, np.ceil((settle - first) / period)) * period
     onsets = np.round((cycle_start + np.arange(n) / n * period) / dt) * dt
     order = np.argsort(onsets, kind="stable")
@@ -82,8 +82,11 @@ def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
     pulses = config["pulses"]
     duration = config["simulation"]["duration_s"]
     if pulses["schedule"] == "phase_scan":
-        return phase_scan_schedule(draw_neuron_parameters(config, seed),
-                                   pulses["settle_ms"] * 1e-3, config["simulation"]["dt_ms"] * 1e-3)
+        return phase_scan_schedule(
+            draw_neuron_parameters(config, seed),
+            pulses["settle_ms"] * 1e-3,
+            config["simulation"]["dt_ms"] * 1e-3,
+        )
     if pulses["schedule"] == "periodic":
         return periodic_schedule(
             interval=pulses["interval_ms"] * 1e-3,

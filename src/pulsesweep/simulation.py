@@ -60,9 +60,20 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
     directory = (cache or build_cache()) / shape.key
     if not (directory / "manifest.json").exists():
         logger.info("compiling the model for %s", shape.key)
-        subprocess.run([sys.executable, "-m", "pulsesweep", "build", "--shape",
-                        json.dumps(asdict(shape)), "--output", str(directory)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pulsesweep",
+                "build",
+                "--shape",
+                json.dumps(asdict(shape)),
+                "--output",
+                str(directory),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return directory
 
 
@@ -70,8 +81,13 @@ def _padded(table: np.ndarray, columns: int) -> np.ndarray:
     return np.pad(table, ((0, 0), (0, columns - table.shape[1])))
 
 
-def _run(config: Mapping[str, Any], points: Sequence[GridPoint], inputs: dict,
-         waveforms: PulseWaveforms, build: str | Path | None) -> SpikeTrains:
+def _run(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    inputs: dict,
+    waveforms: PulseWaveforms,
+    build: str | Path | None,
+) -> SpikeTrains:
     simulation = config["simulation"]
     dt, steps = simulation["dt_ms"] * 1e-3, n_steps(config)
     if simulation["target"] == "cpp_standalone":
@@ -80,12 +96,14 @@ def _run(config: Mapping[str, Any], points: Sequence[GridPoint], inputs: dict,
         return run_simulator(build, inputs, _padded(waveforms.table, shape.n_columns))
     from pulsesweep.network import run_network  # imports brian2
 
-    return run_network(inputs, waveforms.table, dt, steps, method=simulation["method"],
-                       target=simulation["target"])
+    return run_network(
+        inputs, waveforms.table, dt, steps, method=simulation["method"], target=simulation["target"]
+    )
 
 
-def simulate(config: Mapping[str, Any], points: Sequence[GridPoint],
-             build: str | Path | None = None) -> xr.Dataset:
+def simulate(
+    config: Mapping[str, Any], points: Sequence[GridPoint], build: str | Path | None = None
+) -> xr.Dataset:
     """Simulate ``points`` together and return the simulation dataset.
 
     Parameters
@@ -105,12 +123,26 @@ def simulate(config: Mapping[str, Any], points: Sequence[GridPoint],
     parameters = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
     schedules = {seed: make_schedule(config, seed) for seed in seeds}
     blocks = [parameters[point.seed] for point in points]
-    waveforms = pulse_waveforms(points, schedules, config["network"]["n_neurons"],
-                                config["simulation"]["dt_ms"] * 1e-3, n_steps(config))
-    logger.info("simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
-                len(points), *waveforms.table.shape, waveforms.table.nbytes / 1e6)
-    inputs = network_inputs(blocks, [point.height for point in points], waveforms,
-                            config["simulation"]["method"], config["simulation"]["dt_ms"] * 1e-3)
+    waveforms = pulse_waveforms(
+        points,
+        schedules,
+        config["network"]["n_neurons"],
+        config["simulation"]["dt_ms"] * 1e-3,
+        n_steps(config),
+    )
+    logger.info(
+        "simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
+        len(points),
+        *waveforms.table.shape,
+        waveforms.table.nbytes / 1e6,
+    )
+    inputs = network_inputs(
+        blocks,
+        [point.height for point in points],
+        waveforms,
+        config["simulation"]["method"],
+        config["simulation"]["dt_ms"] * 1e-3,
+    )
     spikes = _run(config, points, inputs, waveforms, build)
     return simulation_dataset(config, points, blocks, schedules, spikes)
 

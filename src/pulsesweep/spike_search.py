@@ -49,14 +49,19 @@ class Trajectory:
 
     def take(self, index: NDArray) -> Trajectory:
         """The trajectories selected by ``index``."""
-        return replace(self, **{field.name: getattr(self, field.name)[index]
-                                for field in fields(self) if field.name != "kernel"})
+        return replace(
+            self,
+            **{
+                field.name: getattr(self, field.name)[index]
+                for field in fields(self)
+                if field.name != "kernel"
+            },
+        )
 
     def resumed(self, start: FloatArray) -> Trajectory:
         """The trajectories with integration resuming from ``Vr`` at ``start``."""
         release = membrane_response(self.kernel.name, start - self.onset, self.width, self.tau)
-        return replace(self, start=np.asarray(start, dtype=np.float64),
-                       release=np.asarray(release))
+        return replace(self, start=np.asarray(start, dtype=np.float64), release=np.asarray(release))
 
     def after(self, spike: FloatArray) -> Trajectory:
         """The trajectories after a spike at ``spike``: ``Vr`` from ``spike + t_ref`` on."""
@@ -70,8 +75,9 @@ class Trajectory:
 
         tau, drive = column(self.tau), column(self.drive)
         decay = np.exp(-(time - column(self.start)) / tau)
-        response = membrane_response(self.kernel.name, time - column(self.onset),
-                                     column(self.width), tau)
+        response = membrane_response(
+            self.kernel.name, time - column(self.onset), column(self.width), tau
+        )
         pulse = column(self.resistance * self.height) * (response - column(self.release) * decay)
         return drive + (column(self.v_reset) - drive) * decay + pulse - column(self.v_threshold)
 
@@ -99,8 +105,9 @@ def next_spike(trajectory: Trajectory, end: FloatArray) -> FloatArray:
     return spike
 
 
-def _march(trajectory: Trajectory, begin: FloatArray,
-           end: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _march(
+    trajectory: Trajectory, begin: FloatArray, end: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Step from ``begin`` until ``v >= Vt``; return the last step ``[lower, upper]``.
 
     ``dv/dt = (mu + R h k - v)/tau`` with ``k <= K``, the kernel's largest value from the
@@ -125,8 +132,11 @@ def _march(trajectory: Trajectory, begin: FloatArray,
         columns = int(np.clip(_LOOKAHEAD_ELEMENTS // active.size, 1, 256))
         shortest = np.minimum(current.width / 10, current.tau / 50)
         largest = current.kernel.shape(np.maximum((time - current.onset) / current.width, peak))
-        reach = current.drive - current.v_threshold + current.resistance * np.maximum(
-            current.height, 0.0) * largest
+        reach = (
+            current.drive
+            - current.v_threshold
+            + current.resistance * np.maximum(current.height, 0.0) * largest
+        )
         jump = np.maximum(current.tau * np.log1p(-margin / reach), shortest)
         times = (time + jump)[:, None] + shortest[:, None] * np.arange(columns)
         margins = current.margin(times)
@@ -134,8 +144,9 @@ def _march(trajectory: Trajectory, begin: FloatArray,
         crossed = above.any(axis=1)
         rows, first = np.flatnonzero(crossed), above[crossed].argmax(axis=1)
         upper[active[crossed]] = times[rows, first]
-        lower[active[crossed]] = np.where(first > 0, times[rows, np.maximum(first - 1, 0)],
-                                          time[crossed])
+        lower[active[crossed]] = np.where(
+            first > 0, times[rows, np.maximum(first - 1, 0)], time[crossed]
+        )
         beyond = ~crossed & (times[:, -1] >= end)
         lower[active[beyond]] = upper[active[beyond]] = np.inf
         going = ~crossed & ~beyond

@@ -55,8 +55,10 @@ class ModelShape:
     @property
     def key(self) -> str:
         """A file-name-safe identifier, e.g. ``n4200_steps100000_columns115_dt0.0001_precise``."""
-        return (f"n{self.n_neurons}_steps{self.n_steps}_columns{self.n_columns}"
-                f"_dt{self.dt:g}_{self.method}")
+        return (
+            f"n{self.n_neurons}_steps{self.n_steps}_columns{self.n_columns}"
+            f"_dt{self.dt:g}_{self.method}"
+        )
 
 
 def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
@@ -98,8 +100,13 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
     return directory
 
 
-def _write_inputs(inputs: Mapping[str, NDArray], table: NDArray, shape: ModelShape,
-                  manifest: Mapping, folder: Path) -> list[str]:
+def _write_inputs(
+    inputs: Mapping[str, NDArray],
+    table: NDArray,
+    shape: ModelShape,
+    manifest: Mapping,
+    folder: Path,
+) -> list[str]:
     """Write every input as a raw file of exactly the size the binary expects."""
     arguments = []
     for name, values in inputs.items():
@@ -119,8 +126,9 @@ def _write_inputs(inputs: Mapping[str, NDArray], table: NDArray, shape: ModelSha
     return arguments
 
 
-def run_simulator(build: str | Path, inputs: Mapping[str, NDArray],
-                  table: NDArray[np.float64]) -> SpikeTrains:
+def run_simulator(
+    build: str | Path, inputs: Mapping[str, NDArray], table: NDArray[np.float64]
+) -> SpikeTrains:
     """Run a build with one job's values; Brian2 is not imported.
 
     Parameters
@@ -142,15 +150,23 @@ def run_simulator(build: str | Path, inputs: Mapping[str, NDArray],
         started = time.perf_counter()
         completed = subprocess.run(
             [str(build / "main"), "--results_dir", f"{folder / 'results'}/", *arguments],
-            cwd=build, capture_output=True, text=True, check=False,
+            cwd=build,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         # The binary reports a bad input file on stderr and carries on; treat it as fatal.
         if completed.returncode != 0 or "error" in completed.stderr.lower():
-            raise RuntimeError(f"{build / 'main'} failed ({completed.returncode}): "
-                               f"{completed.stderr.strip()}")
-        logger.info("simulated %d neurons x %d steps in %.2f s (cpp_standalone, %s)",
-                    shape.n_neurons, shape.n_steps, time.perf_counter() - started,
-                    shape.method)
+            raise RuntimeError(
+                f"{build / 'main'} failed ({completed.returncode}): {completed.stderr.strip()}"
+            )
+        logger.info(
+            "simulated %d neurons x %d steps in %.2f s (cpp_standalone, %s)",
+            shape.n_neurons,
+            shape.n_steps,
+            time.perf_counter() - started,
+            shape.method,
+        )
         times = np.fromfile(folder / "results" / manifest["spike_times"], dtype=np.float64)
         neurons = np.fromfile(folder / "results" / manifest["spike_neurons"], dtype=np.int32)
     return SpikeTrains.from_times(times, neurons, shape.dt, shape.method)

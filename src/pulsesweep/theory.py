@@ -23,9 +23,19 @@ from pulsesweep.kernels import Kernel, get_kernel
 from pulsesweep.membrane import float_arrays, membrane_response, numpy_result
 from pulsesweep.spike_search import Trajectory, next_spike
 
-__all__ = ["chronaxie", "firing_rate", "lapicque_threshold", "membrane_response",
-           "phase_advance", "phase_shift", "rheobase_current", "slow_pulse_extra_spikes",
-           "small_charge_slope", "spike_advance", "tonic_period"]
+__all__ = [
+    "chronaxie",
+    "firing_rate",
+    "lapicque_threshold",
+    "membrane_response",
+    "phase_advance",
+    "phase_shift",
+    "rheobase_current",
+    "slow_pulse_extra_spikes",
+    "small_charge_slope",
+    "spike_advance",
+    "tonic_period",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -33,9 +43,14 @@ _CHUNK_PULSES = 1 << 16  # pulses computed together (bounds the memory)
 _CHUNK_ELEMENTS = 1 << 19  # values evaluated at once by the quadrature
 
 
-def tonic_period(tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
-                 v_threshold: ArrayLike, v_reset: ArrayLike,
-                 refractory_period: ArrayLike) -> FloatArray:
+def tonic_period(
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+) -> FloatArray:
     """The period of tonic firing, ``T = t_ref + tau ln((R I0 - Vr)/(R I0 - Vt))``.
 
     Parameters
@@ -50,27 +65,38 @@ def tonic_period(tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
         ``T`` (s); infinite where ``R I0 <= Vt`` (the neuron never fires).
     """
     tau, resistance, bias, threshold, reset, refractory = float_arrays(
-        tau, resistance, bias_current, v_threshold, v_reset, refractory_period)
+        tau, resistance, bias_current, v_threshold, v_reset, refractory_period
+    )
     drive = resistance * bias
     fires = drive > threshold
     ratio = np.divide(drive - reset, drive - threshold, out=np.ones_like(drive), where=fires)
     return numpy_result(np.where(fires, refractory + tau * np.log(ratio), np.inf))
 
 
-def firing_rate(current: ArrayLike, tau: ArrayLike, resistance: ArrayLike,
-                v_threshold: ArrayLike, v_reset: ArrayLike,
-                refractory_period: ArrayLike) -> FloatArray:
+def firing_rate(
+    current: ArrayLike,
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+) -> FloatArray:
     """The f–I curve ``1/(t_ref + tau ln((R I - Vr)/(R I - Vt)))`` (Hz), 0 where ``R I <= Vt``.
 
     Parameters as for :func:`tonic_period`, with ``current`` (A) the constant input.
     """
-    return numpy_result(1.0 / tonic_period(tau, resistance, current, v_threshold, v_reset,
-                                      refractory_period))
+    return numpy_result(
+        1.0 / tonic_period(tau, resistance, current, v_threshold, v_reset, refractory_period)
+    )
 
 
-def _pulsed(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
-            neuron: list[FloatArray]) -> tuple[FloatArray, NDArray[np.bool_], FloatArray,
-                                               Trajectory]:
+def _pulsed(
+    kernel: Kernel,
+    height: FloatArray,
+    width: FloatArray,
+    phase: FloatArray,
+    neuron: list[FloatArray],
+) -> tuple[FloatArray, NDArray[np.bool_], FloatArray, Trajectory]:
     """For flat arrays: 0 where the inputs are valid (NaN elsewhere), which pulses act after
     the refractory period (nonzero, not over by ``t_ref``), the tonic period ``T``, and for
     those pulses the trajectory from ``t_ref`` on, after the spike at 0."""
@@ -81,23 +107,44 @@ def _pulsed(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatA
     valid &= np.isfinite(width) & np.isfinite(tau) & np.isfinite(refractory)
     over = onset + kernel.stop * width <= refractory  # the pulse ends while refractory
     pulsed = valid & (height != 0) & ~over
-    arrays = (height, width, onset, tau, resistance, resistance * bias, threshold, reset,
-              refractory, refractory, refractory)  # start and release are set by resumed()
+    arrays = (
+        height,
+        width,
+        onset,
+        tau,
+        resistance,
+        resistance * bias,
+        threshold,
+        reset,
+        refractory,
+        refractory,
+        refractory,
+    )  # start and release are set by resumed()
     trajectory = Trajectory(kernel, *(np.asarray(array)[pulsed] for array in arrays))
-    return (np.where(valid, 0.0, np.nan), pulsed, period,
-            trajectory.resumed(trajectory.refractory_period))
+    return (
+        np.where(valid, 0.0, np.nan),
+        pulsed,
+        period,
+        trajectory.resumed(trajectory.refractory_period),
+    )
 
 
-def _advance_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
-                   neuron: list[FloatArray]) -> FloatArray:
+def _advance_chunk(
+    kernel: Kernel,
+    height: FloatArray,
+    width: FloatArray,
+    phase: FloatArray,
+    neuron: list[FloatArray],
+) -> FloatArray:
     """:func:`spike_advance` for flat arrays of at most :data:`_CHUNK_PULSES` pulses."""
     advance, pulsed, period, trajectory = _pulsed(kernel, height, width, phase, neuron)
     advance[pulsed] = period[pulsed] - next_spike(trajectory, np.inf)
     return advance
 
 
-def _by_chunks(compute: Callable[..., FloatArray], kernel: str,
-               arrays: list[FloatArray]) -> FloatArray:
+def _by_chunks(
+    compute: Callable[..., FloatArray], kernel: str, arrays: list[FloatArray]
+) -> FloatArray:
     """``compute(kernel, height, width, phase, neuron, *rest)`` over flat chunks of at most
     :data:`_CHUNK_PULSES` pulses; ``arrays`` are ``height, width, phase``, the six neuron
     parameters and the rest, broadcast together. Checks the phases and widths."""
@@ -109,15 +156,23 @@ def _by_chunks(compute: Callable[..., FloatArray], kernel: str,
     flat = [array.ravel() for array in arrays]
     result = np.empty(flat[0].size)
     for start in range(0, result.size, _CHUNK_PULSES):
-        part = [array[start:start + _CHUNK_PULSES] for array in flat]
-        result[start:start + _CHUNK_PULSES] = compute(spec, *part[:3], part[3:9], *part[9:])
+        part = [array[start : start + _CHUNK_PULSES] for array in flat]
+        result[start : start + _CHUNK_PULSES] = compute(spec, *part[:3], part[3:9], *part[9:])
     return numpy_result(result.reshape(arrays[0].shape))
 
 
-def spike_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
-                  tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
-                  v_threshold: ArrayLike, v_reset: ArrayLike,
-                  refractory_period: ArrayLike) -> FloatArray:
+def spike_advance(
+    kernel: str,
+    height: ArrayLike,
+    width: ArrayLike,
+    phase: ArrayLike,
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+) -> FloatArray:
     """How much earlier a pulse brings the next spike of a tonically firing neuron.
 
     The neuron spiked at time 0, so unpulsed it would spike next at ``T``
@@ -148,23 +203,33 @@ def spike_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: Array
         in the limit of a strong pulse, 0 for a pulse over before ``t_ref``. NaN where
         the neuron does not fire tonically (``R I0 <= Vt``) or an input is NaN.
     """
-    arrays = float_arrays(height, width, phase, tau, resistance, bias_current,
-                          v_threshold, v_reset, refractory_period)
+    arrays = float_arrays(
+        height, width, phase, tau, resistance, bias_current, v_threshold, v_reset, refractory_period
+    )
     return _by_chunks(_advance_chunk, kernel, arrays)
 
 
-def phase_advance(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
-                  tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
-                  v_threshold: ArrayLike, v_reset: ArrayLike,
-                  refractory_period: ArrayLike) -> FloatArray:
+def phase_advance(
+    kernel: str,
+    height: ArrayLike,
+    width: ArrayLike,
+    phase: ArrayLike,
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+) -> FloatArray:
     """:func:`spike_advance` in cycles of the period ``T`` (same arguments)."""
     neuron = (tau, resistance, bias_current, v_threshold, v_reset, refractory_period)
     advance = spike_advance(kernel, height, width, phase, *neuron)
     return numpy_result(advance / tonic_period(*neuron))
 
 
-def _follow_train(trajectory: Trajectory, marks: FloatArray, count: FloatArray,
-                  last: FloatArray) -> None:
+def _follow_train(
+    trajectory: Trajectory, marks: FloatArray, count: FloatArray, last: FloatArray
+) -> None:
     """Find each pulsed train's spikes in turn until the later of its ``marks`` (``(2, n)``),
     adding up in ``count`` the spikes before each mark and keeping the last of them in
     ``last`` (both ``(2, n)``, in place; ``count`` NaN where a search gave up). A train is
@@ -185,8 +250,14 @@ def _follow_train(trajectory: Trajectory, marks: FloatArray, count: FloatArray,
         active, trajectory = active[going], trajectory.take(going).after(spike[going])
 
 
-def _shift_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: FloatArray,
-                 neuron: list[FloatArray], horizon: FloatArray) -> FloatArray:
+def _shift_chunk(
+    kernel: Kernel,
+    height: FloatArray,
+    width: FloatArray,
+    phase: FloatArray,
+    neuron: list[FloatArray],
+    horizon: FloatArray,
+) -> FloatArray:
     """:func:`phase_shift` for flat arrays of at most :data:`_CHUNK_PULSES` pulses.
 
     With ``n`` spikes before ``t > 0`` (the one at 0 included), the last at ``t_n``,
@@ -204,10 +275,19 @@ def _shift_chunk(kernel: Kernel, height: FloatArray, width: FloatArray, phase: F
     return shift
 
 
-def phase_shift(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLike,
-                tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
-                v_threshold: ArrayLike, v_reset: ArrayLike, refractory_period: ArrayLike,
-                horizon: ArrayLike) -> FloatArray:
+def phase_shift(
+    kernel: str,
+    height: ArrayLike,
+    width: ArrayLike,
+    phase: ArrayLike,
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+    horizon: ArrayLike,
+) -> FloatArray:
     """The shift of the pulsed spike train against the unpulsed one at ``horizon``, in cycles.
 
     The neuron spiked at time 0 and fires tonically with period ``T`` (control: 0, ``T``,
@@ -238,8 +318,18 @@ def phase_shift(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLi
         tonically (``R I0 <= Vt``) or an input is NaN. All arguments but ``kernel``
         broadcast.
     """
-    arrays = float_arrays(height, width, phase, tau, resistance, bias_current,
-                          v_threshold, v_reset, refractory_period, horizon)
+    arrays = float_arrays(
+        height,
+        width,
+        phase,
+        tau,
+        resistance,
+        bias_current,
+        v_threshold,
+        v_reset,
+        refractory_period,
+        horizon,
+    )
     if np.any(arrays[-1] <= 0):
         raise ValueError("horizon must be > 0")
     if np.any(np.isinf(arrays[-1])) and math.isinf(get_kernel(kernel).stop):
@@ -247,9 +337,15 @@ def phase_shift(kernel: str, height: ArrayLike, width: ArrayLike, phase: ArrayLi
     return _by_chunks(_shift_chunk, kernel, arrays)
 
 
-def small_charge_slope(tau: ArrayLike, resistance: ArrayLike, bias_current: ArrayLike,
-                       v_threshold: ArrayLike, v_reset: ArrayLike, refractory_period: ArrayLike,
-                       capacitance: ArrayLike) -> FloatArray:
+def small_charge_slope(
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+    capacitance: ArrayLike,
+) -> FloatArray:
     """Mean phase advance per unit charge of a small pulse, over uniform phases.
 
     A charge ``q`` at time ``t`` in ``(t_ref, T)`` raises ``v`` by ``q/C``, which has
@@ -260,18 +356,30 @@ def small_charge_slope(tau: ArrayLike, resistance: ArrayLike, bias_current: Arra
     Parameters as for :func:`tonic_period`, and the membrane capacitance (F).
     """
     tau, resistance, bias, threshold, reset, refractory, capacitance = float_arrays(
-        tau, resistance, bias_current, v_threshold, v_reset, refractory_period, capacitance)
+        tau, resistance, bias_current, v_threshold, v_reset, refractory_period, capacitance
+    )
     period = tonic_period(tau, resistance, bias, threshold, reset, refractory)
     drive = resistance * bias
-    return numpy_result((tau / period) ** 2 * (threshold - reset)
-                   / (capacitance * (drive - reset) * (drive - threshold)))
+    return numpy_result(
+        (tau / period) ** 2
+        * (threshold - reset)
+        / (capacitance * (drive - reset) * (drive - threshold))
+    )
 
 
-def slow_pulse_extra_spikes(kernel: str, height: ArrayLike, width: ArrayLike,
-                            window: ArrayLike, tau: ArrayLike, resistance: ArrayLike,
-                            bias_current: ArrayLike, v_threshold: ArrayLike,
-                            v_reset: ArrayLike, refractory_period: ArrayLike,
-                            points: int = 10_000) -> FloatArray:
+def slow_pulse_extra_spikes(
+    kernel: str,
+    height: ArrayLike,
+    width: ArrayLike,
+    window: ArrayLike,
+    tau: ArrayLike,
+    resistance: ArrayLike,
+    bias_current: ArrayLike,
+    v_threshold: ArrayLike,
+    v_reset: ArrayLike,
+    refractory_period: ArrayLike,
+    points: int = 10_000,
+) -> FloatArray:
     """Extra spikes of a pulse much slower than the neuron (the quasi-static limit).
 
     The neuron follows its f–I curve ``f`` (:func:`firing_rate`) at every instant, so a
@@ -296,8 +404,17 @@ def slow_pulse_extra_spikes(kernel: str, height: ArrayLike, width: ArrayLike,
         The number of extra spikes (negative for fewer).
     """
     spec = get_kernel(kernel)
-    arrays = float_arrays(height, width, window, tau, resistance, bias_current,
-                           v_threshold, v_reset, refractory_period)
+    arrays = float_arrays(
+        height,
+        width,
+        window,
+        tau,
+        resistance,
+        bias_current,
+        v_threshold,
+        v_reset,
+        refractory_period,
+    )
     height, width, window, *neuron = (array.ravel() for array in arrays)
     s_stop = np.minimum(spec.stop, window / width)
     if not np.all(np.isfinite(s_stop)):
@@ -316,8 +433,9 @@ def slow_pulse_extra_spikes(kernel: str, height: ArrayLike, width: ArrayLike,
     return numpy_result(extra.reshape(arrays[0].shape))
 
 
-def rheobase_current(resistance: ArrayLike, bias_current: ArrayLike,
-                     v_threshold: ArrayLike) -> FloatArray:
+def rheobase_current(
+    resistance: ArrayLike, bias_current: ArrayLike, v_threshold: ArrayLike
+) -> FloatArray:
     """``(Vt - R I0)/R`` (A): the extra steady current that makes a neuron at rest
     (``R I0 < Vt``) fire."""
     resistance, bias, threshold = float_arrays(resistance, bias_current, v_threshold)

@@ -33,16 +33,23 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
         note(axis, NO_PHASE)
         return figure
     grid = sns.relplot(
-        data=table, x="phase at pulse onset (cycles)", y="phase advance (cycles)",
-        col="kernel", col_wrap=min(3, table["kernel"].nunique()), kind="scatter",
-        hue="seed", palette="deep", height=3.0, aspect=1.1,
+        data=table,
+        x="phase at pulse onset (cycles)",
+        y="phase advance (cycles)",
+        col="kernel",
+        col_wrap=min(3, table["kernel"].nunique()),
+        kind="scatter",
+        hue="seed",
+        palette="deep",
+        height=3.0,
+        aspect=1.1,
     )
     phases = np.linspace(0, 1, 400, endpoint=False)
     for kernel, axis in grid.axes_dict.items():
-        axis.plot(phases, prc_theory(config, kernel, height * 1e-9, width * 1e-3, phases),
-                  **THEORY)
-    grid.axes.flat[0].legend(*grid.axes.flat[0].get_legend_handles_labels(),
-                             fontsize="x-small", frameon=False)
+        axis.plot(phases, prc_theory(config, kernel, height * 1e-9, width * 1e-3, phases), **THEORY)
+    grid.axes.flat[0].legend(
+        *grid.axes.flat[0].get_legend_handles_labels(), fontsize="x-small", frameon=False
+    )
     grid.set(xlim=(0, 1))
     grid.set_titles("{col_name}" + f", h = {height:g} nA, w = {width:g} ms")
     return grid.figure
@@ -63,16 +70,30 @@ def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> 
         return figure
     kernels = list(responses["kernel"].values)
     colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
-    sns.lineplot(data=table, x="width (ms)", y="threshold height (nA)", hue="kernel",
-                 palette=colours, marker="o", ax=axis, **CI)
+    sns.lineplot(
+        data=table,
+        x="width (ms)",
+        y="threshold height (nA)",
+        hue="kernel",
+        palette=colours,
+        marker="o",
+        ax=axis,
+        **CI,
+    )
     widths = np.geomspace(float(responses["width"].min()), float(responses["width"].max()), 12)
     largest = float(responses["height"].max())
     for kernel in kernels:
         expected = threshold_theory(config, kernel, widths, metric, value, largest)
-        axis.plot(widths * 1e3, expected * 1e9, **{**THEORY, "color": colours[kernel],
-                                                   "label": f"LIF theory, {kernel}"})
-    axis.set(xscale="log", yscale="log",
-             title=f"height for a mean {metric.replace('_', ' ')} of {value:g}")
+        axis.plot(
+            widths * 1e3,
+            expected * 1e9,
+            **{**THEORY, "color": colours[kernel], "label": f"LIF theory, {kernel}"},
+        )
+    axis.set(
+        xscale="log",
+        yscale="log",
+        title=f"height for a mean {metric.replace('_', ' ')} of {value:g}",
+    )
     axis.legend(fontsize="x-small", frameon=False, title=_legend_title(config, metric))
     return figure
 
@@ -82,10 +103,13 @@ def _legend_title(config: Mapping[str, Any], metric: str) -> str | None:
     neuron = mean_neuron(config)
     if metric != "extra_spikes" or np.isfinite(theory.tonic_period(**neuron)):
         return None
-    rheobase = theory.rheobase_current(neuron["resistance"], neuron["bias_current"],
-                                       neuron["v_threshold"])
-    return (f"rheobase {rheobase * 1e9:.3g} nA, chronaxie "
-            f"{theory.chronaxie(neuron['tau']) * 1e3:.3g} ms (box: Lapicque)")
+    rheobase = theory.rheobase_current(
+        neuron["resistance"], neuron["bias_current"], neuron["v_threshold"]
+    )
+    return (
+        f"rheobase {rheobase * 1e9:.3g} nA, chronaxie "
+        f"{theory.chronaxie(neuron['tau']) * 1e3:.3g} ms (box: Lapicque)"
+    )
 
 
 def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -100,9 +124,19 @@ def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> F
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, NO_PHASE)
         return figure
-    grid = sns.relplot(data=table, x="theory (ms)", y="measured (ms)", hue="width (ms)",
-                       col="kernel", col_wrap=min(3, table["kernel"].nunique()),
-                       palette="viridis", height=3.0, aspect=1.0, s=12, linewidth=0)
+    grid = sns.relplot(
+        data=table,
+        x="theory (ms)",
+        y="measured (ms)",
+        hue="width (ms)",
+        col="kernel",
+        col_wrap=min(3, table["kernel"].nunique()),
+        palette="viridis",
+        height=3.0,
+        aspect=1.0,
+        s=12,
+        linewidth=0,
+    )
     for kernel, axis in grid.axes_dict.items():
         rows = table[table["kernel"] == kernel]
         limits = [rows["theory (ms)"].min(), rows["theory (ms)"].max()]

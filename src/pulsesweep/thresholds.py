@@ -67,5 +67,6 @@ def criterion_heights(responses: xr.Dataset, metric: str, value: float) -> xr.Da
 
     heights = xr.apply_ufunc(crossing, mean, input_core_dims=[["height"]], vectorize=True)
     return heights.assign_attrs(
-        units="A", long_name=f"height at which the mean {metric.replace('_', ' ')} "
-        f"reaches {value:g}")
+        units="A",
+        long_name=f"height at which the mean {metric.replace('_', ' ')} reaches {value:g}",
+    )

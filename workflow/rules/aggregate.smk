@@ -2,23 +2,23 @@
 
 
 rule aggregate:
-    localrule: True
     input:
         controls=job_files(config, control=True),
         simulations=job_files(config, control=False),
     output:
         "results/responses.nc",
-    params:
-        analysis=analysis_parameters(),
     log:
         "results/logs/aggregate.log",
     benchmark:
         "results/benchmarks/aggregate.tsv"
+    localrule: True
     conda:
         "../../envs/pulsesweep.yaml"
     threads: 1
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 310 MB
         runtime=lambda wildcards, attempt: 30 * attempt,
+    params:
+        analysis=analysis_parameters(),
     script:
         "../../scripts/aggregate.py"

@@ -6,7 +6,6 @@ for _figure in FIGURE_NAMES:
     rule:
         name:
             f"plot_{_figure}"
-        localrule: True
         input:
             "results/examples.nc" if _figure == "example_traces" else "results/responses.nc",
         output:
@@ -16,18 +15,19 @@ for _figure in FIGURE_NAMES:
                 category="Response curves",
             ),
             [f"results/figures/{_figure}.{ext}" for ext in FIGURE_FORMATS if ext != "png"],
-        params:
-            figure=_figure,
-            analysis=analysis_parameters(),
         log:
             f"results/logs/plot/{_figure}.log",
         benchmark:
             f"results/benchmarks/plot/{_figure}.tsv"
+        localrule: True
         conda:
             "../../envs/pulsesweep.yaml"
         threads: 1
         resources:
             mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 225 MB
             runtime=lambda wildcards, attempt: 10 * attempt,
+        params:
+            figure=_figure,
+            analysis=analysis_parameters(),
         script:
             "../../scripts/plot.py"

@@ -6,8 +6,6 @@
 rule build_simulator:
     output:
         directory("results/build/{shape}"),
-    params:
-        shape=shape_of,
     log:
         "results/logs/build_simulator/{shape}.log",
     benchmark:
@@ -18,6 +16,8 @@ rule build_simulator:
     resources:
         mem_mb=lambda wildcards, attempt: 1500 * attempt,  # compiler peak: 1.1 GB
         runtime=lambda wildcards, attempt: 10 * attempt,
+    params:
+        shape=shape_of,
     script:
         "../../scripts/build_simulator.py"
 
@@ -27,9 +27,6 @@ rule simulate:
         build=job_build,
     output:
         "results/simulations/{job}.nc",
-    params:
-        job=job_parameters,
-        selection=job_selection,
     log:
         "results/logs/simulate/{job}.log",
     benchmark:
@@ -40,25 +37,28 @@ rule simulate:
     resources:
         mem_mb=job_memory_mb,
         runtime=job_runtime_min,
+    params:
+        job=job_parameters,
+        selection=job_selection,
     script:
         "../../scripts/simulate.py"
 
 
 rule simulate_examples:
-    localrule: True
     output:
         "results/examples.nc",
-    params:
-        sections={key: config[key] for key in ("network", "simulation", "pulses", "figures")},
     log:
         "results/logs/simulate_examples.log",
     benchmark:
         "results/benchmarks/simulate_examples.tsv"
+    localrule: True
     conda:
         "../../envs/pulsesweep.yaml"
     threads: 1
     resources:
         mem_mb=lambda wildcards, attempt: 500 * attempt,  # measured peak: 220 MB
         runtime=lambda wildcards, attempt: 10 * attempt,
+    params:
+        sections={key: config[key] for key in ("network", "simulation", "pulses", "figures")},
     script:
         "../../scripts/simulate_examples.py"
