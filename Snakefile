@@ -1,6 +1,6 @@
 # pulsesweep: sweep current pulses injected into tonically firing LIF neurons.
 #
-#   snakemake --cores N --workflow-profile workflow/profiles/default
+#   snakemake --cores N          (uses profiles/default; see README.md)
 #
 # What it writes (config/config.yaml says what is swept):
 #

@@ -1,7 +1,7 @@
 """SLURM overhead and the effect of batching: `make bench-cluster` (needs root).
 
 Starts the single-node SLURM of tests/slurm_cluster.py and measures, through
-workflow/profiles/slurm:
+profiles/slurm:
 
 1. the overhead of one SLURM job: config/test.yaml run one job at a time through SLURM
    (`--jobs 1`) and locally (`--cores 1`); the difference in wall time divided by the
@@ -70,9 +70,7 @@ def run(env: dict[str, str], config: Path, extra: list[str], slurm: bool = True)
     """Wall time of one run from an empty directory, and the SLURM jobs it made."""
     before = slurm_jobs(env)
     profile = (
-        ["--workflow-profile", str(ROOT / "workflow" / "profiles" / "slurm"), *FAST_POLLING]
-        if slurm
-        else []
+        ["--workflow-profile", str(ROOT / "profiles" / "slurm"), *FAST_POLLING] if slurm else []
     )
     with tempfile.TemporaryDirectory(prefix="pulsesweep-slurm-") as scratch:
         started = time.perf_counter()

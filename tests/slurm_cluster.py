@@ -27,8 +27,17 @@ PACKAGES = ["munge", "slurmctld", "slurmd", "slurm-client"]
 DEFAULT_CONF = Path("/etc/slurm/slurm.conf")
 
 
+#: Set by `make test-cluster`: this run may install packages, edit /etc and start daemons.
+ALLOWED = "PULSESWEEP_TEST_CLUSTER"
+
+
 def unavailable() -> str | None:
     """Why a cluster cannot be started here, or None if it can."""
+    if os.environ.get(ALLOWED) != "1":
+        return (
+            f"starting SLURM changes the machine (apt, /etc, daemons): run `make "
+            f"test-cluster`, which sets {ALLOWED}=1"
+        )
     if os.geteuid() != 0:
         return "starting SLURM daemons needs root"
     installed = all(shutil.which(tool) for tool in ("slurmctld", "slurmd", "munged", "sbatch"))

@@ -1,7 +1,8 @@
 """The SLURM profile, run end to end on a real single-node SLURM cluster on localhost.
 
-The cluster comes from Debian's packages (installed if missing) and needs root; where
-that is impossible the test skips and says why. Every daemon it starts is stopped by PID.
+The cluster comes from Debian's packages (installed if missing), needs root and changes
+the machine, so these tests run only under `make test-cluster` (marker ``cluster``, not
+in `make test`); elsewhere they skip and say why. Every daemon is stopped by PID.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ SLURM_OPTIONS = [
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(request, tmp_path_factory):
+    if not request.node.get_closest_marker("cluster"):
+        pytest.fail("a test that starts SLURM must be marked cluster (make test-cluster)")
     reason = unavailable()
     if reason:
         pytest.skip(f"no SLURM cluster for this test: {reason}")
@@ -45,7 +48,7 @@ def slurm_run(cluster, tmp_path_factory) -> Path:
     snakemake(
         directory,
         "--workflow-profile",
-        str(ROOT / "workflow" / "profiles" / "slurm"),
+        str(ROOT / "profiles" / "slurm"),
         "--configfile",
         str(TEST_CONFIG),
         *SLURM_OPTIONS,
@@ -55,6 +58,7 @@ def slurm_run(cluster, tmp_path_factory) -> Path:
     return directory
 
 
+@pytest.mark.cluster
 def test_slurm_run_gives_the_same_results_as_a_local_run(slurm_run, local_test_run):
     files = sorted(p.relative_to(local_test_run) for p in local_test_run.glob("results/**/*.nc"))
     assert [p.relative_to(slurm_run) for p in sorted(slurm_run.glob("results/**/*.nc"))] == files
@@ -67,6 +71,7 @@ def test_slurm_run_gives_the_same_results_as_a_local_run(slurm_run, local_test_r
             xr.testing.assert_identical(remote.load(), local.load())
 
 
+@pytest.mark.cluster
 def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
     jobs = subprocess.run(
         ["squeue", "--states=all", "-h", "-o", "%k|%T"],
@@ -89,7 +94,7 @@ def test_compute_jobs_ran_on_slurm_and_small_jobs_locally(slurm_run, cluster):
 def test_profile_names_every_setting_it_relies_on():
     import yaml
 
-    profile = yaml.safe_load((ROOT / "workflow" / "profiles" / "slurm" / "config.yaml").read_text())
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
     assert profile["retries"] >= 1
     assert profile["slurm-status-command"] == "squeue"

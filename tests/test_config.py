@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,40 @@ BAD_CONFIGS = {
         "[1, 1]",
         "without repeated values",
     ),
+    "explicit window longer than the interval": (
+        {"pulses": {"interval_ms": 100.0}, "analysis": {"window_ms": 150.0}},
+        "analysis.window_ms",
+        "150.0",
+        "at most pulses.interval_ms (100.0)",
+    ),
+    "not a number": ({"network": {"tau_ms": float("nan")}}, "network.tau_ms", "nan", "finite"),
+    "infinite duration": (
+        {"simulation": {"duration_s": float("inf")}},
+        "simulation.duration_s",
+        "inf",
+        "finite",
+    ),
+    "too many grid points": (
+        {"sweep": {"heights_nA": list(range(1, 1001)), "widths_ms": list(range(1, 1001))}},
+        "sweep",
+        "'4000000 pulsed grid points (2 kernels x 1000 heights",
+        "at most 1000000",
+    ),
+    "too many jobs": (
+        {
+            "sweep": {"heights_nA": list(range(1, 1001)), "widths_ms": list(range(1, 201))},
+            "jobs": {"batch_axes": []},
+        },
+        "jobs.batch_axes",
+        "[]",
+        "at most 100000 simulation jobs (it makes 800000)",
+    ),
+    "too many pulses": (
+        {"pulses": {"interval_ms": 1e-4}, "simulation": {"duration_s": 1000.0}},
+        "pulses.interval_ms",
+        "0.0001",
+        "at most 1000000 pulses per seed",
+    ),
     "heterogeneity too large": (
         {"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},
         "network.heterogeneity",
@@ -122,6 +157,37 @@ def test_selection_outside_the_config_is_rejected(tmp_path, capsys):
     assert status == 2
     assert "sweep.widths_ms = 7.0" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [config]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected_ms"),
+    [
+        ({"pulses": {"interval_ms": 500.0}, "simulation": {"duration_s": 10.0}}, 200.0),
+        ({"pulses": {"interval_ms": 100.0}}, 100.0),  # the interval, not 200
+        ({"pulses": {"interval_ms": 300.0}, "simulation": {"duration_s": 1.05}}, 150.0),
+        ({"pulses": {"schedule": "explicit", "times_ms": [10.0, 920.0], "neurons": [0, 1]}}, 80.0),
+        (
+            {
+                "pulses": {"schedule": "phase_scan", "settle_ms": 100.0},
+                "simulation": {"duration_s": 0.3},
+            },
+            300.0 - 100.0 - 2 * (2 + 10 * math.log(20 / 5)),
+        ),
+    ],
+    ids=["default", "short interval", "run after the last pulse", "explicit", "phase_scan"],
+)
+def test_null_window_is_the_longest_that_fits(overrides, expected_ms):
+    """Defaults never make a valid config invalid: min(200 ms, interval, run after)."""
+    config = resolve_config(merge({"simulation": {"duration_s": 1.0}}, overrides))
+    assert config["analysis"]["window_ms"] == pytest.approx(expected_ms, abs=0.01)
+    assert resolve_config(config) == config  # resolving again changes nothing
+
+
+def test_whole_floats_become_integers_where_the_schema_wants_them():
+    config = resolve_config({"network": {"n_neurons": 5.0}, "simulation": {"seeds": [0.0, 2]}})
+    assert config["network"]["n_neurons"] == 5
+    assert isinstance(config["network"]["n_neurons"], int)
+    assert [type(seed) for seed in config["simulation"]["seeds"]] == [int, int]
 
 
 def test_defaults_fill_every_key_and_match_the_shipped_config():

@@ -7,6 +7,7 @@ spike times agree to 1e-12 s (test_precise.py).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -100,3 +101,35 @@ def test_inputs_of_the_wrong_size_are_refused(build_cache):
         run_simulator(build, inputs, np.zeros((shape.n_steps + 1, shape.n_columns + 1)))
     with pytest.raises(ValueError, match="values for"):
         run_simulator(build, {"tau": np.ones(3)}, np.zeros((shape.n_steps + 1, 1)))
+
+
+@pytest.mark.slow
+def test_eight_jobs_on_an_empty_build_cache_compile_once(tmp_path, standalone_run):
+    """Eight `pulsesweep simulate` started together, no build yet: one compiles (under a
+    lock), the other seven wait and run its binary; all give the same spikes."""
+    cache = tmp_path / "cache"
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(STANDALONE))
+    environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(cache)}
+    command = [sys.executable, "-m", "pulsesweep", "simulate", "--config", str(config_file)]
+    jobs = [
+        subprocess.Popen(
+            [*command, "--output", str(tmp_path / f"{k}.nc")],
+            env=environment,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        for k in range(8)
+    ]
+    logs = [job.communicate(timeout=600)[1] for job in jobs]
+    assert [job.returncode for job in jobs] == [0] * 8, logs
+    assert sum(log.count("compiling the model") for log in logs) == 1
+    assert sum(log.count("built ") for log in logs) == 1
+    builds = [path.name for path in cache.iterdir() if not path.name.endswith(".lock")]
+    assert builds == [
+        model_shape(resolve_config(STANDALONE), grid_points(resolve_config(STANDALONE))).key
+    ]
+    for k in range(8):
+        with xr.open_dataset(tmp_path / f"{k}.nc") as result:
+            xr.testing.assert_identical(result[SPIKES].load(), standalone_run[SPIKES])

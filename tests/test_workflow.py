@@ -14,6 +14,7 @@ from matplotlib import image
 
 from pulsesweep.config import load_config
 from pulsesweep.figure_names import FIGURE_NAMES
+from pulsesweep.steps import STEPS
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def test_responses_follow_the_contract(responses):
         assert responses[name].attrs["units"] == units, name
         assert responses[name].attrs["long_name"], name
     assert responses["pulse_extra_spikes"].dims[-1] == "pulse"
-    assert yaml.safe_load(responses.attrs["config"]) == config
+    assert yaml.safe_load(responses.attrs["config"]) == STEPS["aggregate"].params(config)
     assert responses.attrs["brian2_version"]
 
 

@@ -12,7 +12,8 @@ def _version() -> str:
         return metadata.version("pulsesweep")
     except metadata.PackageNotFoundError:  # imported from a source checkout, not installed
         pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-        return tomllib.loads(pyproject.read_text())["project"]["version"] + "+source"
+        version: str = tomllib.loads(pyproject.read_text())["project"]["version"]
+        return version + "+source"
 
 
 __version__ = _version()

@@ -21,6 +21,7 @@ from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomic
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.kernels import get_kernel
 from pulsesweep.responses import PulseResponse, first_on_neuron, pulse_response
+from pulsesweep.steps import STEPS
 
 __all__ = ["aggregate_responses", "aggregate_to_netcdf", "open_simulation"]
 
@@ -165,7 +166,7 @@ def aggregate_responses(
         Means over usable pulses with dims (kernel, height, width, seed), per-pulse
         values with an extra ``pulse`` dim, and ``charge`` per (kernel, height, width).
     """
-    config = resolve_config(config)
+    config = STEPS["aggregate"].view(resolve_config(config))
     window = config["analysis"]["window_ms"] * 1e-3
     duration = float(config["simulation"]["duration_s"])
     grid = _ResponseGrid(config)
@@ -358,5 +359,5 @@ def aggregate_to_netcdf(
 ) -> Path:
     """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function)."""
     dataset = aggregate_responses(config, control_files, simulation_files)
-    encoding = {name: {"zlib": True, "complevel": 4} for name in dataset.data_vars}
+    encoding = {str(name): {"zlib": True, "complevel": 4} for name in dataset.data_vars}
     return write_netcdf_atomically(dataset, output, encoding=encoding)

@@ -8,17 +8,18 @@ mean neuron for the dashed "LIF theory" lines of the figures.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import xarray as xr
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep import theory
 from pulsesweep.kernels import get_kernel
 from pulsesweep.thresholds import first_crossing
 
 __all__ = [
+    "MeanNeuron",
     "add_theory",
     "charge_slope_theory",
     "mean_neuron",
@@ -28,7 +29,18 @@ __all__ = [
 ]
 
 
-def mean_neuron(config: Mapping[str, Any]) -> dict[str, float]:
+class MeanNeuron(TypedDict):
+    """The neuron parameters of :mod:`pulsesweep.theory`, in SI units."""
+
+    tau: float
+    resistance: float
+    bias_current: float
+    v_threshold: float
+    v_reset: float
+    refractory_period: float
+
+
+def mean_neuron(config: Mapping[str, Any]) -> MeanNeuron:
     """The configured mean neuron in SI units, as :mod:`pulsesweep.theory` takes it."""
     network = config["network"]
     tau = network["tau_ms"] * 1e-3
@@ -50,7 +62,7 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     fire tonically, and where a pulse starts before the control spike that opens its
     cycle (a gaussian arriving early in the cycle), which the theory does not cover.
     """
-    neuron = {
+    neuron: dict[str, ArrayLike] = {
         name: responses[f"neuron_{name}"].transpose("seed", "pulse").values
         for name in ("tau", "resistance", "v_threshold", "v_reset")
     }
@@ -68,15 +80,15 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         advance[index] = theory.spike_advance(
             str(kernel), heights, widths, np.where(covered, phase[index], np.nan), **neuron
         )
-    advance = xr.DataArray(
+    predicted = xr.DataArray(
         advance,
         dims=dims,
         attrs={"units": "s", "long_name": "LIF theory: advance of the next spike"},
     )
-    residual = (responses["pulse_spike_advance"] - advance).assign_attrs(
+    residual = (responses["pulse_spike_advance"] - predicted).assign_attrs(
         units="s", long_name="measured minus theoretical spike advance"
     )
-    return responses.assign(pulse_spike_advance_theory=advance, pulse_theory_residual=residual)
+    return responses.assign(pulse_spike_advance_theory=predicted, pulse_theory_residual=residual)
 
 
 def _horizon(config: Mapping[str, Any], kernel: str, width: Any, phase: Any) -> Any:
@@ -128,7 +140,7 @@ def slow_pulse_theory(
 def threshold_theory(
     config: Mapping[str, Any],
     kernel: str,
-    widths: Sequence[float],
+    widths: Sequence[float] | NDArray[np.float64],
     metric: str,
     value: float,
     largest: float,

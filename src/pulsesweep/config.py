@@ -12,10 +12,10 @@ import copy
 import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -23,11 +23,13 @@ import yaml
 from pulsesweep.errors import ConfigError
 from pulsesweep.kernels import kernel_names
 from pulsesweep.population import check_parameter_draws, tonic_rate
+from pulsesweep.steps import canonical
 
 __all__ = [
     "ConfigError",
     "config_sha256",
     "config_text",
+    "default_window_ms",
     "load_config",
     "load_schema",
     "n_steps",
@@ -40,7 +42,7 @@ Config = dict[str, Any]
 @functools.cache
 def _schema() -> dict[str, Any]:
     text = resources.files("pulsesweep").joinpath("config.schema.yaml").read_text()
-    schema = yaml.safe_load(text)
+    schema: dict[str, Any] = yaml.safe_load(text)
     kernels = schema["properties"]["sweep"]["properties"]["kernels"]["items"]
     kernels["enum"] = kernel_names()
     return schema
@@ -81,15 +83,43 @@ def resolve_config(config: Mapping[str, Any]) -> Config:
     ConfigError
         For the first problem found, naming the key, the value and what is allowed.
     """
-    resolved = _fill_defaults(_schema(), copy.deepcopy(dict(config)))
+    _check_finite(config, "")
+    resolved: Config = _fill_defaults(_schema(), copy.deepcopy(dict(config)))
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(
         validator.iter_errors(resolved), key=lambda e: [str(part) for part in e.absolute_path]
     )
     if errors:
         raise _describe(errors[0])
+    resolved = _whole_numbers_as_int(_schema(), resolved)
     _check_consistency(resolved)
     return resolved
+
+
+def _check_finite(value: Any, path: str) -> None:
+    """NaN and infinity pass JSON schema's comparisons; refuse them everywhere."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}.{index}")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(path or "<top level>", value, "a finite number")
+
+
+def _whole_numbers_as_int(schema: Mapping[str, Any], value: Any) -> Any:
+    """JSON schema counts 5.0 as an integer; make it the int 5 where one is expected."""
+    if schema.get("type") == "integer" and isinstance(value, float):
+        return int(value)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {
+            key: _whole_numbers_as_int(properties.get(key, {}), item) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_whole_numbers_as_int(schema.get("items", {}), item) for item in value]
+    return value
 
 
 def _fill_defaults(schema: Mapping[str, Any], instance: Any) -> Any:
@@ -103,7 +133,7 @@ def _fill_defaults(schema: Mapping[str, Any], instance: Any) -> Any:
     return instance
 
 
-_ALLOWED_BY_KEYWORD = {
+_ALLOWED_BY_KEYWORD: dict[str, Callable[[Any], str]] = {
     "minimum": lambda v: f">= {v}",
     "maximum": lambda v: f"<= {v}",
     "exclusiveMinimum": lambda v: f"> {v}",
@@ -111,6 +141,7 @@ _ALLOWED_BY_KEYWORD = {
     "enum": lambda v: "one of " + ", ".join(map(str, v)),
     "type": lambda v: f"a value of type {v}",
     "minItems": lambda v: f"a list with at least {v} item(s)",
+    "maxItems": lambda v: f"a list with at most {v} items",
     "uniqueItems": lambda v: "a list without repeated values",
     "pattern": lambda v: f"a string matching {v}",
     "contains": lambda v: f"a list that includes {v.get('const', v)}",
@@ -120,12 +151,15 @@ _ALLOWED_BY_KEYWORD = {
 def _describe(error: jsonschema.ValidationError) -> ConfigError:
     path = ".".join(str(part) for part in error.absolute_path) or "<top level>"
     if error.validator == "additionalProperties":
-        allowed_keys = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(allowed_keys))
+        # For this keyword both the schema and the instance are objects (mappings).
+        schema = cast("Mapping[str, Any]", error.schema)
+        instance = cast("Mapping[str, Any]", error.instance)
+        allowed_keys = sorted(schema.get("properties", {}))
+        unknown = sorted(set(instance) - set(allowed_keys))
         prefix = "" if path == "<top level>" else path + "."
         return ConfigError(
             prefix + str(unknown[0]),
-            error.instance[unknown[0]],
+            instance[unknown[0]],
             "no such key; known keys here: " + ", ".join(allowed_keys),
         )
     describe = _ALLOWED_BY_KEYWORD.get(str(error.validator), lambda _: error.message)
@@ -135,7 +169,7 @@ def _describe(error: jsonschema.ValidationError) -> ConfigError:
 def n_steps(config: Mapping[str, Any]) -> int:
     """Number of integration steps of one simulation."""
     simulation = config["simulation"]
-    return round(simulation["duration_s"] * 1e3 / simulation["dt_ms"])
+    return round(float(simulation["duration_s"]) * 1e3 / float(simulation["dt_ms"]))
 
 
 def _check_consistency(config: Config) -> None:
@@ -164,8 +198,58 @@ def _check_consistency(config: Config) -> None:
     duration_ms = simulation["duration_s"] * 1e3
     if pulses["schedule"] == "explicit":
         _check_explicit_schedule(pulses, network["n_neurons"], duration_ms)
+    _check_size(config)
     _check_analysis(config, duration_ms)
     check_parameter_draws(config)
+
+
+#: The most grid points of one config, and the most simulation jobs they may make.
+MAX_GRID_POINTS, MAX_JOBS = 1_000_000, 100_000
+#: The most pulses of one seed's schedule, and the most neurons drawn over all seeds.
+MAX_PULSES, MAX_DRAWN_NEURONS = 1_000_000, 10_000_000
+
+
+def _check_size(config: Config) -> None:
+    """Grids and schedules small enough to plan (sizes only; nothing is allocated)."""
+    sweep, pulses = config["sweep"], config["pulses"]
+    sizes = {
+        "kernel": len(sweep["kernels"]),
+        "height": sum(1 for height in sweep["heights_nA"] if height != 0),
+        "width": len(sweep["widths_ms"]),
+        "seed": len(config["simulation"]["seeds"]),
+    }
+    points = math.prod(sizes.values())
+    if points > MAX_GRID_POINTS:
+        shape = " x ".join(f"{size} {axis}s" for axis, size in sizes.items())
+        raise ConfigError(
+            "sweep",
+            f"{points} pulsed grid points ({shape})",
+            f"at most {MAX_GRID_POINTS}: split the sweep into several configs",
+        )
+    batched = config["jobs"]["batch_axes"]
+    jobs = math.prod(size for axis, size in sizes.items() if axis not in batched)
+    if jobs > MAX_JOBS:
+        raise ConfigError(
+            "jobs.batch_axes",
+            batched,
+            f"more axes, so that the grid makes at most {MAX_JOBS} simulation jobs "
+            f"(it makes {jobs})",
+        )
+    drawn = config["network"]["n_neurons"] * sizes["seed"]
+    if drawn > MAX_DRAWN_NEURONS:
+        raise ConfigError(
+            "network.n_neurons",
+            config["network"]["n_neurons"],
+            f"at most {MAX_DRAWN_NEURONS // sizes['seed']} with {sizes['seed']} seeds "
+            f"(at most {MAX_DRAWN_NEURONS} neurons drawn over all seeds)",
+        )
+    duration_ms = config["simulation"]["duration_s"] * 1e3
+    if pulses["schedule"] == "periodic" and duration_ms / pulses["interval_ms"] > MAX_PULSES:
+        raise ConfigError(
+            "pulses.interval_ms",
+            pulses["interval_ms"],
+            f"at least {duration_ms / MAX_PULSES:g} ms: at most {MAX_PULSES} pulses per seed",
+        )
 
 
 def _check_explicit_schedule(pulses: Config, n_neurons: int, duration_ms: float) -> None:
@@ -188,7 +272,35 @@ def _check_explicit_schedule(pulses: Config, n_neurons: int, duration_ms: float)
             )
 
 
+#: The longest response window that ``analysis.window_ms: null`` gives (ms).
+LONGEST_DEFAULT_WINDOW_MS = 200.0
+
+
+def default_window_ms(config: Mapping[str, Any]) -> float:
+    """``analysis.window_ms`` when it is null: the longest window that fits the schedule.
+
+    ``min(200 ms, pulses.interval_ms, the run after the last pulse)``; for the
+    ``phase_scan`` schedule the run after its last pulse is the simulated time after
+    ``pulses.settle_ms`` and two periods of the mean neuron.
+    """
+    pulses, duration_ms = config["pulses"], config["simulation"]["duration_s"] * 1e3
+    limits = [LONGEST_DEFAULT_WINDOW_MS, duration_ms]
+    if pulses["schedule"] == "periodic":
+        interval = pulses["interval_ms"]
+        last = interval * (math.ceil(duration_ms / interval) - 1)
+        limits += [interval, duration_ms - last if last > 0 else duration_ms]
+    elif pulses["schedule"] == "explicit" and pulses["times_ms"]:
+        limits.append(duration_ms - max(pulses["times_ms"]))
+    elif pulses["schedule"] == "phase_scan" and (rate := tonic_rate(config["network"])) > 0:
+        limits.append(duration_ms - pulses["settle_ms"] - 2e3 / rate)
+    window = min(limits)
+    # No room after the pulses: the checks below name the key to change instead.
+    return window if window > 0 else LONGEST_DEFAULT_WINDOW_MS
+
+
 def _check_analysis(config: Config, duration_ms: float) -> None:
+    if config["analysis"]["window_ms"] is None:
+        config["analysis"]["window_ms"] = default_window_ms(config)
     window, pulses = config["analysis"]["window_ms"], config["pulses"]
     if pulses["schedule"] == "periodic" and window > pulses["interval_ms"]:
         raise ConfigError(
@@ -227,7 +339,7 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
 
 def config_text(config: Mapping[str, Any]) -> str:
     """Canonical YAML text of a resolved config (sorted keys), stored in every file."""
-    return yaml.safe_dump(dict(config), sort_keys=True, default_flow_style=None)
+    return yaml.safe_dump(canonical(config), sort_keys=True, default_flow_style=None)
 
 
 def config_sha256(config: Mapping[str, Any]) -> str:

@@ -69,7 +69,7 @@ def provenance(config: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, tuple[str, Any, dict]]:
+def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, tuple[str, Any, dict[str, Any]]]:
     return {
         "kernel": (
             "point",
@@ -96,7 +96,7 @@ def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, tuple[str, Any,
 
 def _pulse_variables(
     points: Sequence[GridPoint], schedules: Mapping[int, PulseSchedule]
-) -> dict[str, tuple[str, Any, dict]]:
+) -> dict[str, tuple[str, Any, dict[str, Any]]]:
     times = [schedules[p.seed].times for p in points]
     return {
         "pulse_time": (
@@ -117,7 +117,9 @@ def _pulse_variables(
     }
 
 
-def _spike_variables(spikes: SpikeTrains, n_neurons: int) -> dict:
+def _spike_variables(
+    spikes: SpikeTrains, n_neurons: int
+) -> dict[str, tuple[str, Any, dict[str, Any]]]:
     point, neuron = np.divmod(spikes.neurons, n_neurons)
     # Spikes come ordered by (step, neuron); a stable sort by point keeps that within it.
     order = np.argsort(point, kind="stable")
@@ -192,7 +194,7 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     float64 seconds.
     """
     encoding: dict[str, dict[str, Any]] = {
-        name: {"zlib": True, "complevel": 1, "shuffle": True}
+        str(name): {"zlib": True, "complevel": 1, "shuffle": True}
         for name in dataset.variables
         if dataset[name].ndim > 0 and dataset[name].dtype != object
     }

@@ -22,6 +22,7 @@ from pulsesweep.grid import GridPoint
 from pulsesweep.model import network_inputs
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.schedule import make_schedule
+from pulsesweep.steps import STEPS
 from pulsesweep.stimulus import pulse_waveforms
 
 __all__ = ["example_traces", "examples_to_netcdf"]
@@ -39,7 +40,7 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
         ``current`` (A) and ``potential`` (V) over (kernel, time), ``control_potential``
         (V) over time, with the time axis in s from ``t0 - 30 ms`` to ``t0 + window``.
     """
-    config = resolve_config(config)
+    config = STEPS["examples"].view(resolve_config(config))
     seed, figures = config["simulation"]["seeds"][0], config["figures"]
     schedule = make_schedule(config, seed)
     if not len(schedule):

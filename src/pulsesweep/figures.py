@@ -25,6 +25,7 @@ from pulsesweep.config import resolve_config
 from pulsesweep.figure_names import RESPONSE_FIGURES
 from pulsesweep.files import atomic_output
 from pulsesweep.plotting import CI, NO_PHASE, THEORY, note, response_table, symlog
+from pulsesweep.steps import figure_step
 from pulsesweep.theory_figures import (
     plot_phase_response,
     plot_strength_duration,
@@ -41,7 +42,7 @@ __all__ = [
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
-def _against_height(responses: xr.Dataset, metric: str, note: str = "") -> Figure:
+def _against_height(responses: xr.Dataset, metric: str, caption: str = "") -> Figure:
     table = response_table(responses)
     table = table[(table["height (nA)"] != 0) & np.isfinite(table[metric])]
     if table.empty:
@@ -66,10 +67,11 @@ def _against_height(responses: xr.Dataset, metric: str, note: str = "") -> Figur
     for axis in grid.axes.flat:
         symlog(axis, table["height (nA)"])
     grid.set_titles("{col_name}")
-    if note:
-        grid.figure.suptitle(textwrap.fill(note, 80), fontsize="small")
+    if caption:
+        grid.figure.suptitle(textwrap.fill(caption, 80), fontsize="small")
         grid.tight_layout()
-    return grid.figure
+    drawn: Figure = grid.figure  # seaborn is untyped
+    return drawn
 
 
 def plot_extra_spikes(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -88,7 +90,7 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
     return _against_height(
         responses,
         "first-spike latency (ms)",
-        note=(
+        caption=(
             "the control neurons do not fire (R·I0 ≤ Vt), so nothing is advanced: "
             "latency of the evoked spikes from the pulse's start instead"
         ),
@@ -249,7 +251,7 @@ def write_figures(
     config: Mapping[str, Any], source: str | Path, name: str, stem: str | Path
 ) -> list[Path]:
     """Draw figure ``name`` (a key of FIGURES, or ``example_traces``) from ``source``."""
-    config = resolve_config(config)
+    config = figure_step(name).view(resolve_config(config))
     with sns.axes_style("ticks"), xr.open_dataset(source) as dataset:
         dataset = dataset.load()
         draw = plot_examples if name == "example_traces" else FIGURES[name]

@@ -42,7 +42,7 @@ def grid_points(
         If a selected value is not on the config's axis.
     """
     sweep = config["sweep"]
-    axes: Sequence[Iterable[Any]] = (
+    axes: Sequence[list[Any]] = (
         _select("sweep.kernels", sweep["kernels"], kernels, str),
         _select("sweep.heights_nA", sweep["heights_nA"], heights_nA, float, also=(0.0,)),
         _select("sweep.widths_ms", sweep["widths_ms"], widths_ms, float),

@@ -22,6 +22,7 @@ from pulsesweep.config import n_steps
 from pulsesweep.grid import grid_points
 from pulsesweep.population import tonic_rate
 from pulsesweep.standalone import ModelShape
+from pulsesweep.steps import STEPS, canonical
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -85,7 +86,8 @@ class SimulationJob:
 
     def neuron_steps(self, config: Mapping[str, Any]) -> int:
         """Neurons times time steps: the job's amount of arithmetic."""
-        return self.n_points * config["network"]["n_neurons"] * n_steps(config)
+        n_neurons: int = config["network"]["n_neurons"]
+        return self.n_points * n_neurons * n_steps(config)
 
     def memory_mb(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's peak memory (MB), for schedulers.
@@ -98,7 +100,7 @@ class SimulationJob:
         network, duration = config["network"], config["simulation"]["duration_s"]
         table = 2 * 8 * self.model_shape(config).n_columns * (n_steps(config) + 1)
         rate = 2 * tonic_rate(network) + 20.0
-        spikes = 3 * 16 * self.n_points * network["n_neurons"] * duration * rate
+        spikes: float = 3 * 16 * self.n_points * network["n_neurons"] * duration * rate
         return math.ceil(300 + (table + spikes) / 1e6)
 
     def runtime_min(self, config: Mapping[str, Any]) -> int:
@@ -112,18 +114,14 @@ class SimulationJob:
     def parameters(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """Everything that determines this job's file: Snakemake re-runs it on a change.
 
-        A control's kernel and width do not matter (height 0), so they are left out.
+        The config keys the simulate step reads (:data:`pulsesweep.steps.STEPS`) and the
+        job's selection; a control's kernel and width do not matter (height 0), so they
+        are left out.
         """
-        simulation = {k: v for k, v in config["simulation"].items() if k != "seeds"}
         selection = self.selection()
         if self.is_control:
             selection = {"seeds": selection["seeds"]}
-        return {
-            "network": config["network"],
-            "simulation": simulation,
-            "pulses": config["pulses"],
-            "selection": selection,
-        }
+        return {"config": STEPS["simulate"].params(config), "selection": canonical(selection)}
 
 
 def _axis_values(config: Mapping[str, Any]) -> dict[str, list[Any]]:

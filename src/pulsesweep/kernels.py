@@ -91,7 +91,8 @@ class Kernel:
             return height * width * self.total_integral
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
-        return float(height * width * self.antiderivative(np.float64(window / width)))
+        end = np.asarray(window / width, dtype=np.float64)
+        return float(height * width * self.antiderivative(end))
 
     def window_charge(self, height: float, width: float, window: float) -> float:
         """Charge delivered in the response window, ``window`` (s) from the pulse's start

@@ -10,7 +10,7 @@ to the unit pulse. Vectorised with numpy and scipy (no Brian2); the theory
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,7 +25,7 @@ FloatArray = NDArray[np.float64]
 _EXPI_ASYMPTOTIC = 700.0  # above this, exp(-z) Ei(z) comes from its asymptotic series
 
 
-def float_arrays(*values: ArrayLike) -> list[FloatArray]:
+def float_arrays(*values: ArrayLike) -> Sequence[FloatArray]:
     """The arguments as float64 arrays broadcast to one shape."""
     return np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values))
 
@@ -118,7 +118,8 @@ def _gaussian_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> Flo
         np.log(special.erfc(np.minimum(z, 0.0))),
     )
     exponent = -x / tau + width * width / (2 * tau * tau) + log_erfc
-    return width / tau * math.sqrt(math.pi / 2) * np.exp(exponent)
+    exponential: FloatArray = np.exp(exponent)
+    return width / tau * math.sqrt(math.pi / 2) * exponential
 
 
 def _scaled_expi(z: FloatArray) -> FloatArray:

@@ -19,7 +19,7 @@ Two formulations of the same neuron:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,12 +34,16 @@ __all__ = [
     "PRECISE_RESET",
     "PRECISE_UPDATE",
     "Method",
+    "NetworkInput",
     "Target",
     "network_inputs",
 ]
 
 Method = Literal["precise", "euler", "exponential_euler", "rk2", "rk4", "heun"]
 Target = Literal["numpy", "cython", "cpp_standalone"]
+
+#: A value of :func:`network_inputs`: per-neuron values, or a scalar shared by all neurons.
+NetworkInput = NDArray[Any] | np.float64
 
 #: Brian2's integration methods: spikes are detected at the end of a step and recorded
 #: at its start, on the time grid.
@@ -101,7 +105,7 @@ def network_inputs(
     waveforms: PulseWaveforms,
     method: Method,
     dt: float,
-) -> dict[str, NDArray]:
+) -> dict[str, NetworkInput]:
     """Every value the network is given, in SI units, by variable name.
 
     Point ``p`` owns neurons ``p * n ... (p + 1) * n - 1``; ``v`` is the initial
@@ -118,7 +122,7 @@ def network_inputs(
     def stack(name: str) -> NDArray[np.float64]:
         return np.concatenate([getattr(block, name) for block in blocks])
 
-    inputs = {
+    inputs: dict[str, NetworkInput] = {
         "tau": stack("tau"),
         "resistance": stack("resistance"),
         "v_threshold": stack("v_threshold"),

@@ -17,10 +17,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from typing import cast
 
 import brian2 as b2
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.model import (
     MEMBRANE_EQUATIONS,
@@ -28,6 +29,7 @@ from pulsesweep.model import (
     PRECISE_RESET,
     PRECISE_UPDATE,
     Method,
+    NetworkInput,
     Target,
 )
 from pulsesweep.recording import SpikeTrains
@@ -47,7 +49,8 @@ def _codegen_target(target: Target) -> Iterator[None]:
         b2.prefs.codegen.target = previous
 
 
-@b2.implementation(
+# Brian2's decorators are untyped: they turn the function into a `b2.Function`.
+@b2.implementation(  # type: ignore[untyped-decorator]
     "cpp",
     """
 inline double membrane_decay(double elapsed, double tau, double step_decay, double dt) {
@@ -55,7 +58,7 @@ inline double membrane_decay(double elapsed, double tau, double step_decay, doub
 }
 """,
 )
-@b2.implementation(
+@b2.implementation(  # type: ignore[untyped-decorator]
     "cython",
     """
 cdef double membrane_decay(double elapsed, double tau, double step_decay, double dt):
@@ -64,9 +67,12 @@ cdef double membrane_decay(double elapsed, double tau, double step_decay, double
     return exp(-elapsed / tau)
 """,
 )
-@b2.implementation("numpy", discard_units=True)  # plain arrays: no unit checks per step
-@b2.check_units(elapsed=b2.second, tau=b2.second, step_decay=1, dt=b2.second, result=1)
-def membrane_decay(elapsed, tau, step_decay, dt):
+# numpy: plain arrays, no unit checks per step.
+@b2.implementation("numpy", discard_units=True)  # type: ignore[untyped-decorator]
+@b2.check_units(elapsed=b2.second, tau=b2.second, step_decay=1, dt=b2.second, result=1)  # type: ignore[untyped-decorator]
+def membrane_decay(
+    elapsed: ArrayLike, tau: ArrayLike, step_decay: ArrayLike, dt: ArrayLike
+) -> NDArray[np.float64]:
     """``exp(-elapsed / tau)``, which is ``step_decay`` for a whole step (no exp then)."""
     tau = np.asarray(tau, dtype=np.float64)
     elapsed = np.broadcast_to(np.asarray(elapsed, dtype=np.float64), tau.shape)
@@ -131,7 +137,7 @@ def spike_times(monitor: b2.SpikeMonitor, method: Method) -> b2.core.variables.V
 
 
 def run_network(
-    inputs: Mapping[str, NDArray],
+    inputs: Mapping[str, NetworkInput],
     table: NDArray[np.float64],
     dt: float,
     n_steps: int,
@@ -157,7 +163,8 @@ def run_network(
         Global indices of neurons whose membrane potential is recorded at every step.
     """
     with _codegen_target(target):
-        group, _ = neuron_group(len(inputs["tau"]), table, dt, method)
+        n_neurons = len(cast("NDArray[np.float64]", inputs["tau"]))  # per neuron, not shared
+        group, _ = neuron_group(n_neurons, table, dt, method)
         group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
         monitor = spike_monitor(group, method)
         network = b2.Network(group, monitor)
@@ -187,7 +194,9 @@ def run_network(
 class _ProgressReport:
     """Brian2 progress callback that logs to the pulsesweep logger."""
 
-    def __call__(self, elapsed, completed, start, duration) -> None:
+    def __call__(
+        self, elapsed: b2.Quantity, completed: float, start: b2.Quantity, duration: b2.Quantity
+    ) -> None:
         logger.info(
             "simulation %.0f%% done (%s of %s simulated, %.0f s wall time)",
             100 * completed,

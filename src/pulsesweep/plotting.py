@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.axes import Axes
 
 __all__ = ["CI", "NO_PHASE", "THEORY", "middle", "note", "response_table", "symlog"]
 
@@ -41,7 +41,7 @@ def response_table(responses: xr.Dataset) -> pd.DataFrame:
     return table
 
 
-def symlog(axis: plt.Axes, values: Sequence[float], which: str = "x") -> None:
+def symlog(axis: Axes, values: Sequence[float], which: str = "x") -> None:
     """Symmetric-log scale, linear within the smallest non-zero magnitude (heights may be
     negative: hyperpolarising pulses)."""
     magnitudes = np.abs(np.asarray(values, dtype=float))
@@ -50,7 +50,7 @@ def symlog(axis: plt.Axes, values: Sequence[float], which: str = "x") -> None:
     getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
 
 
-def note(axis: plt.Axes, text: str) -> None:
+def note(axis: Axes, text: str) -> None:
     """Say on an empty panel why it is empty."""
     axis.text(
         0.5,

@@ -65,7 +65,9 @@ class NeuronParameters:
         )
 
 
-def _gaussian(rng: np.random.Generator, mean: float, spread: float, size: int) -> NDArray:
+def _gaussian(
+    rng: np.random.Generator, mean: float, spread: float, size: int
+) -> NDArray[np.float64]:
     """``size`` draws with mean ``mean`` and SD ``spread * |mean|`` (the forum's design)."""
     return mean + spread * abs(mean) * rng.standard_normal(size)
 
@@ -111,7 +113,8 @@ def tonic_rate(network: Mapping[str, Any]) -> float:
     threshold, reset = network["v_threshold_mV"] * 1e-3, network["v_reset_mV"] * 1e-3
     if drive <= threshold:
         return 0.0
-    period = network["refractory_ms"] * 1e-3 + tau * math.log((drive - reset) / (drive - threshold))
+    refractory = network["refractory_ms"] * 1e-3
+    period: float = refractory + tau * math.log((drive - reset) / (drive - threshold))
     return 1.0 / period
 
 

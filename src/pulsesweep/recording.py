@@ -29,7 +29,7 @@ class SpikeTrains:
     def from_times(
         cls,
         times: NDArray[np.float64],
-        neurons: NDArray,
+        neurons: NDArray[np.integer],
         dt: float,
         method: str,
         potential: NDArray[np.float64] | None = None,
@@ -42,13 +42,13 @@ class SpikeTrains:
         times = np.asarray(times, dtype=np.float64)
         if on_grid:
             times = np.round(times / dt) * dt
-        neurons = np.asarray(neurons, dtype=np.int64)
-        if not _is_sorted(times, neurons):  # precise spikes within one step, by neuron
-            order = np.lexsort((neurons, times))
-            times, neurons = times[order], neurons[order]
+        indices = np.asarray(neurons, dtype=np.int64)
+        if not _is_sorted(times, indices):  # precise spikes within one step, by neuron
+            order = np.lexsort((indices, times))
+            times, indices = times[order], indices[order]
         if potential is None:
             potential = np.empty((0, 0))
-        return cls(times=times, neurons=neurons, on_grid=on_grid, potential=potential)
+        return cls(times=times, neurons=indices, on_grid=on_grid, potential=potential)
 
 
 def _is_sorted(times: NDArray[np.float64], neurons: NDArray[np.int64]) -> bool:

@@ -66,7 +66,8 @@ def oscillator_phase(spikes: NDArray[np.float64], time: float, period: float) ->
     count = int(np.searchsorted(spikes, time, side="left"))
     if count == 0 or not np.isfinite(period):
         return np.nan
-    return count + (time - spikes[count - 1]) / period
+    last: float = spikes[count - 1]
+    return count + (time - last) / period
 
 
 def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -18,11 +19,12 @@ import xarray as xr
 from pulsesweep.config import load_config, n_steps, resolve_config
 from pulsesweep.dataset import simulation_dataset, write_netcdf_atomically
 from pulsesweep.grid import GridPoint, grid_points
-from pulsesweep.model import network_inputs
+from pulsesweep.model import NetworkInput, network_inputs
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import make_schedule
 from pulsesweep.standalone import ModelShape, run_simulator
+from pulsesweep.steps import STEPS
 from pulsesweep.stimulus import PulseWaveforms, pulse_waveforms
 
 __all__ = ["build_cache", "ensure_build", "model_shape", "simulate", "simulate_to_netcdf"]
@@ -38,7 +40,7 @@ def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> Model
     padded to it, so every job with the same axes shares one build.
     """
     pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
-    seed = config["simulation"]["seeds"][0]
+    seed = points[0].seed
     targets = min(len(make_schedule(config, seed)), config["network"]["n_neurons"])
     return ModelShape(
         n_neurons=len(points) * config["network"]["n_neurons"],
@@ -56,12 +58,21 @@ def build_cache() -> Path:
 
 
 def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
-    """A build of ``shape`` from the cache, compiled (in a subprocess) if missing."""
-    directory = (cache or build_cache()) / shape.key
-    if not (directory / "manifest.json").exists():
-        logger.info("compiling the model for %s", shape.key)
-        subprocess.run(
-            [
+    """A build of ``shape`` from the cache, compiled (in a subprocess) if missing.
+
+    Processes that need the same build at once wait for one another on a lock file
+    beside it (``.{key}.lock``): the first compiles, the others then find its build.
+    """
+    cache = cache or build_cache()
+    directory = cache / shape.key
+    if (directory / "manifest.json").exists():
+        return directory
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f".{shape.key}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if not (directory / "manifest.json").exists():
+            logger.info("compiling the model for %s", shape.key)
+            command = [
                 sys.executable,
                 "-m",
                 "pulsesweep",
@@ -70,10 +81,8 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
                 json.dumps(asdict(shape)),
                 "--output",
                 str(directory),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+            ]
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return directory
 
 
@@ -84,7 +93,7 @@ def _padded(table: np.ndarray, columns: int) -> np.ndarray:
 def _run(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
-    inputs: dict,
+    inputs: Mapping[str, NetworkInput],
     waveforms: PulseWaveforms,
     build: str | Path | None,
 ) -> SpikeTrains:
@@ -119,6 +128,7 @@ def simulate(
     """
     if not points:
         raise ValueError("no grid points to simulate")
+    config = STEPS["simulate"].view(config)
     seeds = sorted({point.seed for point in points})
     parameters = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
     schedules = {seed: make_schedule(config, seed) for seed in seeds}

@@ -47,7 +47,7 @@ class Trajectory:
     start: FloatArray
     release: FloatArray
 
-    def take(self, index: NDArray) -> Trajectory:
+    def take(self, index: NDArray[np.bool_] | NDArray[np.integer]) -> Trajectory:
         """The trajectories selected by ``index``."""
         return replace(
             self,
@@ -74,7 +74,7 @@ class Trajectory:
             return array[:, None] if time.ndim == 2 else array
 
         tau, drive = column(self.tau), column(self.drive)
-        decay = np.exp(-(time - column(self.start)) / tau)
+        decay: FloatArray = np.exp(-(time - column(self.start)) / tau)
         response = membrane_response(
             self.kernel.name, time - column(self.onset), column(self.width), tau
         )
@@ -87,7 +87,7 @@ class Trajectory:
         return (self.drive - self.v_threshold + self.resistance * current - margin) / self.tau
 
 
-def next_spike(trajectory: Trajectory, end: FloatArray) -> FloatArray:
+def next_spike(trajectory: Trajectory, end: FloatArray | float) -> FloatArray:
     """The first time at or after ``start`` at which ``v = Vt``, per trajectory.
 
     The search begins where the pulse does (``t0 + start w`` of the kernel, if later than

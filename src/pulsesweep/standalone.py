@@ -25,12 +25,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pulsesweep import __version__
-from pulsesweep.model import Method
+from pulsesweep.model import Method, NetworkInput
 from pulsesweep.recording import SpikeTrains
 
 __all__ = ["COMPILER_FLAGS", "ModelShape", "build_simulator", "run_simulator"]
@@ -101,10 +102,10 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
 
 
 def _write_inputs(
-    inputs: Mapping[str, NDArray],
-    table: NDArray,
+    inputs: Mapping[str, NetworkInput],
+    table: NDArray[np.float64],
     shape: ModelShape,
-    manifest: Mapping,
+    manifest: Mapping[str, Any],
     folder: Path,
 ) -> list[str]:
     """Write every input as a raw file of exactly the size the binary expects."""
@@ -127,7 +128,7 @@ def _write_inputs(
 
 
 def run_simulator(
-    build: str | Path, inputs: Mapping[str, NDArray], table: NDArray[np.float64]
+    build: str | Path, inputs: Mapping[str, NetworkInput], table: NDArray[np.float64]
 ) -> SpikeTrains:
     """Run a build with one job's values; Brian2 is not imported.
 

@@ -14,7 +14,7 @@ throughout.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -143,7 +143,7 @@ def _advance_chunk(
 
 
 def _by_chunks(
-    compute: Callable[..., FloatArray], kernel: str, arrays: list[FloatArray]
+    compute: Callable[..., FloatArray], kernel: str, arrays: Sequence[FloatArray]
 ) -> FloatArray:
     """``compute(kernel, height, width, phase, neuron, *rest)`` over flat chunks of at most
     :data:`_CHUNK_PULSES` pulses; ``arrays`` are ``height, width, phase``, the six neuron

@@ -52,7 +52,8 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
     )
     grid.set(xlim=(0, 1))
     grid.set_titles("{col_name}" + f", h = {height:g} nA, w = {width:g} ms")
-    return grid.figure
+    drawn: Figure = grid.figure  # seaborn is untyped
+    return drawn
 
 
 def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -143,4 +144,5 @@ def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> F
         axis.plot(limits, limits, **{**THEORY, "label": "measured = LIF theory"})
         worst = np.abs(rows["measured (ms)"] - rows["theory (ms)"]).max() * 1e3
         axis.set_title(f"{kernel}: largest |residual| {worst:.2g} µs", fontsize="small")
-    return grid.figure
+    drawn: Figure = grid.figure  # seaborn is untyped
+    return drawn

@@ -65,7 +65,9 @@ def criterion_heights(responses: xr.Dataset, metric: str, value: float) -> xr.Da
         finite = np.isfinite(values)
         return first_crossing(mean["height"].values[finite], values[finite], value)
 
-    heights = xr.apply_ufunc(crossing, mean, input_core_dims=[["height"]], vectorize=True)
+    heights: xr.DataArray = xr.apply_ufunc(
+        crossing, mean, input_core_dims=[["height"]], vectorize=True
+    )
     return heights.assign_attrs(
         units="A",
         long_name=f"height at which the mean {metric.replace('_', ' ')} reaches {value:g}",

@@ -19,6 +19,6 @@ rule aggregate:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 310 MB
         runtime=lambda wildcards, attempt: 30 * attempt,
     params:
-        analysis=analysis_parameters(),
+        config=step_parameters("aggregate"),
     script:
         "../../scripts/aggregate.py"

@@ -17,6 +17,7 @@ from pulsesweep.config import resolve_config
 from pulsesweep.errors import ConfigError
 from pulsesweep.figure_names import FIGURE_NAMES
 from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
+from pulsesweep.steps import STEPS, figure_step
 
 # Fail before any job runs, with one message that names the key, the value and what is
 # allowed; then let Snakemake check (and fill in) the same schema.
@@ -51,7 +52,8 @@ def job_of(wildcards):
 
 
 def job_parameters(wildcards):
-    """Everything that determines a job's file; a change re-runs that job only."""
+    """The config keys of the simulate step and the job's selection: a change re-runs
+    that job only."""
     return job_of(wildcards).parameters(config)
 
 
@@ -78,6 +80,11 @@ def job_runtime_min(wildcards, attempt):
     return job_of(wildcards).runtime_min(config) * attempt
 
 
-def analysis_parameters():
-    """The config sections that responses and figures depend on."""
-    return {key: config[key] for key in ("analysis", "figures", "sweep", "pulses")}
+def step_parameters(step):
+    """The config keys a step reads (pulsesweep.steps), canonical: the rule's params."""
+    return STEPS[step].params(config)
+
+
+def figure_parameters(figure):
+    """The config keys the step that draws ``figure`` reads."""
+    return figure_step(figure).params(config)

@@ -28,6 +28,6 @@ for _figure in FIGURE_NAMES:
             runtime=lambda wildcards, attempt: 10 * attempt,
         params:
             figure=_figure,
-            analysis=analysis_parameters(),
+            config=figure_parameters(_figure),
         script:
             "../../scripts/plot.py"

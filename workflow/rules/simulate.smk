@@ -59,6 +59,6 @@ rule simulate_examples:
         mem_mb=lambda wildcards, attempt: 500 * attempt,  # measured peak: 220 MB
         runtime=lambda wildcards, attempt: 10 * attempt,
     params:
-        sections={key: config[key] for key in ("network", "simulation", "pulses", "figures")},
+        config=step_parameters("examples"),
     script:
         "../../scripts/simulate_examples.py"
