@@ -6,12 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import xarray as xr
-import yaml
 from conftest import SMALL
 
 from pulsesweep.aggregate import aggregate_responses, open_simulation
@@ -57,41 +55,6 @@ def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
     assert leftovers[0].name.endswith(".partial.nc")
 
 
-def test_killed_simulation_job_leaves_no_result(tmp_path):
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "network": {"n_neurons": 200},
-                "simulation": {"duration_s": 60.0, "seeds": [0]},
-                "sweep": {"kernels": ["box"], "heights_nA": [5], "widths_ms": [1.0]},
-            }
-        )
-    )
-    output = tmp_path / "out" / "run.nc"
-    with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pulsesweep",
-            "simulate",
-            "--config",
-            str(config),
-            "--output",
-            str(output),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as job:
-        deadline = time.monotonic() + 120
-        while "simulating" not in job.stderr.readline() and time.monotonic() < deadline:
-            pass
-        time.sleep(1.0)
-        job.send_signal(signal.SIGKILL)
-    assert job.returncode == -signal.SIGKILL
-    assert not output.exists()
-
-
 @pytest.fixture(scope="module")
 def small_files(tmp_path_factory):
     directory = tmp_path_factory.mktemp("simulations")
@@ -124,7 +87,7 @@ def test_file_breaking_the_contract_fails_with_its_name(small_files, tmp_path):
     stripped = tmp_path / "stripped.nc"
     with xr.open_dataset(pulsed[0]) as dataset:
         dataset.drop_vars("spike_time").to_netcdf(stripped)
-    with pytest.raises(SimulationFileError, match=r"stripped\.nc lacks spike_time"):
+    with pytest.raises(SimulationFileError, match=r"stripped\.nc: .* lacks spike_time"):
         open_simulation(stripped)
 
 

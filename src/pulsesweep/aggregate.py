@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from pulsesweep.comparison import add_theory
-from pulsesweep.config import resolve_config
+from pulsesweep.config import config_sha256, resolve_config
 from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomically
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.kernels import get_kernel
@@ -77,11 +77,23 @@ def open_simulation(path: str | Path) -> xr.Dataset:
         with xr.open_dataset(path) as dataset:
             dataset = dataset.load()
     except Exception as error:  # netCDF4 raises OSError, RuntimeError, ValueError, ...
-        raise SimulationFileError(f"cannot read simulation file {path}: {error}") from error
+        raise SimulationFileError(f"not a readable netCDF file ({error})", path) from error
     missing = [name for name in _REQUIRED if name not in dataset.variables]
     if missing:
-        raise SimulationFileError(f"simulation file {path} lacks {', '.join(missing)}")
+        raise SimulationFileError(
+            f"not a pulsesweep simulation file: it lacks {', '.join(missing)}", path
+        )
     return dataset
+
+
+def _check_made_by(dataset: xr.Dataset, config: Mapping[str, Any]) -> None:
+    """Fail unless the file was simulated with the config keys that simulations read."""
+    expected = config_sha256(STEPS["simulate"].params(config))
+    if dataset.attrs.get("config_sha256") != expected:
+        raise SimulationFileError(
+            "simulated with another config than this one (its config_sha256 differs in "
+            "the keys simulations read: network, pulses, simulation)"
+        )
 
 
 def _points(dataset: xr.Dataset) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -167,45 +179,53 @@ def aggregate_responses(
         values with an extra ``pulse`` dim, and ``charge`` per (kernel, height, width).
     """
     config = STEPS["aggregate"].view(resolve_config(config))
-    window = config["analysis"]["window_ms"] * 1e-3
-    duration = float(config["simulation"]["duration_s"])
     grid = _ResponseGrid(config)
     controls: dict[int, dict[int, np.ndarray]] = {}
     files = [*control_files, *simulation_files]
     for number, path in enumerate(files, 1):
-        dataset = open_simulation(path)
-        spikes, points = _SpikeIndex(dataset), list(_points(dataset))
-        for index, point in points:
-            if point["height"] == 0 and point["seed"] not in controls:
-                schedule = _schedule(dataset, index)
-                controls[point["seed"]] = trains = spikes.point(index, schedule[1])
-                # A control against itself: every difference is exactly zero.
-                grid.fill_control(
-                    point["seed"],
-                    _measure(trains, trains, schedule, 0.0, window, duration),
-                    schedule,
-                    dataset.isel(point=index, neuron=schedule[1]),
-                )
-        for index, point in points:
-            if point["height"] == 0:
-                continue
-            if point["seed"] not in controls:
-                raise SimulationFileError(f"{path}: no control for seed {point['seed']}")
-            lead = -get_kernel(point["kernel"]).response_onset * point["width"]
-            schedule = _schedule(dataset, index)
-            grid.fill(
-                point,
-                _measure(
-                    spikes.point(index, schedule[1]),
-                    controls[point["seed"]],
-                    schedule,
-                    lead,
-                    window,
-                    duration,
-                ),
-            )
+        try:
+            _aggregate_file(open_simulation(path), config, grid, controls)
+        except SimulationFileError as error:
+            if error.path is not None:
+                raise
+            raise SimulationFileError(error.problem, path) from error
         logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
     return add_theory(grid.dataset(config))
+
+
+def _aggregate_file(
+    dataset: xr.Dataset,
+    config: Mapping[str, Any],
+    grid: _ResponseGrid,
+    controls: dict[int, dict[int, np.ndarray]],
+) -> None:
+    """Measure one file's points: its controls first, then its pulsed points."""
+    window = config["analysis"]["window_ms"] * 1e-3
+    duration = float(config["simulation"]["duration_s"])
+    _check_made_by(dataset, config)
+    spikes, points = _SpikeIndex(dataset), list(_points(dataset))
+    for index, point in points:
+        if point["height"] == 0 and point["seed"] not in controls:
+            schedule = _schedule(dataset, index)
+            controls[point["seed"]] = trains = spikes.point(index, schedule[1])
+            # A control against itself: every difference is exactly zero.
+            grid.fill_control(
+                point["seed"],
+                _measure(trains, trains, schedule, 0.0, window, duration),
+                schedule,
+                dataset.isel(point=index, neuron=schedule[1]),
+            )
+    for index, point in points:
+        if point["height"] == 0:
+            continue
+        if point["seed"] not in controls:
+            raise SimulationFileError(f"no control for seed {point['seed']}")
+        lead = -get_kernel(point["kernel"]).response_onset * point["width"]
+        schedule = _schedule(dataset, index)
+        trains = spikes.point(index, schedule[1])
+        grid.fill(
+            point, _measure(trains, controls[point["seed"]], schedule, lead, window, duration)
+        )
 
 
 class _ResponseGrid:

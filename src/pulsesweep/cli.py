@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pulsesweep import __version__
 from pulsesweep.config import config_text, load_config
-from pulsesweep.errors import ConfigError, SimulationFileError
+from pulsesweep.errors import PulsesweepError
 from pulsesweep.kernels import KERNELS
 
 __all__ = ["main"]
@@ -112,14 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         _COMMANDS[arguments.command](arguments)
-    except (ConfigError, SimulationFileError) as error:
+    except PulsesweepError as error:
         print(f"pulsesweep: error: {error}", file=sys.stderr)
         return 2
     return 0
 
 
 def _simulate(arguments: argparse.Namespace) -> None:
-    from pulsesweep.simulation import simulate_to_netcdf  # imports brian2: slow
+    from pulsesweep.simulation import simulate_to_netcdf  # numpy, xarray: slow to import
 
     print(
         simulate_to_netcdf(

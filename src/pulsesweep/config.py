@@ -182,6 +182,20 @@ def _check_consistency(config: Config) -> None:
             f"a value below network.v_threshold_mV ({network['v_threshold_mV']})",
         )
     steps = simulation["duration_s"] * 1e3 / simulation["dt_ms"]
+    if not steps <= MAX_STEPS:
+        raise ConfigError(
+            "simulation.dt_ms",
+            simulation["dt_ms"],
+            f"at least {simulation['duration_s'] * 1e3 / MAX_STEPS:g} ms: at most "
+            f"{MAX_STEPS:g} time steps in simulation.duration_s",
+        )
+    drive = network["tau_ms"] / network["capacitance_nF"] * network["bias_current_nA"]
+    if not math.isfinite(drive):
+        raise ConfigError(
+            "network.capacitance_nF",
+            network["capacitance_nF"],
+            "a value for which R*I0 = tau/C * I0 is a finite voltage",
+        )
     if not math.isclose(steps, round(steps), rel_tol=0, abs_tol=1e-6):
         raise ConfigError(
             "simulation.duration_s",
@@ -207,6 +221,8 @@ def _check_consistency(config: Config) -> None:
 MAX_GRID_POINTS, MAX_JOBS = 1_000_000, 100_000
 #: The most pulses of one seed's schedule, and the most neurons drawn over all seeds.
 MAX_PULSES, MAX_DRAWN_NEURONS = 1_000_000, 10_000_000
+#: The most time steps of one run.
+MAX_STEPS = 1e10
 
 
 def _check_size(config: Config) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from pulsesweep.errors import PulsesweepError
 
 __all__ = ["log_to_file"]
 
@@ -15,7 +18,10 @@ def log_to_file(path: str | Path) -> Iterator[logging.Logger]:
     """Send pulsesweep's log records (INFO and up) to ``path`` while the block runs.
 
     An exception that escapes the block is logged with its traceback before it
-    propagates, so the log file says why a job failed.
+    propagates, so the log file says why a job failed. A
+    :class:`~pulsesweep.errors.PulsesweepError` (bad input or unwritable output, which
+    the user fixes) is logged and printed as its one-line message instead, and the job
+    exits with status 1.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -27,6 +33,10 @@ def log_to_file(path: str | Path) -> Iterator[logging.Logger]:
     logger.setLevel(logging.INFO)
     try:
         yield logger
+    except PulsesweepError as error:
+        logger.error("%s", error)
+        print(f"pulsesweep: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     except BaseException:
         logger.exception("job failed")
         raise

@@ -109,13 +109,15 @@ def tonic_rate(network: Mapping[str, Any]) -> float:
     ``R I0 <= Vt`` (the neuron never fires).
     """
     tau = network["tau_ms"] * 1e-3
-    drive = tau / (network["capacitance_nF"] * 1e-9) * network["bias_current_nA"] * 1e-9
+    # R I0 = tau I0 / C, in mV from the config's ms, nA and nF (no overflow on the way).
+    drive = network["tau_ms"] * network["bias_current_nA"] / network["capacitance_nF"] * 1e-3
     threshold, reset = network["v_threshold_mV"] * 1e-3, network["v_reset_mV"] * 1e-3
     if drive <= threshold:
         return 0.0
     refractory = network["refractory_ms"] * 1e-3
-    period: float = refractory + tau * math.log((drive - reset) / (drive - threshold))
-    return 1.0 / period
+    # ln((R I0 - Vr) / (R I0 - Vt)) as log1p, which stays finite as R I0 grows.
+    period: float = refractory + tau * math.log1p((threshold - reset) / (drive - threshold))
+    return 1.0 / period if period > 0 else math.inf
 
 
 def check_parameter_draws(config: Mapping[str, Any]) -> None:
