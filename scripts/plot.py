@@ -1,4 +1,4 @@
-"""Snakemake adapter: draw one figure in every configured format."""
+"""Snakemake adapter: draw a rule's figures, from one input, in every configured format."""
 
 from pathlib import Path
 
@@ -6,5 +6,5 @@ from pulsesweep.figures import write_figures
 from pulsesweep.logs import log_to_file
 
 with log_to_file(snakemake.log[0]):
-    stem = Path(snakemake.output[0]).with_suffix("")
-    write_figures(snakemake.config, snakemake.input[0], snakemake.params.figure, stem)
+    directory = Path(snakemake.output[0]).parent
+    write_figures(snakemake.config, snakemake.input[0], snakemake.params.names, directory)

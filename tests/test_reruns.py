@@ -15,12 +15,10 @@ import yaml
 from conftest import ROOT, TEST_CONFIG, merge, snakemake
 from test_workflow import planned_jobs
 
-from pulsesweep.figure_names import FIGURE_NAMES
-
 pytestmark = pytest.mark.slow
 
-PLOTS = {f"plot_{name}" for name in FIGURE_NAMES if name != "example_traces"}
-EXAMPLES = {"simulate_examples", "plot_example_traces"}
+PLOTS = {"plot_responses"}
+EXAMPLES = {"simulate_examples", "plot_examples"}
 EVERYTHING_BUT_THE_BUILD = {"simulate", "aggregate", *PLOTS, *EXAMPLES, "all"}
 
 
@@ -49,7 +47,7 @@ def plan(directory, tmp_path, config) -> dict[str, int]:
         ),
         pytest.param(
             {"figures": {"formats": ["png", "pdf"]}},
-            {*PLOTS, "plot_example_traces", "all"},
+            {*PLOTS, "plot_examples", "all"},
             0,
             id="figures.formats",
         ),

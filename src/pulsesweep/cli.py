@@ -79,15 +79,26 @@ def _parser() -> argparse.ArgumentParser:
     examples = commands.add_parser("examples", help="simulate the per-kernel example traces")
     _config_and_output(examples)
 
-    figure = commands.add_parser("figure", help="draw one figure in every configured format")
+    figure = commands.add_parser(
+        "figure",
+        help="draw figures in every configured format",
+        description="Draw the named figures (default: every figure of responses.nc) from "
+        "one input file into DIRECTORY as NAME.png, NAME.svg, ...",
+    )
     figure.add_argument("--config", required=True, help="YAML config file")
     figure.add_argument(
         "--input", required=True, help="responses.nc (examples.nc for example_traces)"
     )
     figure.add_argument(
-        "--name", required=True, help="which figure, e.g. extra_spikes_vs_height (see the README)"
+        "--name",
+        nargs="+",
+        dest="names",
+        help="figure(s), e.g. "
+        "extra_spikes_vs_height (see the README); default: all but example_traces",
     )
-    figure.add_argument("--stem", required=True, help="output path without extension")
+    figure.add_argument(
+        "--directory", default="results/figures", help="where the figures go (default: %(default)s)"
+    )
 
     show = commands.add_parser("config", help="validate a config and print it resolved")
     show.add_argument("config", help="YAML config file")
@@ -165,17 +176,17 @@ def _examples(arguments: argparse.Namespace) -> None:
 
 
 def _figure(arguments: argparse.Namespace) -> None:
-    from pulsesweep.figure_names import FIGURE_NAMES
+    from pulsesweep.figure_names import FIGURE_NAMES, RESPONSE_FIGURES
     from pulsesweep.figures import write_figures
 
-    if arguments.name not in FIGURE_NAMES:
-        raise SystemExit(
-            f"pulsesweep: error: unknown figure {arguments.name!r}; "
-            f"allowed: {', '.join(FIGURE_NAMES)}"
-        )
-    for path in write_figures(
-        load_config(arguments.config), arguments.input, arguments.name, arguments.stem
-    ):
+    names = arguments.names or list(RESPONSE_FIGURES)
+    for name in names:
+        if name not in FIGURE_NAMES:
+            raise SystemExit(
+                f"pulsesweep: error: unknown figure {name!r}; allowed: {', '.join(FIGURE_NAMES)}"
+            )
+    config = load_config(arguments.config)
+    for path in write_figures(config, arguments.input, names, arguments.directory):
         print(path)
 
 

@@ -8,7 +8,9 @@ Means are over usable pulses of all seeds, with bootstrapped 95 % confidence int
 
 from __future__ import annotations
 
+import logging
 import textwrap
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ __all__ = [
     "save_figure",
     "write_figures",
 ]
+
+logger = logging.getLogger(__name__)
 
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
@@ -248,12 +252,28 @@ def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> lis
 
 
 def write_figures(
-    config: Mapping[str, Any], source: str | Path, name: str, stem: str | Path
+    config: Mapping[str, Any], source: str | Path, names: Sequence[str], directory: str | Path
 ) -> list[Path]:
-    """Draw figure ``name`` (a key of FIGURES, or ``example_traces``) from ``source``."""
-    config = figure_step(name).view(resolve_config(config))
+    """Draw figures ``names`` from ``source`` into ``directory``, in every configured format.
+
+    The source is loaded once for all of them: ``examples.nc`` for ``example_traces``,
+    ``responses.nc`` for the others (:data:`FIGURES`), so one call draws from one of the
+    two. One process drawing every figure saves each figure's start-up and imports.
+    """
+    steps = {figure_step(name) for name in names}
+    if len(steps) != 1:
+        raise ValueError(
+            "example_traces comes from examples.nc, the other figures from "
+            "responses.nc: draw them in separate calls"
+        )
+    config = steps.pop().view(resolve_config(config))
+    paths = []
     with sns.axes_style("ticks"), xr.open_dataset(source) as dataset:
         dataset = dataset.load()
-        draw = plot_examples if name == "example_traces" else FIGURES[name]
-        figure = draw(dataset, config)
-    return save_figure(figure, stem, config["figures"]["formats"])
+        for name in names:
+            started = time.perf_counter()
+            draw = plot_examples if name == "example_traces" else FIGURES[name]
+            figure = draw(dataset, config)
+            paths += save_figure(figure, Path(directory) / name, config["figures"]["formats"])
+            logger.info("drew %s in %.1f s", name, time.perf_counter() - started)
+    return paths

@@ -20,8 +20,9 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     The temporary name (``.<name>.<random>.partial<suffix>``) keeps the suffix, so
     writers that infer the format from it still work; shell globs and ``glob.glob``
     skip the hidden name (``pathlib``'s ``glob`` does not), and Snakemake and the
-    aggregator read only the files they name. On error, or if the process is killed, ``path`` is untouched and the temporary
-    file is removed (or, after a kill, left under its hidden name). A directory that
+    aggregator read only the files they name. On error, or if the process is killed,
+    ``path`` is untouched and the temporary file is removed (or, after a kill, left
+    under its hidden name). A directory that
     cannot be written (read-only, no space) raises :class:`~pulsesweep.errors.OutputError`.
     """
     path = Path(path)

@@ -15,9 +15,9 @@ from snakemake.utils import validate
 
 from pulsesweep.config import resolve_config
 from pulsesweep.errors import ConfigError
-from pulsesweep.figure_names import FIGURE_NAMES
+from pulsesweep.figure_names import FIGURE_NAMES, RESPONSE_FIGURES
 from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
-from pulsesweep.steps import STEPS, figure_step
+from pulsesweep.steps import STEPS
 
 # Fail before any job runs, with one message that names the key, the value and what is
 # allowed; then let Snakemake check (and fill in) the same schema.
@@ -38,8 +38,10 @@ wildcard_constraints:
     job=r"control_seed-[0-9a-z]+|kernel-[a-z][a-z0-9_]*_height-[^/_]+_width-[^/_]+_seed-[0-9a-z]+",
 
 
-def figure_files():
-    return expand("results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=FIGURE_FORMATS)
+def figure_files(figures=FIGURE_NAMES, png=True):
+    """Every format of ``figures`` (the png too unless ``png=False``)."""
+    formats = [ext for ext in FIGURE_FORMATS if png or ext != "png"]
+    return expand("results/figures/{figure}.{ext}", figure=figures, ext=formats)
 
 
 def job_of(wildcards):
@@ -84,7 +86,3 @@ def step_parameters(step):
     """The config keys a step reads (pulsesweep.steps), canonical: the rule's params."""
     return STEPS[step].params(config)
 
-
-def figure_parameters(figure):
-    """The config keys the step that draws ``figure`` reads."""
-    return figure_step(figure).params(config)

@@ -1,33 +1,63 @@
-# Figures: one rule per figure, each with its caption in workflow/report/. Local rules
-# on clusters: each takes seconds.
+# Figures: one job draws every response figure (one Python start-up and one load of
+# responses.nc for all of them), another the example traces, which need only the
+# examples and so draw while the sweep still runs. Each figure keeps its own caption in
+# workflow/report/. Local rules on clusters: each takes seconds.
 
-for _figure in FIGURE_NAMES:
 
-    rule:
-        name:
-            f"plot_{_figure}"
-        input:
-            "results/examples.nc" if _figure == "example_traces" else "results/responses.nc",
-        output:
+rule plot_responses:
+    input:
+        "results/responses.nc",
+    output:
+        [
             report(
-                f"results/figures/{_figure}.png",
-                caption=f"../report/{_figure}.rst",
+                f"results/figures/{figure}.png",
+                caption=f"../report/{figure}.rst",
                 category="Response curves",
-            ),
-            [f"results/figures/{_figure}.{ext}" for ext in FIGURE_FORMATS if ext != "png"],
-        log:
-            f"results/logs/plot/{_figure}.log",
-        benchmark:
-            f"results/benchmarks/plot/{_figure}.tsv"
-        localrule: True
-        conda:
-            "../../envs/pulsesweep.yaml"
-        threads: 1
-        resources:
-            mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 225 MB
-            runtime=lambda wildcards, attempt: 10 * attempt,
-        params:
-            figure=_figure,
-            config=figure_parameters(_figure),
-        script:
-            "../../scripts/plot.py"
+            )
+            for figure in RESPONSE_FIGURES
+        ],
+        figure_files(RESPONSE_FIGURES, png=False),
+    params:
+        names=list(RESPONSE_FIGURES),
+        config=step_parameters("figures"),
+    log:
+        "results/logs/plot_responses.log",
+    benchmark:
+        "results/benchmarks/plot_responses.tsv"
+    localrule: True
+    conda:
+        "../../envs/pulsesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 300 MB
+        runtime=lambda wildcards, attempt: 10 * attempt,
+    script:
+        "../../scripts/plot.py"
+
+
+rule plot_examples:
+    input:
+        "results/examples.nc",
+    output:
+        report(
+            "results/figures/example_traces.png",
+            caption="../report/example_traces.rst",
+            category="Response curves",
+        ),
+        figure_files(["example_traces"], png=False),
+    params:
+        names=["example_traces"],
+        config=step_parameters("example_figure"),
+    log:
+        "results/logs/plot_examples.log",
+    benchmark:
+        "results/benchmarks/plot_examples.tsv"
+    localrule: True
+    conda:
+        "../../envs/pulsesweep.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 225 MB
+        runtime=lambda wildcards, attempt: 10 * attempt,
+    script:
+        "../../scripts/plot.py"
