@@ -85,4 +85,3 @@ def job_runtime_min(wildcards, attempt):
 def step_parameters(step):
     """The config keys a step reads (pulsesweep.steps), canonical: the rule's params."""
     return STEPS[step].params(config)
-

@@ -17,9 +17,6 @@ rule plot_responses:
             for figure in RESPONSE_FIGURES
         ],
         figure_files(RESPONSE_FIGURES, png=False),
-    params:
-        names=list(RESPONSE_FIGURES),
-        config=step_parameters("figures"),
     log:
         "results/logs/plot_responses.log",
     benchmark:
@@ -31,6 +28,9 @@ rule plot_responses:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 300 MB
         runtime=lambda wildcards, attempt: 10 * attempt,
+    params:
+        names=list(RESPONSE_FIGURES),
+        config=step_parameters("figures"),
     script:
         "../../scripts/plot.py"
 
@@ -45,9 +45,6 @@ rule plot_examples:
             category="Response curves",
         ),
         figure_files(["example_traces"], png=False),
-    params:
-        names=["example_traces"],
-        config=step_parameters("example_figure"),
     log:
         "results/logs/plot_examples.log",
     benchmark:
@@ -59,5 +56,8 @@ rule plot_examples:
     resources:
         mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 225 MB
         runtime=lambda wildcards, attempt: 10 * attempt,
+    params:
+        names=["example_traces"],
+        config=step_parameters("example_figure"),
     script:
         "../../scripts/plot.py"
