@@ -57,8 +57,9 @@ def test_every_method_gives_responses_and_figures(method, precise_responses, tmp
     # the methods agree on what a strong pulse does, to within euler's grid error
     expected = precise_responses["phase_advance"].sel(height=5e-9)
     np.testing.assert_allclose(pulsed, expected, rtol=0, atol=0.02)
-    stem = tmp_path / "figure"
-    [png, *_] = write_figures(config, tmp_path / "responses.nc", "phase_advance_heatmaps", stem)
+    [png, *_] = write_figures(
+        config, tmp_path / "responses.nc", ["phase_advance_heatmaps"], tmp_path / "figures"
+    )
     pixels = image.imread(png)
     assert pixels[..., :3].std() > 0.05, "blank figure"
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pulsesweep.responses import first_on_neuron, oscillator_phase, pulse_response
+from pulsesweep.responses import (
+    PulseResponse,
+    SpikeTrainSet,
+    first_on_neuron,
+    oscillator_phase,
+    pulse_response,
+    pulse_responses,
+)
 
 MS = 1e-3
 #: A tonic control: a spike every 10 ms at 5, 15, 25, ... 195 ms.
@@ -105,3 +114,50 @@ def test_oscillator_phase():
     for time in (25 * MS - 1e-9, 25 * MS, 25 * MS + 1e-9):
         assert oscillator_phase(CONTROL, time, 10 * MS) == pytest.approx(3.0, abs=1e-6)
     assert np.isnan(oscillator_phase(CONTROL, 1 * MS, 10 * MS))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_trains=st.integers(1, 6),
+    n_pulses=st.integers(1, 30),
+    window=st.floats(0.001, 0.2),
+)
+def test_vectorised_responses_equal_one_pulse_at_a_time(seed, n_trains, n_pulses, window):
+    """Many pulses into many trains, measured at once, give what each pulse measured
+    alone gives: the batching cannot mix up trains, edges or empty trains."""
+    rng = np.random.default_rng(seed)
+    duration = 0.5
+
+    def trains(count):
+        return [np.sort(rng.uniform(0, duration, rng.integers(0, 12))) for _ in range(count)]
+
+    pulsed, control = trains(n_trains), trains(n_trains)
+    which = rng.integers(0, n_trains, n_pulses)
+    onsets = rng.uniform(0, duration, n_pulses)
+    if n_pulses > 1:  # an onset exactly on a spike, where left and right searches differ
+        onsets[0] = pulsed[which[0]][0] if len(pulsed[which[0]]) else onsets[0]
+    leads = rng.choice([0.0, 0.003], n_pulses)
+    first = rng.random(n_pulses) < 0.7
+
+    def train_set(spike_trains):
+        keys = np.concatenate([np.full(len(t), k) for k, t in enumerate(spike_trains)])
+        return SpikeTrainSet.from_spikes(
+            keys.astype(np.int64), np.concatenate(spike_trains), len(spike_trains)
+        )
+
+    actual = pulse_responses(
+        train_set(pulsed), which, train_set(control), which, onsets, leads, window, duration, first
+    )
+    for i in range(n_pulses):
+        expected = pulse_response(
+            pulsed[which[i]],
+            control[which[i]],
+            onsets[i],
+            leads[i],
+            window,
+            duration,
+            first=bool(first[i]),
+        )
+        for name in PulseResponse.names():
+            np.testing.assert_equal(actual[name][i], getattr(expected, name), err_msg=name)

@@ -8,7 +8,7 @@ its seed's control (see :mod:`pulsesweep.responses`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from pulsesweep.config import config_sha256, resolve_config
 from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomically
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.kernels import get_kernel
-from pulsesweep.responses import PulseResponse, first_on_neuron, pulse_response
+from pulsesweep.responses import PulseResponse, SpikeTrainSet, first_on_neuron, pulse_responses
 from pulsesweep.steps import STEPS
 
 __all__ = ["aggregate_responses", "aggregate_to_netcdf", "open_simulation"]
@@ -96,70 +96,31 @@ def _check_made_by(dataset: xr.Dataset, config: Mapping[str, Any]) -> None:
         )
 
 
-def _points(dataset: xr.Dataset) -> Iterator[tuple[int, dict[str, Any]]]:
-    for index in range(dataset.sizes["point"]):
-        row = dataset.isel(point=index)
-        yield (
-            index,
-            {
-                "kernel": str(row["kernel"].values),
-                "height": float(row["height"]),
-                "width": float(row["width"]),
-                "seed": int(row["seed"]),
-            },
-        )
-
-
-class _SpikeIndex:
-    """Spike times of one file's (point, neuron) pairs, found by slicing, not sorting."""
-
-    def __init__(self, dataset: xr.Dataset) -> None:
-        points = dataset["spike_point"].values
-        order = None if np.all(np.diff(points) >= 0) else np.argsort(points, kind="stable")
-        self._neurons = dataset["spike_neuron"].values
-        self._times = dataset["spike_time"].values
-        if order is not None:  # files written by pulsesweep are already ordered by point
-            points, self._neurons, self._times = (
-                points[order],
-                self._neurons[order],
-                self._times[order],
-            )
-        self._bounds = np.searchsorted(points, np.arange(dataset.sizes["point"] + 1))
-
-    def point(self, point: int, neurons: np.ndarray) -> dict[int, np.ndarray]:
-        """Spike times (sorted) of the given neurons of one point."""
-        start, stop = self._bounds[point], self._bounds[point + 1]
-        spiking, times = self._neurons[start:stop], self._times[start:stop]
-        return {int(n): times[spiking == n] for n in np.unique(neurons)}
-
-
-def _schedule(dataset: xr.Dataset, point: int) -> tuple[np.ndarray, np.ndarray]:
-    mask = dataset["pulse_point"].values == point
-    return dataset["pulse_time"].values[mask], dataset["pulse_neuron"].values[mask]
-
-
-def _measure(
-    pulsed: Mapping[int, np.ndarray],
-    control: Mapping[int, np.ndarray],
-    schedule: tuple[np.ndarray, np.ndarray],
-    lead: float,
-    window: float,
-    duration: float,
-) -> list[PulseResponse]:
-    empty = np.array([])
-    times, neurons = schedule
+def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
+    """Each point's grid values, read from the coordinates once."""
+    columns = zip(
+        dataset["kernel"].values,
+        dataset["height"].values,
+        dataset["width"].values,
+        dataset["seed"].values,
+        strict=True,
+    )
     return [
-        pulse_response(
-            pulsed.get(int(n), empty),
-            control.get(int(n), empty),
-            float(t),
-            lead,
-            window,
-            duration,
-            first=bool(first),
-        )
-        for t, n, first in zip(times, neurons, first_on_neuron(neurons), strict=True)
+        {"kernel": str(kernel), "height": float(height), "width": float(width), "seed": int(seed)}
+        for kernel, height, width, seed in columns
     ]
+
+
+def _spike_trains(dataset: xr.Dataset, points: np.ndarray | None = None) -> SpikeTrainSet:
+    """The file's spike trains, train ``point * n_neurons + neuron``; with ``points``, only
+    those points' spikes, train ``neuron`` (for a control)."""
+    n_neurons = dataset.sizes["neuron"]
+    neurons, times = dataset["spike_neuron"].values, dataset["spike_time"].values
+    if points is None:
+        trains = dataset["spike_point"].values.astype(np.int64) * n_neurons + neurons
+        return SpikeTrainSet.from_spikes(trains, times, dataset.sizes["point"] * n_neurons)
+    mask = np.isin(dataset["spike_point"].values, points)
+    return SpikeTrainSet.from_spikes(neurons[mask], times[mask], n_neurons)
 
 
 def aggregate_responses(
@@ -180,7 +141,7 @@ def aggregate_responses(
     """
     config = STEPS["aggregate"].view(resolve_config(config))
     grid = _ResponseGrid(config)
-    controls: dict[int, dict[int, np.ndarray]] = {}
+    controls: dict[int, SpikeTrainSet] = {}
     files = [*control_files, *simulation_files]
     for number, path in enumerate(files, 1):
         try:
@@ -197,35 +158,64 @@ def _aggregate_file(
     dataset: xr.Dataset,
     config: Mapping[str, Any],
     grid: _ResponseGrid,
-    controls: dict[int, dict[int, np.ndarray]],
+    controls: dict[int, SpikeTrainSet],
 ) -> None:
-    """Measure one file's points: its controls first, then its pulsed points."""
+    """Measure every pulse of one file, vectorised: its controls first, then its pulses."""
     window = config["analysis"]["window_ms"] * 1e-3
     duration = float(config["simulation"]["duration_s"])
     _check_made_by(dataset, config)
-    spikes, points = _SpikeIndex(dataset), list(_points(dataset))
-    for index, point in points:
+    points, n_neurons = _points(dataset), dataset.sizes["neuron"]
+    pulse_point = dataset["pulse_point"].values
+    pulse_time, pulse_neuron = dataset["pulse_time"].values, dataset["pulse_neuron"].values
+    for index, point in enumerate(points):
         if point["height"] == 0 and point["seed"] not in controls:
-            schedule = _schedule(dataset, index)
-            controls[point["seed"]] = trains = spikes.point(index, schedule[1])
+            mask = pulse_point == index
+            controls[point["seed"]] = train = _spike_trains(dataset, np.array([index]))
+            neurons = pulse_neuron[mask]
             # A control against itself: every difference is exactly zero.
+            values = pulse_responses(
+                train,
+                neurons,
+                train,
+                neurons,
+                pulse_time[mask],
+                np.zeros(mask.sum()),
+                window,
+                duration,
+                first_on_neuron(neurons),
+            )
             grid.fill_control(
                 point["seed"],
-                _measure(trains, trains, schedule, 0.0, window, duration),
-                schedule,
-                dataset.isel(point=index, neuron=schedule[1]),
+                values,
+                (pulse_time[mask], neurons),
+                dataset.isel(point=index, neuron=neurons),
             )
-    for index, point in points:
-        if point["height"] == 0:
-            continue
-        if point["seed"] not in controls:
-            raise SimulationFileError(f"no control for seed {point['seed']}")
-        lead = -get_kernel(point["kernel"]).response_onset * point["width"]
-        schedule = _schedule(dataset, index)
-        trains = spikes.point(index, schedule[1])
-        grid.fill(
-            point, _measure(trains, controls[point["seed"]], schedule, lead, window, duration)
+    pulsed = np.array([p["height"] != 0 for p in points], dtype=bool)[pulse_point]
+    if not pulsed.any():
+        return
+    seeds = np.array([p["seed"] for p in points])[pulse_point]
+    missing = set(seeds[pulsed].tolist()) - set(controls)
+    if missing:
+        raise SimulationFileError(f"no control for seed {min(missing)}")
+    leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
+    spikes = _spike_trains(dataset)
+    for seed in np.unique(seeds[pulsed]):
+        mask = pulsed & (seeds == seed)
+        trains = pulse_point[mask].astype(np.int64) * n_neurons + pulse_neuron[mask]
+        values = pulse_responses(
+            spikes,
+            trains,
+            controls[int(seed)],
+            pulse_neuron[mask],
+            pulse_time[mask],
+            leads[pulse_point[mask]],
+            window,
+            duration,
+            first_on_neuron(trains),
         )
+        for index in np.unique(pulse_point[mask]):
+            of_point = pulse_point[mask] == index
+            grid.fill(points[index], {name: value[of_point] for name, value in values.items()})
 
 
 class _ResponseGrid:
@@ -246,15 +236,15 @@ class _ResponseGrid:
         self.neurons: dict[int, dict[str, np.ndarray]] = {}
         self.constants: dict[str, float] = {}
 
-    def _store(self, index: tuple[int, int, int, int], responses: list[PulseResponse]) -> None:
+    def _store(self, index: tuple[int, int, int, int], values: Mapping[str, np.ndarray]) -> None:
         if not self.values:
-            shape = (*self.filled.shape, len(responses))
+            shape = (*self.filled.shape, len(values["usable"]))
             self.values = {name: np.full(shape, np.nan) for name in PulseResponse.names()}
         for name in PulseResponse.names():
-            self.values[name][index] = [getattr(r, name) for r in responses]
+            self.values[name][index] = values[name]
         self.filled[index] = True
 
-    def fill(self, point: Mapping[str, Any], responses: list[PulseResponse]) -> None:
+    def fill(self, point: Mapping[str, Any], responses: Mapping[str, np.ndarray]) -> None:
         index = (
             _find(self.kernels, point["kernel"]),
             _find(self.heights, point["height"]),
@@ -266,7 +256,7 @@ class _ResponseGrid:
     def fill_control(
         self,
         seed: int,
-        responses: list[PulseResponse],
+        responses: Mapping[str, np.ndarray],
         schedule: tuple[np.ndarray, np.ndarray],
         pulsed: xr.Dataset,
     ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -126,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PulsesweepError as error:
         print(f"pulsesweep: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away, e.g. `pulsesweep jobs C | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        return 141
     return 0
 
 

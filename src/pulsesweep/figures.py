@@ -260,6 +260,8 @@ def write_figures(
     ``responses.nc`` for the others (:data:`FIGURES`), so one call draws from one of the
     two. One process drawing every figure saves each figure's start-up and imports.
     """
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of figure names, not the string {names!r}")
     steps = {figure_step(name) for name in names}
     if len(steps) != 1:
         raise ValueError(

@@ -35,11 +35,19 @@ that differed before the pulse.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["PulseResponse", "first_on_neuron", "oscillator_phase", "pulse_response"]
+__all__ = [
+    "PulseResponse",
+    "SpikeTrainSet",
+    "first_on_neuron",
+    "oscillator_phase",
+    "pulse_response",
+    "pulse_responses",
+]
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,9 @@ class PulseResponse:
 def oscillator_phase(spikes: NDArray[np.float64], time: float, period: float) -> float:
     """``N(time) + (time - last spike) / period``: spikes before ``time`` plus the fraction
     of a period since the last of them (NaN before the first spike)."""
-    count = int(np.searchsorted(spikes, time, side="left"))
-    if count == 0 or not np.isfinite(period):
-        return np.nan
-    last: float = spikes[count - 1]
-    return count + (time - last) / period
+    train, one = SpikeTrainSet.single(spikes), np.zeros(1, dtype=np.int64)
+    times = np.array([time], dtype=np.float64)
+    return float(_phase_at(train, one, train.search(one, times), times, np.array([period]))[0])
 
 
 def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:
@@ -77,14 +83,117 @@ def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:
     return first
 
 
-def _count(spikes: NDArray[np.float64], start: float, stop: float) -> int:
-    return int(np.searchsorted(spikes, stop, "left") - np.searchsorted(spikes, start, "left"))
+@dataclass(frozen=True)
+class SpikeTrainSet:
+    """Many sorted spike trains in one array: train ``k`` is ``times[bounds[k]:bounds[k + 1]]``.
+
+    Searches are vectorised over (train, time) pairs: the trains are keyed as complex
+    numbers ``train + 1j * time``, which numpy sorts and searches lexicographically, so one
+    ``searchsorted`` finds every pair's position within its own train.
+    """
+
+    times: NDArray[np.float64]
+    bounds: NDArray[np.int64]
+    _keys: NDArray[np.complex128]
+
+    @classmethod
+    def from_spikes(
+        cls, trains: NDArray[np.integer], times: NDArray[np.floating], n_trains: int
+    ) -> SpikeTrainSet:
+        """Spikes ``times`` of trains ``trains`` (in any order) as ``n_trains`` trains."""
+        order = np.lexsort((times, trains))
+        keys = np.asarray(trains)[order]
+        sorted_times: NDArray[np.float64] = np.asarray(times, dtype=np.float64)[order]
+        bounds = np.searchsorted(keys, np.arange(n_trains + 1)).astype(np.int64)
+        return cls(sorted_times, bounds, keys.astype(np.float64) + 1j * sorted_times)
+
+    @classmethod
+    def single(cls, times: NDArray[np.floating]) -> SpikeTrainSet:
+        return cls.from_spikes(np.zeros(len(times), np.int64), times, 1)
+
+    def search(self, trains: NDArray[np.integer], times: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Index of each train's first spike at or after each time (its end if none)."""
+        return np.searchsorted(self._keys, trains + 1j * times, side="left").astype(np.int64)
+
+    def median_interval(self, trains: NDArray[np.integer]) -> NDArray[np.float64]:
+        """Median interspike interval of each train (NaN with fewer than two spikes)."""
+        periods = {}
+        for train in np.unique(trains):
+            spikes = self.times[self.bounds[train] : self.bounds[train + 1]]
+            periods[train] = float(np.median(np.diff(spikes))) if len(spikes) > 1 else np.nan
+        return np.array([periods[train] for train in trains], dtype=np.float64)
 
 
-def _next_spike(spikes: NDArray[np.float64], time: float) -> float:
-    """The first spike at or after ``time`` (NaN if none)."""
-    index = int(np.searchsorted(spikes, time, "left"))
-    return float(spikes[index]) if index < len(spikes) else np.nan
+def _phase_at(
+    spikes: SpikeTrainSet,
+    trains: NDArray[np.integer],
+    index: NDArray[np.int64],
+    time: NDArray[np.float64],
+    period: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`oscillator_phase` at ``time`` for each train, given the search ``index``."""
+    count = index - spikes.bounds[trains]
+    last = spikes.times[np.maximum(index - 1, 0)] if len(spikes.times) else np.zeros(len(index))
+    phase = count + (time - last) / period
+    return np.where((count == 0) | ~np.isfinite(period), np.nan, phase)
+
+
+def pulse_responses(
+    pulsed: SpikeTrainSet,
+    pulsed_trains: NDArray[np.integer],
+    control: SpikeTrainSet,
+    control_trains: NDArray[np.integer],
+    onsets: NDArray[np.float64],
+    leads: NDArray[np.float64],
+    window: float,
+    duration: float,
+    first: NDArray[np.bool_],
+) -> dict[str, NDArray[Any]]:
+    """Measure many pulses at once; the arrays of :func:`pulse_response`'s fields.
+
+    Pulse ``i`` went into train ``pulsed_trains[i]`` of ``pulsed``, whose control is train
+    ``control_trains[i]`` of ``control``; the other arguments are per pulse, as in
+    :func:`pulse_response`, or shared.
+    """
+    onsets = np.asarray(onsets, dtype=np.float64)
+    t_open = np.maximum(0.0, onsets - leads)
+    t_close = t_open + window
+    p_open, p_close = pulsed.search(pulsed_trains, t_open), pulsed.search(pulsed_trains, t_close)
+    c_open, c_close = (
+        control.search(control_trains, t_open),
+        control.search(control_trains, t_close),
+    )
+    extra = ((p_close - p_open) - (c_close - c_open)).astype(np.float64)
+    period = control.median_interval(control_trains)
+    shift = [
+        _phase_at(pulsed, pulsed_trains, p, t, period)
+        - _phase_at(control, control_trains, c, t, period)
+        for p, c, t in ((p_open, c_open, t_open), (p_close, c_close, t_close))
+    ]
+    c_onset = control.search(control_trains, onsets)
+    before = c_onset > control.bounds[control_trains]
+    last = control.times[np.maximum(c_onset - 1, 0)] if len(control.times) else onsets
+    pulsed_next = _at(pulsed, p_open, p_open < pulsed.bounds[pulsed_trains + 1])
+    return {
+        "extra_spikes": extra,
+        "rate_change": extra / window,
+        "first_spike_latency": _at(pulsed, p_open, p_open < p_close) - t_open,
+        "spike_advance": _at(control, c_open, c_open < control.bounds[control_trains + 1])
+        - pulsed_next,
+        "phase_advance": shift[1] - np.where(np.isfinite(shift[0]), shift[0], 0.0),
+        "phase": np.where(before, ((onsets - last) / period) % 1.0, np.nan),
+        "control_period": period,
+        "usable": np.asarray(first, dtype=bool) & (t_close <= duration + 1e-12),
+    }
+
+
+def _at(
+    spikes: SpikeTrainSet, index: NDArray[np.int64], valid: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """``times[index]`` where ``valid``, NaN elsewhere."""
+    if not len(spikes.times):
+        return np.full(len(index), np.nan)
+    return np.where(valid, spikes.times[np.minimum(index, len(spikes.times) - 1)], np.nan)
 
 
 def pulse_response(
@@ -113,24 +222,16 @@ def pulse_response(
     first
         Whether this is the first pulse its neuron receives.
     """
-    t_open = max(0.0, onset - lead)
-    t_close = t_open + window
-    extra = _count(pulsed, t_open, t_close) - _count(control, t_open, t_close)
-    in_window = pulsed[(pulsed >= t_open) & (pulsed < t_close)]
-    period = float(np.median(np.diff(control))) if len(control) > 1 else np.nan
-    shift_at = [
-        oscillator_phase(pulsed, t, period) - oscillator_phase(control, t, period)
-        for t in (t_open, t_close)
-    ]
-    before = control[control < onset]
-    phase = ((onset - before[-1]) / period) % 1.0 if len(before) else np.nan
-    return PulseResponse(
-        extra_spikes=float(extra),
-        rate_change=extra / window,
-        first_spike_latency=float(in_window[0] - t_open) if len(in_window) else np.nan,
-        spike_advance=_next_spike(control, t_open) - _next_spike(pulsed, t_open),
-        phase_advance=shift_at[1] - (shift_at[0] if np.isfinite(shift_at[0]) else 0.0),
-        phase=float(phase),
-        control_period=period,
-        usable=bool(first and t_close <= duration + 1e-12),
+    one = np.zeros(1, dtype=np.int64)
+    values = pulse_responses(
+        SpikeTrainSet.single(pulsed),
+        one,
+        SpikeTrainSet.single(control),
+        one,
+        np.array([onset]),
+        np.array([lead]),
+        window,
+        duration,
+        np.array([first]),
     )
+    return PulseResponse(**{name: values[name][0].item() for name in PulseResponse.names()})
