@@ -57,6 +57,15 @@ def build_cache(tmp_path_factory) -> Path:
         yield cache
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts SLURM (the ``cluster`` fixture) must carry the ``cluster``
+    marker, so that `make test` (``-m "not cluster"``) never starts it."""
+    for item in items:
+        uses_cluster = "cluster" in getattr(item, "fixturenames", ())
+        if uses_cluster and not item.get_closest_marker("cluster"):
+            raise pytest.UsageError(f"{item.nodeid} starts SLURM but is not marked cluster")
+
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
 

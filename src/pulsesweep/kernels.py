@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 __all__ = ["KERNELS", "Kernel", "get_kernel", "kernel_names"]
 
@@ -113,6 +112,16 @@ def _causal(function: Callable[[FloatArray], FloatArray]) -> Callable[[FloatArra
 
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 
+
+def _gaussian_antiderivative(s: ArrayLike) -> NDArray[np.float64]:
+    """``sqrt(pi/2) erfc(-s / sqrt(2))``; scipy is imported here, not with the module,
+    so that reading a config (the Snakefile, every job) does not pay for it."""
+    from scipy import special
+
+    result: NDArray[np.float64] = _SQRT_HALF_PI * special.erfc(-np.asarray(s) / math.sqrt(2))
+    return result
+
+
 KERNELS: dict[str, Kernel] = {
     kernel.name: kernel
     for kernel in (
@@ -143,7 +152,7 @@ KERNELS: dict[str, Kernel] = {
             name="gaussian",
             formula="exp(-s^2/2), centred on the onset",
             shape=lambda s: np.exp(-0.5 * np.square(s)),
-            antiderivative=lambda s: _SQRT_HALF_PI * special.erfc(-np.asarray(s) / math.sqrt(2)),
+            antiderivative=_gaussian_antiderivative,
             total_integral=math.sqrt(2 * math.pi),
             start=-10.0,
             stop=10.0,
