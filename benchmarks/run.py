@@ -89,11 +89,11 @@ def end_to_end(repeats: int) -> dict:
                 end = table.stat().st_mtime
                 first, last = timeline.get(rule, (end, end))
                 timeline[rule] = (min(first, end - float(row["s"])), max(last, end))
+                if rule == "simulate":
+                    jobs.setdefault(table.stem, []).append(float(row["s"]))
             start = min(first for first, _ in timeline.values())
             for rule, (first, last) in timeline.items():
                 spans.setdefault(rule, []).append((first - start, last - start))
-                if rule == "simulate":
-                    jobs.setdefault(table.stem, []).append(float(row["s"]))
             size = sum(p.stat().st_size for p in results.rglob("*.nc"))
     return {
         "wall": walls,

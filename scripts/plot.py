@@ -7,4 +7,10 @@ from pulsesweep.logs import log_to_file
 
 with log_to_file(snakemake.log[0]):
     directory = Path(snakemake.output[0]).parent
-    write_figures(snakemake.config, snakemake.input[0], snakemake.params.names, directory)
+    write_figures(
+        snakemake.config,
+        snakemake.input[0],
+        snakemake.params.names,
+        directory,
+        processes=snakemake.threads,
+    )

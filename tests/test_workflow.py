@@ -247,3 +247,16 @@ def test_bad_config_fails_before_any_job_and_writes_nothing(tmp_path, overrides,
     assert result.returncode != 0
     assert result.stderr.count(message) == 1
     assert not (tmp_path / "results").exists()
+
+
+def test_figures_drawn_side_by_side_equal_figures_drawn_one_by_one(workflow_run, tmp_path):
+    from pulsesweep.figures import write_figures
+
+    config = load_config(TEST_CONFIG)
+    responses = workflow_run / "results" / "responses.nc"
+    names = ["phase_response_curve", "theory_residuals", "extra_spikes_vs_height"]
+    serial = write_figures(config, responses, names, tmp_path / "serial")
+    forked = write_figures(config, responses, names, tmp_path / "forked", processes=2)
+    assert [path.name for path in forked] == [path.name for path in serial]
+    for one, other in zip(serial, forked, strict=True):
+        assert one.read_bytes() == other.read_bytes(), one.name

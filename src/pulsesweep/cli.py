@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         "extra_spikes_vs_height (see the README); default: all but example_traces",
     )
     figure.add_argument(
+        "--processes", type=int, default=1, help="draw the figures side by side in N processes"
+    )
+    figure.add_argument(
         "--directory", default="results/figures", help="where the figures go (default: %(default)s)"
     )
 
@@ -190,7 +193,10 @@ def _figure(arguments: argparse.Namespace) -> None:
                 f"pulsesweep: error: unknown figure {name!r}; allowed: {', '.join(FIGURE_NAMES)}"
             )
     config = load_config(arguments.config)
-    for path in write_figures(config, arguments.input, names, arguments.directory):
+    figures = write_figures(
+        config, arguments.input, names, arguments.directory, arguments.processes
+    )
+    for path in figures:
         print(path)
 
 

@@ -101,7 +101,11 @@ class SpikeTrainSet:
         cls, trains: NDArray[np.integer], times: NDArray[np.floating], n_trains: int
     ) -> SpikeTrainSet:
         """Spikes ``times`` of trains ``trains`` (in any order) as ``n_trains`` trains."""
-        order = np.lexsort((times, trains))
+        # Files hold spikes ordered by time within each point: a stable sort by train
+        # keeps that order within each train, and is much faster than a lexsort.
+        order = np.argsort(trains, kind="stable")
+        if np.any(np.diff(np.asarray(times)[order])[np.diff(np.asarray(trains)[order]) == 0] < 0):
+            order = np.lexsort((times, trains))
         keys = np.asarray(trains)[order]
         sorted_times: NDArray[np.float64] = np.asarray(times, dtype=np.float64)[order]
         bounds = np.searchsorted(keys, np.arange(n_trains + 1)).astype(np.int64)

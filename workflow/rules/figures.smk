@@ -1,7 +1,7 @@
 # Figures: one job draws every response figure (one Python start-up and one load of
-# responses.nc for all of them), another the example traces, which need only the
-# examples and so draw while the sweep still runs. Each figure keeps its own caption in
-# workflow/report/. Local rules on clusters: each takes seconds.
+# responses.nc, shared by forked workers, one per thread), another the example traces,
+# which need only the examples and so draw while the sweep still runs. Each figure
+# keeps its own caption in workflow/report/. Local rules on clusters: seconds each.
 
 
 rule plot_responses:
@@ -24,9 +24,9 @@ rule plot_responses:
     localrule: True
     conda:
         "../../envs/pulsesweep.yaml"
-    threads: 1
+    threads: 4  # figures drawn side by side by forked workers; Snakemake caps it at --cores
     resources:
-        mem_mb=lambda wildcards, attempt: 1000 * attempt,  # measured peak: 300 MB
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,  # measured peak: 300 MB a worker
         runtime=lambda wildcards, attempt: 10 * attempt,
     params:
         names=list(RESPONSE_FIGURES),
