@@ -102,3 +102,29 @@ def test_file_from_another_sweep_fails_aggregation(small_files):
     other = resolve_config({**SMALL, "simulation": {**SMALL["simulation"], "seeds": [0]}})
     with pytest.raises(SimulationFileError, match="grid value 1 is not in the config's sweep"):
         aggregate_responses(other, controls, pulsed)
+
+
+def test_next_write_removes_a_killed_writers_partial_but_not_a_live_ones(tmp_path):
+    target = tmp_path / "out.nc"
+    script = (
+        "import time\n"
+        "from pulsesweep.files import atomic_output\n"
+        f"with atomic_output({str(target)!r}) as partial:\n"
+        "    partial.write_bytes(b'half a file')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as killed:
+        assert killed.stdout.readline().strip() == "writing"
+        killed.kill()
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as alive:
+        assert alive.stdout.readline().strip() == "writing"
+        [live_partial] = [p for p in tmp_path.iterdir() if f".{alive.pid}." in p.name]
+        with atomic_output(target) as partial:
+            partial.write_bytes(b"a whole file")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.nc", live_partial.name])
+        alive.kill()

@@ -46,9 +46,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: SVG text stays text (editable labels); a fixed salt for SVG element ids makes SVG files
-#: byte-for-byte reproducible (matplotlib otherwise salts them at random per process).
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "pulsesweep"}
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
@@ -250,7 +247,12 @@ def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> lis
     paths = []
     for extension in formats:
         path = Path(f"{stem}.{extension}")
-        with atomic_output(path) as partial, plt.rc_context(_RC):
+        # SVG text stays text (editable labels); a fixed salt for SVG element ids makes SVG
+        # files byte-for-byte reproducible (matplotlib salts them at random per process).
+        with (
+            atomic_output(path) as partial,
+            plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pulsesweep"}),
+        ):
             figure.savefig(partial, dpi=200, metadata=_METADATA.get(extension))
         paths.append(path)
     plt.close(figure)
