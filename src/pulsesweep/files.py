@@ -15,10 +15,14 @@ from pulsesweep.errors import OutputError
 __all__ = ["atomic_output", "remove_abandoned_partials"]
 
 
+def _host() -> str:
+    """This machine's name, with nothing but letters, digits and dashes."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())
+
+
 def _partial_name(path: Path) -> str:
     """``.<stem>.<host>.<pid>.<random>.partial<suffix>``: who is writing it, and where."""
-    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())
-    return f".{path.stem}.{host}.{os.getpid()}.{uuid.uuid4().hex}.partial{path.suffix}"
+    return f".{path.stem}.{_host()}.{os.getpid()}.{uuid.uuid4().hex}.partial{path.suffix}"
 
 
 def _alive(pid: int) -> bool:
@@ -39,9 +43,8 @@ def remove_abandoned_partials(path: str | Path) -> list[Path]:
     never touched. Returns the files removed.
     """
     path = Path(path)
-    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())
     pattern = re.compile(
-        rf"\.{re.escape(path.stem)}\.{re.escape(host)}\.(\d+)\.[0-9a-f]{{32}}\.partial"
+        rf"\.{re.escape(path.stem)}\.{re.escape(_host())}\.(\d+)\.[0-9a-f]{{32}}\.partial"
         rf"{re.escape(path.suffix)}"
     )
     removed = []
