@@ -87,6 +87,9 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
 
 
 def _padded(table: np.ndarray, columns: int) -> np.ndarray:
+    """``table`` with zero columns up to ``columns``; itself (no copy) if it has them."""
+    if table.shape[1] == columns:
+        return table
     return np.pad(table, ((0, 0), (0, columns - table.shape[1])))
 
 
@@ -130,6 +133,7 @@ def simulate(
         raise ValueError("no grid points to simulate")
     config = STEPS["simulate"].view(config)
     seeds = sorted({point.seed for point in points})
+    target = config["simulation"]["target"]
     parameters = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
     schedules = {seed: make_schedule(config, seed) for seed in seeds}
     blocks = [parameters[point.seed] for point in points]
@@ -139,6 +143,7 @@ def simulate(
         config["network"]["n_neurons"],
         config["simulation"]["dt_ms"] * 1e-3,
         n_steps(config),
+        model_shape(config, points).n_columns if target == "cpp_standalone" else 0,
     )
     logger.info(
         "simulating %d grid point(s), pulse table %d x %d (%.0f MB)",

@@ -48,7 +48,12 @@ class PulseWaveforms:
 
 
 def pulse_train(
-    kernel: str, width: float, onsets: Sequence[float], dt: float, n_rows: int
+    kernel: str,
+    width: float,
+    onsets: Sequence[float],
+    dt: float,
+    n_rows: int,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Step averages of ``sum_k k((t - onsets[k]) / width)`` for rows ``0 .. n_rows-1``.
 
@@ -64,9 +69,12 @@ def pulse_train(
         Time step (s); row ``n`` covers ``[n dt, (n+1) dt)``.
     n_rows
         Number of time steps laid out.
+    out
+        Where to add the train (``n_rows`` values, e.g. a column of the pulse table);
+        a new array of zeros by default.
     """
     shape = get_kernel(kernel)
-    train = np.zeros(n_rows)
+    train = np.zeros(n_rows) if out is None else out
     for onset in onsets:
         first = max(0, int(np.floor((onset + shape.start * width) / dt)))
         last = n_rows if np.isinf(shape.stop) else int(np.ceil((onset + shape.stop * width) / dt))
@@ -84,6 +92,7 @@ def pulse_waveforms(
     n_neurons: int,
     dt: float,
     n_steps: int,
+    n_columns: int = 0,
 ) -> PulseWaveforms:
     """Lay out the pulse trains of all ``points`` and map each neuron to its column.
 
@@ -100,20 +109,24 @@ def pulse_waveforms(
     n_steps
         Number of simulated steps; the table has one more row, so that a lookup at the
         end of the run stays inside it.
+    n_columns
+        At least this many table columns (the rest zeros): the column count of the
+        compiled model that runs the table, so that it is laid out once at its size.
     """
     n_rows = n_steps + 1
     column_of: dict[tuple[str, float, int, int], int] = {}
-    trains: list[NDArray[np.float64]] = [np.zeros(n_rows)]
     columns = np.zeros((len(points), n_neurons), dtype=np.int32)
     for index, point in enumerate(points):
         if point.height == 0:
             continue
-        schedule = schedules[point.seed]
-        for neuron in np.unique(schedule.neurons):
+        for neuron in np.unique(schedules[point.seed].neurons):
             key = (point.kernel, point.width, point.seed, int(neuron))
-            if key not in column_of:
-                onsets = schedule.times[schedule.neurons == neuron]
-                column_of[key] = len(trains)
-                trains.append(pulse_train(point.kernel, point.width, onsets, dt, n_rows))
-            columns[index, neuron] = column_of[key]
-    return PulseWaveforms(table=np.stack(trains, axis=1), columns=columns)
+            columns[index, neuron] = column_of.setdefault(key, len(column_of) + 1)
+    # Laid out in place, column by column: the table is the job's largest array, and
+    # is never held twice.
+    table = np.zeros((n_rows, max(n_columns, len(column_of) + 1)))
+    for (kernel, width, seed, neuron), column in column_of.items():
+        schedule = schedules[seed]
+        onsets = schedule.times[schedule.neurons == neuron]
+        pulse_train(kernel, width, onsets, dt, n_rows, out=table[:, column])
+    return PulseWaveforms(table=table, columns=columns)
