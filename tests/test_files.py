@@ -33,20 +33,25 @@ def test_failed_write_leaves_neither_result_nor_temporary(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
-    target = tmp_path / "out.nc"
+def writer_in_mid_write(target: Path) -> subprocess.Popen[str]:
+    """A process that has written half of ``target`` through atomic_output and waits."""
     script = (
-        "import sys, time\n"
+        "import time\n"
         "from pulsesweep.files import atomic_output\n"
         f"with atomic_output({str(target)!r}) as partial:\n"
         "    partial.write_bytes(b'half a file')\n"
         "    print('writing', flush=True)\n"
         "    time.sleep(60)\n"
     )
-    with subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-    ) as writer:
-        assert writer.stdout.readline().strip() == "writing"
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "writing"
+    return writer
+
+
+def test_killed_writer_leaves_only_a_hidden_partial_file(tmp_path):
+    target = tmp_path / "out.nc"
+    with writer_in_mid_write(target) as writer:
         os.kill(writer.pid, signal.SIGKILL)
     leftovers = list(tmp_path.iterdir())
     assert not target.exists()
@@ -106,23 +111,9 @@ def test_file_from_another_sweep_fails_aggregation(small_files):
 
 def test_next_write_removes_a_killed_writers_partial_but_not_a_live_ones(tmp_path):
     target = tmp_path / "out.nc"
-    script = (
-        "import time\n"
-        "from pulsesweep.files import atomic_output\n"
-        f"with atomic_output({str(target)!r}) as partial:\n"
-        "    partial.write_bytes(b'half a file')\n"
-        "    print('writing', flush=True)\n"
-        "    time.sleep(60)\n"
-    )
-    with subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-    ) as killed:
-        assert killed.stdout.readline().strip() == "writing"
+    with writer_in_mid_write(target) as killed:
         killed.kill()
-    with subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-    ) as alive:
-        assert alive.stdout.readline().strip() == "writing"
+    with writer_in_mid_write(target) as alive:
         [live_partial] = [p for p in tmp_path.iterdir() if f".{alive.pid}." in p.name]
         with atomic_output(target) as partial:
             partial.write_bytes(b"a whole file")

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +27,22 @@ from pulsesweep.simulation import ensure_build, model_shape, simulate
 from pulsesweep.standalone import run_simulator
 
 STANDALONE = merge(SMALL, {"simulation": {"target": "cpp_standalone"}})
+
+
+def simulate_command(config_file: Path, *arguments: str) -> list[str]:
+    """`pulsesweep simulate` of a config file, in a fresh Python process."""
+    return [
+        sys.executable,
+        "-m",
+        "pulsesweep",
+        "-q",
+        "simulate",
+        "--config",
+        str(config_file),
+        *arguments,
+    ]
+
+
 EULER = {"simulation": {"method": "euler"}}
 SPIKES = ["spike_time", "spike_neuron", "spike_point"]
 
@@ -71,19 +88,9 @@ def test_concurrent_jobs_share_one_build(build_cache, tmp_path, standalone_run):
     config_file.write_text(yaml.safe_dump(STANDALONE))
     jobs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pulsesweep",
-                "-q",
-                "simulate",
-                "--config",
-                str(config_file),
-                "--output",
-                str(tmp_path / f"{k}.nc"),
-                "--build",
-                str(build),
-            ]
+            simulate_command(
+                config_file, "--output", str(tmp_path / f"{k}.nc"), "--build", str(build)
+            )
         )
         for k in range(3)
     ]
@@ -169,17 +176,7 @@ def test_memory_estimate_covers_the_measured_peak(tmp_path):
     [job] = simulation_jobs(config).values()
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(overrides))
-    command = [
-        sys.executable,
-        "-m",
-        "pulsesweep",
-        "-q",
-        "simulate",
-        "--config",
-        str(config_file),
-        "--controls",
-        "--output",
-    ]
+    command = simulate_command(config_file, "--controls", "--output")
     environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(tmp_path / "cache")}
     subprocess.run(
         [*command, str(tmp_path / "warm.nc")],
