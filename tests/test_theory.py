@@ -9,7 +9,7 @@ import pytest
 from lif_exact import KERNEL_NAMES, ExactLIF, lif_period, pulse_response
 from scipy.integrate import quad
 
-from pulsesweep import responses, theory
+from pulsesweep import limits, responses, theory
 from pulsesweep.kernels import get_kernel
 
 #: The default neuron: tau = 10 ms, C = 10 nF, R = tau / C = 1 MOhm, R I0 = 20 mV.
@@ -194,7 +194,7 @@ def test_nonfiring_neurons_and_bad_phases():
 
 
 def test_small_charge_slope_default_value():
-    slope = theory.small_charge_slope(*NEURON, CAPACITANCE)
+    slope = limits.small_charge_slope(*NEURON, CAPACITANCE)
     assert slope * 1e-12 == pytest.approx(0.00596, rel=5e-3)  # cycles per pC
 
 
@@ -203,7 +203,7 @@ def test_small_charge_slope_is_the_phase_average_of_small_pulses():
     phases = (np.arange(2000) + 0.5) / 2000
     advance = theory.phase_advance("box", height, width, phases, *NEURON)
     per_charge = advance.mean() / (height * width)
-    assert per_charge == pytest.approx(theory.small_charge_slope(*NEURON, CAPACITANCE), rel=2e-3)
+    assert per_charge == pytest.approx(limits.small_charge_slope(*NEURON, CAPACITANCE), rel=2e-3)
 
 
 def test_small_pulses_follow_the_linear_phase_response_curve():
@@ -229,7 +229,7 @@ def _rate(current: float) -> float:
 @pytest.mark.parametrize("height", [-10 * NANO, -3 * NANO, 2 * NANO, 20 * NANO])
 @pytest.mark.parametrize("width", [50e-3, 0.2])
 def test_slow_box_adds_its_rate_change_times_its_width(height, width):
-    extra = theory.slow_pulse_extra_spikes("box", height, width, 2 * width, *NEURON)
+    extra = limits.slow_pulse_extra_spikes("box", height, width, 2 * width, *NEURON)
     assert extra == pytest.approx(width * (_rate(BIAS + height) - _rate(BIAS)), rel=1e-12)
 
 
@@ -240,7 +240,7 @@ def test_slow_box_adds_its_rate_change_times_its_width(height, width):
 def test_slow_pulse_extra_spikes_is_the_integral(kernel, window):
     shape, start = get_kernel(kernel).shape, get_kernel(kernel).start
     width, heights = 0.1, np.array([-4 * NANO, 5 * NANO])
-    extra = theory.slow_pulse_extra_spikes(kernel, heights, width, window, *NEURON)
+    extra = limits.slow_pulse_extra_spikes(kernel, heights, width, window, *NEURON)
     for height, value in zip(heights, extra, strict=True):
         stop = min(get_kernel(kernel).stop, window / width)
         expected = (
@@ -255,7 +255,7 @@ def test_slow_pulse_extra_spikes_is_the_integral(kernel, window):
         )
         assert value == pytest.approx(expected, rel=1e-4)
     with pytest.raises(ValueError, match="finite window"):
-        theory.slow_pulse_extra_spikes("inverse_time", 1 * NANO, width, np.inf, *NEURON)
+        limits.slow_pulse_extra_spikes("inverse_time", 1 * NANO, width, np.inf, *NEURON)
 
 
 @pytest.mark.parametrize("width", [0.5e-3, 1e-3, 2e-3, 5e-3, 10e-3, 30e-3])
@@ -263,9 +263,9 @@ def test_lapicque_threshold_is_the_oracles(width):
     """From rest ``v = R I0 = 12 mV < Vt``, a box just above threshold spikes, just below
     does not (widths on the oracle's grid, so it samples the peak at the box's end)."""
     bias = 12e-9
-    rheobase = theory.rheobase_current(RESISTANCE, bias, V_THRESHOLD)
+    rheobase = limits.rheobase_current(RESISTANCE, bias, V_THRESHOLD)
     assert rheobase == pytest.approx(3e-9, rel=1e-12)
-    threshold = theory.lapicque_threshold(width, TAU, rheobase)
+    threshold = limits.lapicque_threshold(width, TAU, rheobase)
     for factor, fires in ((1 + 1e-6, True), (1 - 1e-6, False)):
         exact = ExactLIF(
             TAU,
@@ -283,10 +283,10 @@ def test_lapicque_threshold_is_the_oracles(width):
 
 
 def test_chronaxie_doubles_the_rheobase():
-    assert theory.chronaxie(TAU) == pytest.approx(TAU * math.log(2), rel=1e-15)
-    threshold = theory.lapicque_threshold(theory.chronaxie(TAU), TAU, 3e-9)
+    assert limits.chronaxie(TAU) == pytest.approx(TAU * math.log(2), rel=1e-15)
+    threshold = limits.lapicque_threshold(limits.chronaxie(TAU), TAU, 3e-9)
     assert threshold == pytest.approx(6e-9, rel=1e-12)
-    assert theory.lapicque_threshold(1.0, TAU, 3e-9) == pytest.approx(3e-9, rel=1e-12)
+    assert limits.lapicque_threshold(1.0, TAU, 3e-9) == pytest.approx(3e-9, rel=1e-12)
 
 
 def _oracle_train(

@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
-from pulsesweep import theory
+from pulsesweep import limits, theory
 from pulsesweep.kernels import get_kernel
 from pulsesweep.thresholds import first_crossing
 
@@ -123,7 +123,7 @@ def charge_slope_theory(config: Mapping[str, Any]) -> float:
     if not np.isfinite(theory.tonic_period(**neuron)):
         return np.nan
     capacitance = config["network"]["capacitance_nF"] * 1e-9
-    return float(theory.small_charge_slope(**neuron, capacitance=capacitance))
+    return float(limits.small_charge_slope(**neuron, capacitance=capacitance))
 
 
 def slow_pulse_theory(
@@ -132,7 +132,7 @@ def slow_pulse_theory(
     """Charge in the window and slow-pulse extra spikes of the mean neuron, per height."""
     window = config["analysis"]["window_ms"] * 1e-3
     heights = np.sort(np.asarray(heights, dtype=np.float64))
-    extra = theory.slow_pulse_extra_spikes(kernel, heights, width, window, **mean_neuron(config))
+    extra = limits.slow_pulse_extra_spikes(kernel, heights, width, window, **mean_neuron(config))
     charge = np.array([get_kernel(kernel).window_charge(h, width, window) for h in heights])
     return charge, np.asarray(extra)
 
@@ -157,7 +157,7 @@ def threshold_theory(
     if metric == "extra_spikes":
         if np.isfinite(theory.tonic_period(**neuron)):
             return np.full(widths.shape, np.nan)  # extra spikes of tonic neurons: no closed form
-        rheobase = theory.rheobase_current(
+        rheobase = limits.rheobase_current(
             neuron["resistance"], neuron["bias_current"], neuron["v_threshold"]
         )
         peak = [_peak_response(kernel, width, neuron["tau"]) for width in widths]

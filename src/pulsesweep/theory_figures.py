@@ -13,7 +13,7 @@ import seaborn as sns
 import xarray as xr
 from matplotlib.figure import Figure
 
-from pulsesweep import theory
+from pulsesweep import limits, theory
 from pulsesweep.comparison import mean_neuron, prc_theory, threshold_theory
 from pulsesweep.plotting import CI, NO_PHASE, THEORY, middle, note, response_table
 from pulsesweep.thresholds import criterion, criterion_heights
@@ -104,12 +104,12 @@ def _legend_title(config: Mapping[str, Any], metric: str) -> str | None:
     neuron = mean_neuron(config)
     if metric != "extra_spikes" or np.isfinite(theory.tonic_period(**neuron)):
         return None
-    rheobase = theory.rheobase_current(
+    rheobase = limits.rheobase_current(
         neuron["resistance"], neuron["bias_current"], neuron["v_threshold"]
     )
     return (
         f"rheobase {rheobase * 1e9:.3g} nA, chronaxie "
-        f"{theory.chronaxie(neuron['tau']) * 1e3:.3g} ms (box: Lapicque)"
+        f"{limits.chronaxie(neuron['tau']) * 1e3:.3g} ms (box: Lapicque)"
     )
 
 
