@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 CORES  ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-cluster lint bench accuracy bench-cluster clean-results
+.PHONY: run test test-cluster lint bench bench-scale accuracy bench-cluster clean-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --repeats 3 --update-readme
+
+# Long runs and a 20,000-point sweep (about 40 minutes on 2 cores): README, Scale.
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scale.py --update-readme
 
 accuracy: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py --update-readme

@@ -12,7 +12,7 @@ from pulsesweep.model import network_inputs
 from pulsesweep.network import run_network
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.schedule import make_schedule
-from pulsesweep.stimulus import pulse_waveforms
+from pulsesweep.stimulus import pulse_inputs
 
 
 def test_example_traces_equal_the_neuron_within_its_whole_population(make_config):
@@ -26,12 +26,12 @@ def test_example_traces_equal_the_neuron_within_its_whole_population(make_config
     points.append(GridPoint("box", 0.0, 3e-3, seed))
     population = draw_neuron_parameters(config, seed)
     n = population.n_neurons
-    waveforms = pulse_waveforms(points, {seed: schedule}, n, dt, steps)
+    pulses = pulse_inputs(points, {seed: schedule}, n, dt, steps)
     whole = run_network(
         network_inputs(
-            [population] * len(points), [p.height for p in points], waveforms, "precise", dt
+            [population] * len(points), [p.height for p in points], pulses, "precise", dt
         ),
-        waveforms.table,
+        pulses.values(),
         dt,
         steps,
         record_potential=[p * n + neuron for p in range(len(points))],

@@ -7,11 +7,9 @@ spike times agree to 1e-12 s (test_precise.py).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +18,14 @@ import xarray as xr
 import yaml
 from conftest import SMALL, merge
 
-from pulsesweep.config import resolve_config
-from pulsesweep.grid import grid_points
+from pulsesweep.config import n_steps, resolve_config
+from pulsesweep.grid import GridPoint, grid_points
 from pulsesweep.jobs import simulation_jobs
+from pulsesweep.process_memory import peak_tree_memory
+from pulsesweep.schedule import PulseSchedule, make_schedule
 from pulsesweep.simulation import ensure_build, model_shape, simulate
 from pulsesweep.standalone import run_simulator
+from pulsesweep.stimulus import pulse_inputs
 
 STANDALONE = merge(SMALL, {"simulation": {"target": "cpp_standalone"}})
 
@@ -107,10 +108,24 @@ def test_inputs_of_the_wrong_size_are_refused(build_cache):
     shape = model_shape(config, grid_points(config))
     build = ensure_build(shape)
     inputs = {"tau": np.full(shape.n_neurons, 0.01)}
-    with pytest.raises(ValueError, match="does not fit the build"):
-        run_simulator(build, inputs, np.zeros((shape.n_steps + 1, shape.n_columns + 1)))
-    with pytest.raises(ValueError, match="values for"):
-        run_simulator(build, {"tau": np.ones(3)}, np.zeros((shape.n_steps + 1, 1)))
+    no_pulses = pulse_inputs([], {}, 1, 1e-4, 10)
+    one_too_many = pulse_inputs(
+        [GridPoint("box", 1e-9, 1e-3, 0)],
+        {
+            0: PulseSchedule(
+                np.linspace(0.1, 0.2, shape.n_pulses + 1), np.zeros(shape.n_pulses + 1, np.int64)
+            )
+        },
+        1,
+        1e-4,
+        shape.n_steps,
+    )
+    with pytest.raises(ValueError, match="do not fit the build"):
+        run_simulator(build, inputs, one_too_many)
+    with pytest.raises(ValueError, match=r"neurons.tau: \(3,\) values for"):
+        run_simulator(build, {"tau": np.ones(3)}, no_pulses)
+    with pytest.raises(ValueError, match="not an input of the build"):
+        run_simulator(build, {"tau_typo": np.ones(3)}, no_pulses)
 
 
 @pytest.mark.slow
@@ -145,29 +160,14 @@ def test_eight_jobs_on_an_empty_build_cache_compile_once(tmp_path, standalone_ru
             xr.testing.assert_identical(result[SPIKES].load(), standalone_run[SPIKES])
 
 
-def peak_tree_memory_mb(command: list[str], env: dict[str, str]) -> float:
-    """The largest resident memory (MB) of a command and its children together, sampled
-    every 5 ms, as Snakemake's benchmark files and cluster schedulers count it."""
-    import psutil
-
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    tree, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            members = [tree, *tree.children(recursive=True)]
-            peak = max(peak, sum(member.memory_info().rss for member in members))
-        time.sleep(0.005)
-    assert process.returncode == 0
-    return peak / 1e6
-
-
 @pytest.mark.slow
 def test_memory_estimate_covers_the_measured_peak(tmp_path):
-    """A job whose pulse table dominates its memory (200 neurons, 20 s, a pulse every
-    50 ms: 169 pulsed neurons, a 200,001 x 201 table of 321 MB): the estimate that
-    Snakemake and SLURM get is above the measured peak, and not wastefully so."""
+    """A long run with many pulses (1000 neurons, 20 s, a pulse every 50 ms, so 400 pulses
+    into 330 of the neurons, two heights: 4e8 neuron-steps): the estimate that Snakemake
+    and SLURM get is above the measured peak, and not wastefully so; and the peak is far
+    below what a table of the pulse current (steps x pulsed neurons) would take."""
     overrides = {
-        "network": {"n_neurons": 200},
+        "network": {"n_neurons": 1000},
         "simulation": {"duration_s": 20.0, "seeds": [0]},
         "pulses": {"interval_ms": 50.0},
         "sweep": {"kernels": ["alpha"], "heights_nA": [0, 5], "widths_ms": [2.0]},
@@ -184,7 +184,8 @@ def test_memory_estimate_covers_the_measured_peak(tmp_path):
         check=True,
         stdout=subprocess.DEVNULL,
     )  # compiles the model first
-    measured = peak_tree_memory_mb([*command, str(tmp_path / "job.nc")], environment)
-    table_mb = 8 * job.model_shape(config).n_columns * (job.model_shape(config).n_steps + 1) / 1e6
-    assert measured > table_mb  # the sampling saw the table
+    measured = peak_tree_memory([*command, str(tmp_path / "job.nc")], environment).peak_mb
+    schedule = make_schedule(config, 0)
+    dense_table_mb = 8 * len(np.unique(schedule.neurons)) * (n_steps(config) + 1) / 1e6
     assert measured <= job.memory_mb(config) <= 2 * measured
+    assert measured < dense_table_mb

@@ -58,11 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build",
         help="compile the cpp_standalone model for one shape",
-        description="Compile the model for a shape (as JSON: n_neurons, n_steps, n_columns, "
+        description="Compile the model for a shape (as JSON: n_neurons, n_steps, n_pulses, "
         "dt, method) into a directory that `simulate --build` runs.",
     )
     build.add_argument("--shape", required=True, help="the model shape as JSON")
     build.add_argument("--output", required=True, help="build directory to create")
+    build.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="compiler processes side by side (default: as many as make starts)",
+    )
 
     aggregate = commands.add_parser(
         "aggregate",
@@ -158,7 +164,8 @@ def _build(arguments: argparse.Namespace) -> None:
 
     from pulsesweep.standalone import ModelShape, build_simulator
 
-    print(build_simulator(ModelShape(**json.loads(arguments.shape)), arguments.output))
+    shape = ModelShape(**json.loads(arguments.shape))
+    print(build_simulator(shape, arguments.output, arguments.processes))
 
 
 def _aggregate(arguments: argparse.Namespace) -> None:

@@ -8,7 +8,8 @@ Dimensions and variables (all physical quantities in SI units with ``units`` and
   ``resistance`` (ohm);
 - ``spike``: ``spike_time`` (s; float64 for the ``precise`` method, whose spikes fall
   between grid points; for Brian2's methods, on the grid, stored as integer time steps
-  with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``;
+  with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``,
+  train by train: by point, then neuron, then time;
 - ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
 - scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
 
@@ -120,9 +121,10 @@ def _pulse_variables(
 def _spike_variables(
     spikes: SpikeTrains, n_neurons: int
 ) -> dict[str, tuple[str, Any, dict[str, Any]]]:
+    # Spikes come ordered by time; a stable sort by neuron (point * n + neuron) stores
+    # them train by train, which the aggregation reads without sorting them again.
+    order = np.argsort(spikes.neurons, kind="stable")
     point, neuron = np.divmod(spikes.neurons, n_neurons)
-    # Spikes come ordered by (step, neuron); a stable sort by point keeps that within it.
-    order = np.argsort(point, kind="stable")
     return {
         "spike_time": (
             "spike",
@@ -191,7 +193,9 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
 
     Spike times on the time grid (Brian2's integration methods) are stored as exact
     integer time steps; ``precise`` spike times, which fall between grid points, as
-    float64 seconds.
+    float64 seconds, uncompressed: their low bytes are noise, so zlib saved 30 % of their
+    size at three times the cost of the rest of a simulation's output (measured on a
+    default job: 0.65 s of its 5 s; README, Performance).
     """
     encoding: dict[str, dict[str, Any]] = {
         str(name): {"zlib": True, "complevel": 1, "shuffle": True}
@@ -201,7 +205,9 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
         if name in encoding:
             encoding[name]["dtype"] = "int32"
-    if "spike_time" in dataset and dataset.attrs.get("integration_method") != "precise":
+    if "spike_time" in dataset and dataset.attrs.get("integration_method") == "precise":
+        encoding["spike_time"] = {"zlib": False, "shuffle": False}
+    elif "spike_time" in dataset:
         encoding["spike_time"] |= {
             "dtype": "int32",
             "scale_factor": float(dataset["dt"]),

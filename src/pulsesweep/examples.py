@@ -23,7 +23,7 @@ from pulsesweep.model import network_inputs
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.schedule import make_schedule
 from pulsesweep.steps import STEPS
-from pulsesweep.stimulus import pulse_waveforms
+from pulsesweep.stimulus import pulse_inputs, pulse_train
 
 __all__ = ["example_traces", "examples_to_netcdf"]
 
@@ -54,16 +54,15 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     points.append(GridPoint(kernels[0], 0.0, width, seed))
     # The neurons are uncoupled: the pulsed neuron alone, once per kernel and once unpulsed.
     parameters = draw_neuron_parameters(config, seed).select(slice(neuron, neuron + 1))
-    waveforms = pulse_waveforms(points, {seed: schedule.of_neuron(neuron)}, 1, dt, steps)
+    own = schedule.of_neuron(neuron)
+    pulses = pulse_inputs(points, {seed: own}, 1, dt, steps)
     from pulsesweep.network import run_network  # imports brian2
 
     # Traces need a StateMonitor, so a compiled standalone target runs as numpy here.
     target, method = config["simulation"]["target"], config["simulation"]["method"]
     recording = run_network(
-        network_inputs(
-            [parameters] * len(points), [p.height for p in points], waveforms, method, dt
-        ),
-        waveforms.table,
+        network_inputs([parameters] * len(points), [p.height for p in points], pulses, method, dt),
+        pulses.values(),
         dt,
         steps,
         method=method,
@@ -71,8 +70,8 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
         record_potential=range(len(points)),
     )
     shown = slice(max(0, round((onset - LEAD_TIME) / dt)), steps)
-    pulse_columns = waveforms.columns[:-1, 0]
-    current = parameters.bias_current + height * waveforms.table[:steps, pulse_columns].T
+    trains = np.array([pulse_train(k, width, own.times, dt, steps) for k in kernels])
+    current = parameters.bias_current + height * trains
     time = np.arange(steps)[shown] * dt
     return xr.Dataset(
         {

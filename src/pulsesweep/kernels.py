@@ -39,10 +39,15 @@ class Kernel:
     total_integral
         ``K(+inf)``, or ``None`` if the integral diverges (then the charge is only
         defined over a finite window).
+    code
+        ``K(s)`` as an expression of ``s`` in C, which is also Cython: what the compiled
+        simulation evaluates (see :mod:`pulsesweep.stimulus`). The same operations in the
+        same order as ``antiderivative``; a causal kernel gets ``s >= 0``.
     start, stop
         The range of ``s`` outside which ``k`` is zero or below 1e-16 of its integral
         (``0`` to ``1`` for the box; the gaussian starts 10 SD before its peak). The
-        pulse current is laid out on the time grid over this range only.
+        pulse current is computed over this range only; ``start == 0`` makes the kernel
+        causal.
     response_onset
         Where the pulse is taken to start when its response is measured (in ``s``): the
         response window opens there. 0 for causal kernels; -3 for the gaussian, which
@@ -54,6 +59,7 @@ class Kernel:
     shape: Callable[[FloatArray], FloatArray]
     antiderivative: Callable[[FloatArray], FloatArray]
     total_integral: float | None
+    code: str
     start: float = 0.0
     stop: float = math.inf
     response_onset: float = 0.0
@@ -131,6 +137,7 @@ KERNELS: dict[str, Kernel] = {
             shape=_causal(lambda s: np.exp(-s)),
             antiderivative=_causal(lambda s: -np.expm1(-s)),
             total_integral=1.0,
+            code="-expm1(-s)",
             stop=40.0,
         ),
         Kernel(
@@ -139,6 +146,7 @@ KERNELS: dict[str, Kernel] = {
             shape=_causal(lambda s: 1.0 / (1.0 + s)),
             antiderivative=_causal(np.log1p),
             total_integral=None,
+            code="log1p(s)",
         ),
         Kernel(
             name="box",
@@ -146,6 +154,7 @@ KERNELS: dict[str, Kernel] = {
             shape=_causal(lambda s: (s < 1.0).astype(np.float64)),
             antiderivative=_causal(lambda s: np.minimum(s, 1.0)),
             total_integral=1.0,
+            code="fmin(s, 1.0)",
             stop=1.0,
         ),
         Kernel(
@@ -154,6 +163,7 @@ KERNELS: dict[str, Kernel] = {
             shape=lambda s: np.exp(-0.5 * np.square(s)),
             antiderivative=_gaussian_antiderivative,
             total_integral=math.sqrt(2 * math.pi),
+            code=f"{_SQRT_HALF_PI!r} * erfc(-s / {math.sqrt(2)!r})",
             start=-10.0,
             stop=10.0,
             response_onset=-3.0,
@@ -164,6 +174,7 @@ KERNELS: dict[str, Kernel] = {
             shape=_causal(lambda s: s * np.exp(1.0 - s)),
             antiderivative=_causal(lambda s: math.e * -np.expm1(-s) - math.e * s * np.exp(-s)),
             total_integral=math.e,
+            code=f"{math.e!r} * -expm1(-s) - {math.e!r} * s * exp(-s)",
             stop=45.0,
         ),
     )

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pulsesweep.population import NeuronParameters
-from pulsesweep.stimulus import PulseWaveforms
+from pulsesweep.stimulus import PulseInputs
 
 __all__ = [
     "GRID_METHODS",
@@ -33,6 +33,8 @@ __all__ = [
     "PRECISE_EQUATIONS",
     "PRECISE_RESET",
     "PRECISE_UPDATE",
+    "PULSE_EQUATIONS",
+    "PULSE_UPDATE",
     "Method",
     "NetworkInput",
     "Target",
@@ -50,7 +52,8 @@ NetworkInput = NDArray[Any] | np.float64
 GRID_METHODS: tuple[Method, ...] = ("euler", "exponential_euler", "rk2", "rk4", "heun")
 
 _INPUT_VARIABLES = """
-current = bias_current + height * pulse_shape(t, pulse_column) : amp
+current = bias_current + height * pulse_drive : amp
+pulse_drive : 1
 tau : second (constant)
 resistance : ohm (constant)
 v_threshold : volt (constant)
@@ -58,10 +61,11 @@ v_reset : volt (constant)
 refractory_period : second (constant, shared)
 bias_current : amp (constant, shared)
 height : amp (constant)
-pulse_column : integer (constant)
+pulse_train : integer (constant)
 """
 
-#: The forum thread's model, with the pulse current read from a table.
+#: The forum thread's model; ``pulse_drive`` is the sum of the neuron's pulses (the
+#: step average of its unit-height pulse train, see :mod:`pulsesweep.stimulus`).
 MEMBRANE_EQUATIONS = "dv/dt = (resistance * current - v) / tau : volt (unless refractory)\n" + (
     _INPUT_VARIABLES
 )
@@ -99,10 +103,28 @@ refractory_end = spike_time + refractory_period
 """
 
 
+#: The pulses: one per pulse and pulse train (see :class:`pulsesweep.stimulus.PulseInputs`);
+#: ``drive`` is its step average, given every step to the neurons of its ``train``.
+PULSE_EQUATIONS = """
+drive : 1
+train : integer (constant)
+kernel : integer (constant)
+onset : second (constant)
+width : second (constant)
+first_step : integer (constant)
+last_step : integer (constant)
+"""
+
+#: At the start of every step, each pulse's average over the step ``[t, t + dt)``.
+PULSE_UPDATE = (
+    "drive = step_average(kernel, t_in_timesteps, dt, onset, width, first_step, last_step)"
+)
+
+
 def network_inputs(
     blocks: Sequence[NeuronParameters],
     heights: Sequence[float],
-    waveforms: PulseWaveforms,
+    pulses: PulseInputs,
     method: Method,
     dt: float,
 ) -> dict[str, NetworkInput]:
@@ -131,7 +153,7 @@ def network_inputs(
         "refractory_period": np.float64(refractory.pop()),
         "bias_current": np.float64(bias.pop()),
         "height": np.repeat(np.asarray(heights, dtype=np.float64), n_neurons),
-        "pulse_column": waveforms.columns.ravel().astype(np.int32),
+        "pulse_train": pulses.trains.ravel().astype(np.int32),
     }
     if method == "precise":
         inputs["step_decay"] = np.exp(-dt / inputs["tau"])

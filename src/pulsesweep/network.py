@@ -3,8 +3,12 @@
 Many grid points are simulated in one ``NeuronGroup``: point ``p`` owns neurons
 ``p * n_neurons ... (p + 1) * n_neurons - 1``. The neurons are uncoupled, so a block
 evolves exactly as it would alone, and a single point goes through the same code. All
-per-point quantities (parameters, height, pulse column) are per-neuron constants, so
+per-point quantities (parameters, height, pulse train) are per-neuron constants, so
 the generated code is the same for every kernel, height and width.
+
+The pulses are a group of their own (:func:`pulse_group`), one per pulse of each pulse
+train, connected to the neurons of their train by :func:`pulse_synapses`, whose summed
+variable gives each neuron its ``pulse_drive`` every step.
 
 The ``precise`` method (see :mod:`pulsesweep.model`) is Brian2 code too: the group has
 no differential equation; a ``run_regularly`` operation advances ``v`` exactly, and the
@@ -28,13 +32,23 @@ from pulsesweep.model import (
     PRECISE_EQUATIONS,
     PRECISE_RESET,
     PRECISE_UPDATE,
+    PULSE_EQUATIONS,
+    PULSE_UPDATE,
     Method,
     NetworkInput,
     Target,
 )
 from pulsesweep.recording import SpikeTrains
+from pulsesweep.stimulus import step_average, step_average_code
 
-__all__ = ["neuron_group", "run_network", "spike_monitor", "spike_times"]
+__all__ = [
+    "neuron_group",
+    "pulse_group",
+    "pulse_synapses",
+    "run_network",
+    "spike_monitor",
+    "spike_times",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -82,38 +96,75 @@ def membrane_decay(
     return decay
 
 
-def neuron_group(
-    n_neurons: int, table: NDArray[np.float64], dt: float, method: Method, name: str | None = None
-) -> tuple[b2.NeuronGroup, b2.TimedArray]:
-    """The LIF group, reading its pulse current from ``table`` (a 2-D TimedArray).
-
-    ``name`` fixes the names of the group (``name``) and of the table
-    (``name_pulse_shape``), as a standalone build needs; otherwise Brian2 picks them.
-    """
-    pulse_shape = b2.TimedArray(
-        table, dt=dt * b2.second, name=f"{name}_pulse_shape" if name else "timedarray*"
+def _step_average_function() -> b2.Function:
+    """:func:`pulsesweep.stimulus.step_average` for every target."""
+    function = b2.Function(
+        step_average,
+        arg_units=[1, 1, b2.second, b2.second, b2.second, 1, 1],
+        arg_types=["integer", "integer", "float", "float", "float", "integer", "integer"],
+        return_unit=1,
+        return_type="float",
     )
+    function.implementations.add_numpy_implementation(step_average, discard_units=True)
+    function.implementations.add_implementation("cpp", step_average_code("cpp"))
+    function.implementations.add_implementation("cython", step_average_code("cython"))
+    return function
+
+
+def neuron_group(
+    n_neurons: int, dt: float, method: Method, name: str | None = None
+) -> b2.NeuronGroup:
+    """The LIF group; ``name`` fixes its name, as a standalone build needs."""
     common = {"threshold": "v > v_threshold", "dt": dt * b2.second, "name": name or "neurongroup*"}
     if method != "precise":
-        group = b2.NeuronGroup(
+        return b2.NeuronGroup(
             n_neurons,
             MEMBRANE_EQUATIONS,
             reset="v = v_reset",
             refractory="refractory_period",
             method=method,
-            namespace={"pulse_shape": pulse_shape},
             **common,
         )
-        return group, pulse_shape
     group = b2.NeuronGroup(
         n_neurons,
         PRECISE_EQUATIONS,
         reset=PRECISE_RESET,
-        namespace={"pulse_shape": pulse_shape, "membrane_decay": membrane_decay},
+        namespace={"membrane_decay": membrane_decay},
         **common,
     )
     group.run_regularly(PRECISE_UPDATE, when="groups", name=f"{group.name}_precise_update")
-    return group, pulse_shape
+    return group
+
+
+def pulse_group(n_pulses: int, dt: float, name: str | None = None) -> b2.NeuronGroup:
+    """The pulses (:data:`PULSE_EQUATIONS`): each computes its step average at the start
+    of every step. ``n_pulses`` >= 1; padding pulses have train -1 and reach nobody."""
+    pulses = b2.NeuronGroup(
+        n_pulses,
+        PULSE_EQUATIONS,
+        dt=dt * b2.second,
+        namespace={"step_average": _step_average_function()},
+        dtype={"first_step": np.int64, "last_step": np.int64},
+        name=name or "pulses*",
+    )
+    pulses.run_regularly(PULSE_UPDATE, when="start", name=f"{pulses.name}_step_average")
+    return pulses
+
+
+def pulse_synapses(
+    pulses: b2.NeuronGroup, group: b2.NeuronGroup, name: str | None = None
+) -> b2.Synapses:
+    """Every pulse to every neuron of its train; each step, a neuron's ``pulse_drive`` is
+    the sum of its pulses' step averages (before the neurons are updated).
+
+    Connects by the groups' current ``train`` and ``pulse_train`` values: set them first
+    (in a standalone build, apply the run arguments first).
+    """
+    synapses = b2.Synapses(
+        pulses, group, "pulse_drive_post = drive_pre : 1 (summed)", name=name or "synapses*"
+    )
+    synapses.connect("train_pre == pulse_train_post")
+    return synapses
 
 
 def spike_monitor(
@@ -138,7 +189,7 @@ def spike_times(monitor: b2.SpikeMonitor, method: Method) -> b2.core.variables.V
 
 def run_network(
     inputs: Mapping[str, NetworkInput],
-    table: NDArray[np.float64],
+    pulse_values: Mapping[str, NDArray[np.generic]],
     dt: float,
     n_steps: int,
     method: Method = "precise",
@@ -151,8 +202,9 @@ def run_network(
     ----------
     inputs
         Per-neuron values by variable name (see :func:`pulsesweep.model.network_inputs`).
-    table
-        The pulse table (see :mod:`pulsesweep.stimulus`).
+    pulse_values
+        Per-pulse values by variable name (see
+        :meth:`pulsesweep.stimulus.PulseInputs.values`).
     dt, n_steps
         Time step (s) and number of steps.
     method
@@ -164,10 +216,12 @@ def run_network(
     """
     with _codegen_target(target):
         n_neurons = len(cast("NDArray[np.float64]", inputs["tau"]))  # per neuron, not shared
-        group, _ = neuron_group(n_neurons, table, dt, method)
+        group = neuron_group(n_neurons, dt, method)
         group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
+        pulses = pulse_group(len(pulse_values["train"]), dt)
+        pulses.set_states(dict(pulse_values), units=False)
         monitor = spike_monitor(group, method)
-        network = b2.Network(group, monitor)
+        network = b2.Network(group, pulses, pulse_synapses(pulses, group), monitor)
         if record_potential:
             potential = b2.StateMonitor(group, "v", record=list(record_potential))
             network.add(potential)

@@ -8,11 +8,46 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
-__all__ = ["CI", "NO_PHASE", "THEORY", "middle", "note", "response_table", "symlog"]
+__all__ = [
+    "CI",
+    "NO_PHASE",
+    "THEORY",
+    "bootstrap_interval",
+    "middle",
+    "note",
+    "response_table",
+    "symlog",
+]
+
+#: Resamples per bootstrap interval, and how many values are resampled at once.
+N_BOOT, _BLOCK = 1000, 2_000_000
+
+
+def bootstrap_interval(values: ArrayLike, level: float = 95.0) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean (1000 resamples, seed 0).
+
+    What seaborn's ``errorbar=("ci", 95)`` computes, vectorised: seaborn resamples in a
+    Python loop, which took a third of the figures' time.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    per_block = max(1, _BLOCK // max(1, len(values)))
+    means = np.concatenate(
+        [
+            values[rng.integers(0, len(values), (min(per_block, N_BOOT - done), len(values)))].mean(
+                axis=1
+            )
+            for done in range(0, N_BOOT, per_block)
+        ]
+    )
+    low, high = np.percentile(means, [(100 - level) / 2, (100 + level) / 2])
+    return float(low), float(high)
+
 
 #: Bootstrapped 95 % confidence intervals, seeded so the figures are reproducible.
-CI = {"errorbar": ("ci", 95), "n_boot": 1000, "seed": 0}
+CI = {"errorbar": bootstrap_interval}
 #: How every "LIF theory" line is drawn.
 THEORY = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theory"}
 
@@ -42,10 +77,14 @@ def response_table(responses: xr.Dataset) -> pd.DataFrame:
 
 
 def symlog(axis: Axes, values: Sequence[float], which: str = "x") -> None:
-    """Symmetric-log scale, linear within the smallest non-zero magnitude (heights may be
-    negative: hyperpolarising pulses)."""
-    magnitudes = np.abs(np.asarray(values, dtype=float))
-    magnitudes = magnitudes[np.isfinite(magnitudes) & (magnitudes > 0)]
+    """A log scale; symmetric-log, linear within the smallest non-zero magnitude, where
+    values are negative or zero too (heights may be negative: hyperpolarising pulses)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and (finite > 0).all():
+        getattr(axis, f"set_{which}scale")("log")
+        return
+    magnitudes = np.abs(finite[finite != 0])
     linear = float(magnitudes.min()) if magnitudes.size else 1.0
     getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
 

@@ -83,6 +83,12 @@ def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:
     return first
 
 
+def _by_train(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:
+    """Whether spikes are ordered by train, then time."""
+    step = np.diff(trains)
+    return bool((step >= 0).all() and (np.diff(times)[step == 0] >= 0).all())
+
+
 @dataclass(frozen=True)
 class SpikeTrainSet:
     """Many sorted spike trains in one array: train ``k`` is ``times[bounds[k]:bounds[k + 1]]``.
@@ -101,13 +107,17 @@ class SpikeTrainSet:
         cls, trains: NDArray[np.integer], times: NDArray[np.floating], n_trains: int
     ) -> SpikeTrainSet:
         """Spikes ``times`` of trains ``trains`` (in any order) as ``n_trains`` trains."""
-        # Files hold spikes ordered by time within each point: a stable sort by train
-        # keeps that order within each train, and is much faster than a lexsort.
-        order = np.argsort(trains, kind="stable")
-        if np.any(np.diff(np.asarray(times)[order])[np.diff(np.asarray(trains)[order]) == 0] < 0):
-            order = np.lexsort((times, trains))
-        keys = np.asarray(trains)[order]
-        sorted_times: NDArray[np.float64] = np.asarray(times, dtype=np.float64)[order]
+        trains = np.asarray(trains)
+        times = np.asarray(times, dtype=np.float64)
+        # Files hold spikes train by train, ordered by time: then nothing is sorted.
+        if not _by_train(trains, times):
+            # A stable sort by train keeps time order within each train, where the spikes
+            # came ordered by time, and is much faster than a lexsort.
+            order = np.argsort(trains, kind="stable")
+            if not _by_train(trains[order], times[order]):
+                order = np.lexsort((times, trains))
+            trains, times = trains[order], times[order]
+        keys, sorted_times = trains, np.asarray(times, dtype=np.float64)
         bounds = np.searchsorted(keys, np.arange(n_trains + 1)).astype(np.int64)
         return cls(sorted_times, bounds, keys.astype(np.float64) + 1j * sorted_times)
 

@@ -13,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from pulsesweep.config import load_config, n_steps, resolve_config
@@ -25,7 +24,7 @@ from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import make_schedule
 from pulsesweep.standalone import ModelShape, run_simulator
 from pulsesweep.steps import STEPS
-from pulsesweep.stimulus import PulseWaveforms, pulse_waveforms
+from pulsesweep.stimulus import PulseInputs, pulse_inputs
 
 __all__ = ["build_cache", "ensure_build", "model_shape", "simulate", "simulate_to_netcdf"]
 
@@ -35,17 +34,15 @@ logger = logging.getLogger(__name__)
 def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
     """The shape of the compiled model that simulates ``points``.
 
-    The pulse table gets one column per (kernel, width, seed) of the pulsed points and
-    per neuron that can receive a pulse, plus the zero column; a job's actual table is
-    padded to it, so every job with the same axes shares one build.
+    One pulse per pulse of the schedule and per (kernel, width, seed) of the pulsed
+    points: every seed's schedule has the same length, so every job with the same axes
+    shares one build.
     """
     pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
-    seed = points[0].seed
-    targets = min(len(make_schedule(config, seed)), config["network"]["n_neurons"])
     return ModelShape(
         n_neurons=len(points) * config["network"]["n_neurons"],
         n_steps=n_steps(config),
-        n_columns=1 + len(pulsed) * targets,
+        n_pulses=max(1, len(pulsed) * len(make_schedule(config, points[0].seed))),
         dt=config["simulation"]["dt_ms"] * 1e-3,
         method=config["simulation"]["method"],
     )
@@ -86,30 +83,22 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
     return directory
 
 
-def _padded(table: np.ndarray, columns: int) -> np.ndarray:
-    """``table`` with zero columns up to ``columns``; itself (no copy) if it has them."""
-    if table.shape[1] == columns:
-        return table
-    return np.pad(table, ((0, 0), (0, columns - table.shape[1])))
-
-
 def _run(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
     inputs: Mapping[str, NetworkInput],
-    waveforms: PulseWaveforms,
+    pulses: PulseInputs,
     build: str | Path | None,
 ) -> SpikeTrains:
     simulation = config["simulation"]
     dt, steps = simulation["dt_ms"] * 1e-3, n_steps(config)
     if simulation["target"] == "cpp_standalone":
-        shape = model_shape(config, points)
-        build = Path(build) if build else ensure_build(shape)
-        return run_simulator(build, inputs, _padded(waveforms.table, shape.n_columns))
+        build = Path(build) if build else ensure_build(model_shape(config, points))
+        return run_simulator(build, inputs, pulses)
     from pulsesweep.network import run_network  # imports brian2
 
     return run_network(
-        inputs, waveforms.table, dt, steps, method=simulation["method"], target=simulation["target"]
+        inputs, pulses.values(), dt, steps, method=simulation["method"], target=simulation["target"]
     )
 
 
@@ -133,32 +122,30 @@ def simulate(
         raise ValueError("no grid points to simulate")
     config = STEPS["simulate"].view(config)
     seeds = sorted({point.seed for point in points})
-    target = config["simulation"]["target"]
     parameters = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
     schedules = {seed: make_schedule(config, seed) for seed in seeds}
     blocks = [parameters[point.seed] for point in points]
-    waveforms = pulse_waveforms(
+    pulses = pulse_inputs(
         points,
         schedules,
         config["network"]["n_neurons"],
         config["simulation"]["dt_ms"] * 1e-3,
         n_steps(config),
-        model_shape(config, points).n_columns if target == "cpp_standalone" else 0,
     )
     logger.info(
-        "simulating %d grid point(s), pulse table %d x %d (%.0f MB)",
+        "simulating %d grid point(s) with %d pulse(s) (%.1f MB)",
         len(points),
-        *waveforms.table.shape,
-        waveforms.table.nbytes / 1e6,
+        len(pulses),
+        pulses.nbytes / 1e6,
     )
     inputs = network_inputs(
         blocks,
         [point.height for point in points],
-        waveforms,
+        pulses,
         config["simulation"]["method"],
         config["simulation"]["dt_ms"] * 1e-3,
     )
-    spikes = _run(config, points, inputs, waveforms, build)
+    spikes = _run(config, points, inputs, pulses, build)
     return simulation_dataset(config, points, blocks, schedules, spikes)
 
 

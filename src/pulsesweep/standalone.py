@@ -1,8 +1,8 @@
 """Compile the model once with Brian2's ``cpp_standalone`` device, then run it many times.
 
-A build depends only on the model's *shape* (:class:`ModelShape`: neurons, steps, pulse
-table columns, dt, integration method), never on parameter values, so every job of one shape shares
-it. :func:`build_simulator` (which imports Brian2) writes the binary and a manifest;
+A build depends only on the model's *shape* (:class:`ModelShape`: neurons, steps,
+pulses, dt, integration method), never on parameter values, so every job of one shape
+shares it. :func:`build_simulator` (which imports Brian2) writes the binary and a manifest;
 :func:`run_simulator` (which does not) gives the binary a job's values as files on its
 command line, Brian2's ``run_args`` mechanism, and reads the spikes back. Each run
 works in a private temporary directory and deletes it, so concurrent runs of one build,
@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from pulsesweep import __version__
 from pulsesweep.model import Method, NetworkInput
 from pulsesweep.recording import SpikeTrains
+from pulsesweep.stimulus import PulseInputs
 
 __all__ = ["COMPILER_FLAGS", "ModelShape", "build_simulator", "run_simulator"]
 
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 #: Compiler flags of every build: fast, portable across CPUs, no reassociation.
 COMPILER_FLAGS = ["-w", "-O3", "-fno-fast-math"]
-_GROUP, _MONITOR = "neurons", "spikes"
+_GROUP, _PULSES, _SYNAPSES, _MONITOR = "neurons", "pulses", "pulse_inputs", "spikes"
 
 
 @dataclass(frozen=True)
@@ -49,29 +49,36 @@ class ModelShape:
 
     n_neurons: int
     n_steps: int
-    n_columns: int
+    n_pulses: int
     dt: float
     method: Method
 
     @property
     def key(self) -> str:
-        """A file-name-safe identifier, e.g. ``n4200_steps100000_columns115_dt0.0001_precise``."""
+        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``."""
         return (
-            f"n{self.n_neurons}_steps{self.n_steps}_columns{self.n_columns}"
+            f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
             f"_dt{self.dt:g}_{self.method}"
         )
 
 
-def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
+def build_simulator(shape: ModelShape, directory: str | Path, processes: int | None = None) -> Path:
     """Generate and compile the model for ``shape`` into ``directory``.
 
-    The build happens in a temporary directory beside ``directory`` that is renamed at
+    ``processes`` compile side by side (``make -j``); by default as many as ``make``
+    starts. The build happens in a temporary directory beside ``directory`` that is renamed at
     the end, so an interrupted build never looks complete. Must run in a process of its
     own: it switches Brian2 to the standalone device.
     """
     import brian2 as b2
 
-    from pulsesweep.network import neuron_group, spike_monitor, spike_times
+    from pulsesweep.network import (
+        neuron_group,
+        pulse_group,
+        pulse_synapses,
+        spike_monitor,
+        spike_times,
+    )
 
     directory = Path(directory).resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -79,14 +86,23 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
     started = time.perf_counter()
     b2.set_device("cpp_standalone", directory=str(partial), build_on_run=False)
     b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
-    table = np.zeros((shape.n_steps + 1, shape.n_columns))
-    group, pulse_shape = neuron_group(shape.n_neurons, table, shape.dt, shape.method, _GROUP)
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{processes or ''}"]
+    group = neuron_group(shape.n_neurons, shape.dt, shape.method, _GROUP)
+    pulses = pulse_group(shape.n_pulses, shape.dt, _PULSES)
+    b2.device.apply_run_args()  # the job's values, before the pulses are connected by them
+    synapses = pulse_synapses(pulses, group, _SYNAPSES)
     monitor = spike_monitor(group, shape.method, name=_MONITOR)
-    b2.Network(group, monitor).run(shape.n_steps * shape.dt * b2.second, namespace={})
+    network = b2.Network(group, pulses, synapses, monitor)
+    network.run(shape.n_steps * shape.dt * b2.second, namespace={})
     b2.device.build(directory=str(partial), compile=True, run=False)
     manifest = {
         "shape": asdict(shape),
-        "table": f"{pulse_shape.name}.values",
+        "inputs": {
+            f"{owner.name}.{name}": (np.dtype(variable.dtype).str, len(owner))
+            for owner in (group, pulses)
+            for name, variable in owner.variables.items()
+            if isinstance(variable, b2.core.variables.ArrayVariable) and not name.startswith("_")
+        },
         "spike_times": b2.device.get_array_filename(spike_times(monitor, shape.method)),
         "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
         "compiler_flags": COMPILER_FLAGS,
@@ -102,33 +118,32 @@ def build_simulator(shape: ModelShape, directory: str | Path) -> Path:
 
 
 def _write_inputs(
-    inputs: Mapping[str, NetworkInput],
-    table: NDArray[np.float64],
-    shape: ModelShape,
-    manifest: Mapping[str, Any],
-    folder: Path,
+    values: Mapping[str, NetworkInput], manifest: Mapping[str, Any], folder: Path
 ) -> list[str]:
-    """Write every input as a raw file of exactly the size the binary expects."""
+    """Write every value as a raw file of exactly the type and size the binary expects.
+
+    ``values`` are by run argument name, ``group.variable``; a scalar goes on the
+    command line as it is.
+    """
     arguments = []
-    for name, values in inputs.items():
-        if np.ndim(values) == 0:  # a shared scalar goes on the command line as it is
-            arguments.append(f"{_GROUP}.{name}={float(values)!r}")
+    for name, value in values.items():
+        if name not in manifest["inputs"]:
+            raise ValueError(f"{name}: not an input of the build")
+        dtype, size = manifest["inputs"][name]
+        if np.ndim(value) == 0:
+            arguments.append(f"{name}={float(value)!r}")
             continue
-        integer = np.issubdtype(np.asarray(values).dtype, np.integer)
-        values = np.ascontiguousarray(values, dtype=np.int32 if integer else np.float64)
-        if values.shape != (shape.n_neurons,):
-            raise ValueError(f"{name}: {values.shape} values for {shape.n_neurons} neurons")
-        values.tofile(folder / name)
-        arguments.append(f"{_GROUP}.{name}={folder / name}")
-    if table.shape != (shape.n_steps + 1, shape.n_columns):
-        raise ValueError(f"pulse table {table.shape} does not fit the build {shape.key}")
-    np.ascontiguousarray(table, dtype=np.float64).tofile(folder / "table")
-    arguments.append(f"{manifest['table']}={folder / 'table'}")
+        if np.shape(value) != (size,):
+            raise ValueError(f"{name}: {np.shape(value)} values for {size}; does not fit the build")
+        np.ascontiguousarray(value, dtype=np.dtype(dtype)).tofile(folder / name)
+        arguments.append(f"{name}={folder / name}")
     return arguments
 
 
 def run_simulator(
-    build: str | Path, inputs: Mapping[str, NetworkInput], table: NDArray[np.float64]
+    build: str | Path,
+    inputs: Mapping[str, NetworkInput],
+    pulses: PulseInputs,
 ) -> SpikeTrains:
     """Run a build with one job's values; Brian2 is not imported.
 
@@ -138,15 +153,20 @@ def run_simulator(
         A directory made by :func:`build_simulator`.
     inputs
         Per-neuron values by variable name (see :func:`pulsesweep.model.network_inputs`).
-    table
-        The pulse table, of the build's shape.
+    pulses
+        The job's pulses; padded to the build's number.
     """
     build = Path(build).resolve()
     manifest = json.loads((build / "manifest.json").read_text())
     shape = ModelShape(**manifest["shape"])
     with tempfile.TemporaryDirectory(prefix="pulsesweep-run-") as scratch:
         folder = Path(scratch)
-        arguments = _write_inputs(inputs, table, shape, manifest, folder)
+        values = {f"{_GROUP}.{name}": value for name, value in inputs.items()}
+        if len(pulses) > shape.n_pulses:
+            raise ValueError(f"{len(pulses)} pulses do not fit the build {shape.key}")
+        for name, value in pulses.values(shape.n_pulses).items():
+            values[f"{_PULSES}.{name}"] = value
+        arguments = _write_inputs(values, manifest, folder)
         (folder / "results").mkdir()
         started = time.perf_counter()
         completed = subprocess.run(

@@ -1,56 +1,193 @@
-"""The pulse current of every neuron, laid out on the simulation's time grid.
+"""The pulse current: one entry per pulse, evaluated exactly on the time grid as it runs.
 
-The schedule is known before the run, so each pulsed neuron's unit-height pulse train
-``sum over its pulses of k((t - t0)/w)`` is computed here, in numpy, and handed to
-Brian2 as one column of a 2-D ``TimedArray``; a neuron's current is then
-``I0 + h * column(t)``. This makes every kernel exact in three ways:
+A neuron's current is ``I0 + h * pulse_drive`` where ``pulse_drive`` is its unit-height
+pulse train ``sum over its pulses of k((t - t0)/w)``. Every step, the simulation gives
+each pulse its *average* over the step ``[n dt, (n+1) dt)``, computed from the kernel's
+antiderivative ``K`` (:func:`step_average`, and its C/Cython twin
+:func:`step_average_code`), and sums the pulses of each train into its neurons. This
+makes every kernel exact in three ways:
 
-- **charge**: row ``n`` holds the *average* of the kernel over the step
-  ``[n dt, (n+1) dt)``, computed from the kernel's antiderivative, so the charge the
-  simulation injects equals the kernel's declared charge whatever ``dt`` and ``w``;
+- **charge**: the charge the simulation injects equals the kernel's declared charge
+  whatever ``dt`` and ``w`` (the step averages telescope);
 - **superposition**: pulses that overlap on one neuron are summed exactly;
-- **shape**: any kernel, causal or not (the gaussian starts before its peak), with no
-  extra state variables and the same generated code for every kernel, height and width.
+- **shape**: any kernel, causal or not (the gaussian starts before its peak), with the
+  same generated code for every kernel, height and width (the kernel is a number).
 
-Columns depend on ``(kernel, width, seed, neuron)`` but not on the height, and column 0
-is all zeros, for unpulsed neurons and height-0 controls.
+The pulses are the job's input, so its memory grows with the number of pulses, not with
+run length times pulsed neurons. A pulse train is one ``(kernel, width, seed, neuron)``;
+its pulses are computed once and reach the neurons of every height that share it.
+Train 0 is no pulse at all: unpulsed neurons and height-0 controls.
+
+:func:`pulse_train` lays a train out as a dense array of the same step averages, in
+numpy: the oracle of the tests and the current of the example traces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.grid import GridPoint
-from pulsesweep.kernels import get_kernel
+from pulsesweep.kernels import get_kernel, kernel_names
 from pulsesweep.schedule import PulseSchedule
 
-__all__ = ["PulseWaveforms", "pulse_train", "pulse_waveforms"]
+__all__ = [
+    "PulseInputs",
+    "pulse_inputs",
+    "pulse_steps",
+    "pulse_train",
+    "step_average",
+    "step_average_code",
+]
+
+#: Train number of padding pulses: no neuron has it, so they reach nobody.
+NO_TRAIN = -1
 
 
 @dataclass(frozen=True)
-class PulseWaveforms:
-    """Unit-height pulse trains and the column each neuron reads.
+class PulseInputs:
+    """Every pulse of a job and the pulse train each neuron receives.
 
     Attributes
     ----------
-    table
-        ``(n_steps + 1, n_columns)`` step averages of the unit-height pulse trains.
-    columns
-        ``(n_points, n_neurons)`` column index of every neuron of every point.
+    trains
+        ``(n_points, n_neurons)`` pulse train of every neuron of every point (0: none).
+    train, kernel, onset, width, first_step, last_step
+        One value per pulse: its train, its kernel (index into
+        :func:`pulsesweep.kernels.kernel_names`), onset ``t0`` and width ``w`` (s), and
+        the steps ``first_step <= n < last_step`` where it is not zero.
     """
 
-    table: NDArray[np.float64]
-    columns: NDArray[np.int32]
+    trains: NDArray[np.int32]
+    train: NDArray[np.int32]
+    kernel: NDArray[np.int32]
+    onset: NDArray[np.float64]
+    width: NDArray[np.float64]
+    first_step: NDArray[np.int64]
+    last_step: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.train)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, field.name).nbytes for field in fields(self))
+
+    def values(self, n_pulses: int | None = None) -> dict[str, NDArray[np.generic]]:
+        """The per-pulse values by variable name, padded with pulses of no train to
+        ``n_pulses`` (at least one pulse: a group is never empty)."""
+        count = max(1, len(self), n_pulses or 0)
+        values: dict[str, NDArray[np.generic]] = {}
+        for field in fields(self):
+            if field.name != "trains":
+                value = getattr(self, field.name)
+                padding = NO_TRAIN if field.name == "train" else 0
+                values[field.name] = np.pad(value, (0, count - len(value)), constant_values=padding)
+        return values
+
+
+def pulse_steps(
+    kernel: str, width: float, onsets: ArrayLike, dt: float, n_rows: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The steps ``first <= n < last`` (``0 <= first``, ``last <= n_rows``) where each
+    pulse is not zero: the kernel's range ``start .. stop``, widened to whole steps."""
+    shape = get_kernel(kernel)
+    onsets = np.asarray(onsets, dtype=np.float64)
+    first = np.maximum(0, np.floor((onsets + shape.start * width) / dt)).astype(np.int64)
+    if np.isinf(shape.stop):
+        return first, np.full(onsets.shape, n_rows, dtype=np.int64)
+    last = np.ceil((onsets + shape.stop * width) / dt).astype(np.int64) + 1
+    return first, np.minimum(n_rows, last)
+
+
+def step_average(
+    kernel: ArrayLike,
+    step: ArrayLike,
+    dt: ArrayLike,
+    onset: ArrayLike,
+    width: ArrayLike,
+    first_step: ArrayLike,
+    last_step: ArrayLike,
+) -> NDArray[np.float64]:
+    """Average of each unit-height pulse over the step ``[step dt, (step+1) dt)``.
+
+    Vectorised over pulses; ``kernel`` is an index into
+    :func:`pulsesweep.kernels.kernel_names`. Zero outside ``first_step .. last_step``.
+    """
+    kernel, step, dt, onset, width, first, last = np.broadcast_arrays(
+        kernel, step, dt, onset, width, first_step, last_step
+    )
+    result = np.zeros(kernel.shape)
+    active = (step >= first) & (step < last)
+    for index, name in enumerate(kernel_names()):
+        chosen = active & (kernel == index)
+        if chosen.any():
+            start = (step[chosen] * dt[chosen] - onset[chosen]) / width[chosen]
+            stop = ((step[chosen] + 1) * dt[chosen] - onset[chosen]) / width[chosen]
+            integral = get_kernel(name).integral(start, stop)
+            result[chosen] = integral * (width[chosen] / dt[chosen])
+    return result
+
+
+def step_average_code(language: Literal["cpp", "cython"]) -> str:
+    """:func:`step_average` for one pulse, as a C++ or Cython function of that name.
+
+    The same operations in the same order as the numpy version, one branch per kernel
+    (:attr:`pulsesweep.kernels.Kernel.code`).
+    """
+    cpp = language == "cpp"
+    branches = []
+    for index, name in enumerate(kernel_names()):
+        shape = get_kernel(name)
+        causal = "s = fmax(s, 0.0); " if shape.start == 0 else ""
+        if cpp:
+            branches.append(f"    case {index}: {causal}return {shape.code};")
+        else:
+            body = f"{causal.strip()}\n        " if causal else ""
+            branches.append(f"    if kernel == {index}:\n        {body}return {shape.code}")
+    if cpp:
+        return f"""
+static inline double pulse_antiderivative(int kernel, double s) {{
+    switch (kernel) {{
+{chr(10).join(branches)}
+    default: return 0.0;
+    }}
+}}
+static inline double step_average(int kernel, int64_t step, double dt, double onset,
+                                  double width, int64_t first_step, int64_t last_step) {{
+    if (step < first_step || step >= last_step) return 0.0;
+    const double start = (step * dt - onset) / width;
+    const double stop = ((step + 1) * dt - onset) / width;
+    return (pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start))
+           * (width / dt);
+}}
+"""
+    return f"""
+from libc.math cimport exp, expm1, log1p, erfc, fmin, fmax
+
+cdef double pulse_antiderivative(int kernel, double s):
+{chr(10).join(branches)}
+    return 0.0
+
+cdef double step_average(int kernel, long step, double dt, double onset, double width,
+                         long first_step, long last_step):
+    if step < first_step or step >= last_step:
+        return 0.0
+    cdef double start = (step * dt - onset) / width
+    cdef double stop = ((step + 1) * dt - onset) / width
+    return (pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start)) * (
+        width / dt)
+"""
 
 
 def pulse_train(
     kernel: str,
     width: float,
-    onsets: Sequence[float],
+    onsets: Sequence[float] | NDArray[np.float64],
     dt: float,
     n_rows: int,
     out: NDArray[np.float64] | None = None,
@@ -70,15 +207,14 @@ def pulse_train(
     n_rows
         Number of time steps laid out.
     out
-        Where to add the train (``n_rows`` values, e.g. a column of the pulse table);
-        a new array of zeros by default.
+        Where to add the train (``n_rows`` values); a new array of zeros by default.
     """
     shape = get_kernel(kernel)
     train = np.zeros(n_rows) if out is None else out
-    for onset in onsets:
-        first = max(0, int(np.floor((onset + shape.start * width) / dt)))
-        last = n_rows if np.isinf(shape.stop) else int(np.ceil((onset + shape.stop * width) / dt))
-        last = min(n_rows, last + 1)
+    onsets = np.asarray(onsets, dtype=np.float64)
+    for onset, first, last in zip(
+        onsets, *pulse_steps(kernel, width, onsets, dt, n_rows), strict=True
+    ):
         if first >= last:
             continue
         edges = (np.arange(first, last + 1) * dt - onset) / width
@@ -86,15 +222,14 @@ def pulse_train(
     return train
 
 
-def pulse_waveforms(
+def pulse_inputs(
     points: Sequence[GridPoint],
     schedules: Mapping[int, PulseSchedule],
     n_neurons: int,
     dt: float,
     n_steps: int,
-    n_columns: int = 0,
-) -> PulseWaveforms:
-    """Lay out the pulse trains of all ``points`` and map each neuron to its column.
+) -> PulseInputs:
+    """Every pulse of ``points`` once per pulse train, and each neuron's train.
 
     Parameters
     ----------
@@ -107,26 +242,34 @@ def pulse_waveforms(
     dt
         Time step (s).
     n_steps
-        Number of simulated steps; the table has one more row, so that a lookup at the
-        end of the run stays inside it.
-    n_columns
-        At least this many table columns (the rest zeros): the column count of the
-        compiled model that runs the table, so that it is laid out once at its size.
+        Number of simulated steps.
     """
-    n_rows = n_steps + 1
-    column_of: dict[tuple[str, float, int, int], int] = {}
-    columns = np.zeros((len(points), n_neurons), dtype=np.int32)
+    trains = np.zeros((len(points), n_neurons), dtype=np.int32)
+    pulses: list[list[NDArray[np.generic]]] = []
+    next_train, train_of = 1, {}
     for index, point in enumerate(points):
         if point.height == 0:
             continue
-        for neuron in np.unique(schedules[point.seed].neurons):
-            key = (point.kernel, point.width, point.seed, int(neuron))
-            columns[index, neuron] = column_of.setdefault(key, len(column_of) + 1)
-    # Laid out in place, column by column: the table is the job's largest array, and
-    # is never held twice.
-    table = np.zeros((n_rows, max(n_columns, len(column_of) + 1)))
-    for (kernel, width, seed, neuron), column in column_of.items():
-        schedule = schedules[seed]
-        onsets = schedule.times[schedule.neurons == neuron]
-        pulse_train(kernel, width, onsets, dt, n_rows, out=table[:, column])
-    return PulseWaveforms(table=table, columns=columns)
+        schedule = schedules[point.seed]
+        neurons, rank = np.unique(schedule.neurons, return_inverse=True)
+        key = (point.kernel, point.width, point.seed)
+        if key not in train_of:  # a new train per neuron; its pulses in order of onset
+            train_of[key], next_train = next_train, next_train + len(neurons)
+            order = np.argsort(rank, kind="stable")
+            onset = schedule.times[order]
+            first, last = pulse_steps(point.kernel, point.width, onset, dt, n_steps + 1)
+            kernel = np.full(len(onset), kernel_names().index(point.kernel))
+            width = np.full(len(onset), point.width)
+            pulses.append([train_of[key] + rank[order], kernel, onset, width, first, last])
+        trains[index, neurons] = train_of[key] + np.arange(len(neurons))
+    columns = [np.concatenate(column) for column in zip(*pulses, strict=True)]
+    columns = columns or [np.zeros(0)] * 6
+    return PulseInputs(
+        trains=trains,
+        train=np.asarray(columns[0], dtype=np.int32),
+        kernel=np.asarray(columns[1], dtype=np.int32),
+        onset=np.asarray(columns[2], dtype=np.float64),
+        width=np.asarray(columns[3], dtype=np.float64),
+        first_step=np.asarray(columns[4], dtype=np.int64),
+        last_step=np.asarray(columns[5], dtype=np.int64),
+    )

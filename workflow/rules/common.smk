@@ -34,7 +34,7 @@ FIGURE_FORMATS = config["figures"]["formats"]
 
 
 wildcard_constraints:
-    shape=r"n[0-9]+_steps[0-9]+_columns[0-9]+_dt[0-9.e+-]+_[a-z_0-9]+",
+    shape=r"n[0-9]+_steps[0-9]+_pulses[0-9]+_dt[0-9.e+-]+_[a-z_0-9]+",
     job=r"control_seed-[0-9a-z]+|kernel-[a-z][a-z0-9_]*_height-[^/_]+_width-[^/_]+_seed-[0-9a-z]+",
 
 

@@ -10,9 +10,10 @@ rule build_simulator:
         "results/logs/build_simulator/{shape}.log",
     benchmark:
         "results/benchmarks/build_simulator/{shape}.tsv"
+    priority: 1  # before the example traces: every simulation waits for it
     conda:
         "../../envs/pulsesweep.yaml"
-    threads: 1
+    threads: 2  # make -j2: the compiler's files side by side
     resources:
         mem_mb=lambda wildcards, attempt: 1500 * attempt,  # compiler peak: 1.1 GB
         runtime=lambda wildcards, attempt: 10 * attempt,
@@ -31,6 +32,7 @@ rule simulate:
         "results/logs/simulate/{job}.log",
     benchmark:
         "results/benchmarks/simulate/{job}.tsv"
+    priority: 1  # before the example traces, which fill a free core when one is left
     conda:
         "../../envs/pulsesweep.yaml"
     threads: 1

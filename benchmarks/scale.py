@@ -1,0 +1,211 @@
+"""pulsesweep at scale: `make bench-scale` (or python benchmarks/scale.py).
+
+Measures, on this machine, once each (each run takes many minutes):
+
+1. **long runs**: 60 s of 1,000 neurons with a pulse every 50 ms (1,200 pulses, every
+   neuron's pulses summed on it), the alpha and the inverse-time kernel, height 5 nA and
+   the unpulsed control: each job's wall time, its binary's time and the peak memory of
+   the job's process tree (sampled every 5 ms), against the job's memory estimate;
+2. **a 20,000-point sweep** (5 kernels x 20 heights x 20 widths x 10 seeds, 100 neurons,
+   10 s each, `jobs.batch_axes: [height, seed]`: 100 jobs) with ``snakemake --cores 2``
+   end to end: wall time, the pipeline's neuron-steps per second against its binaries'
+   alone, every rule's span and peak memory, and the aggregation's time and memory.
+
+It prints a table and, with --update-readme, writes it into the README's Scale section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from readme_section import publish
+from run import snakemake, timed
+
+from pulsesweep.process_memory import peak_tree_memory
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LONG_RUN = {
+    "network": {"n_neurons": 1000},
+    "simulation": {"duration_s": 60.0, "seeds": [0]},
+    "pulses": {"interval_ms": 50.0},
+    "sweep": {"kernels": ["alpha", "inverse_time"], "heights_nA": [0, 5], "widths_ms": [2.0]},
+}
+SCALE_SWEEP = {
+    "simulation": {"duration_s": 10.0, "seeds": list(range(10))},
+    "sweep": {
+        "heights_nA": [0, *(round(0.5 * 1.3**k, 3) for k in range(19))],
+        "widths_ms": [round(0.5 * 1.25**k, 3) for k in range(20)],
+    },
+    "jobs": {"batch_axes": ["height", "seed"]},
+}
+_BINARY = re.compile(r"steps in ([0-9.]+) s \(cpp_standalone")
+
+
+def long_runs() -> list[dict]:
+    """Each job of :data:`LONG_RUN`: wall, binary seconds, peak and estimated memory."""
+    from pulsesweep.config import resolve_config
+    from pulsesweep.jobs import simulation_jobs
+
+    config = resolve_config(LONG_RUN)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-long-") as scratch:
+        config_file = Path(scratch) / "long.yaml"
+        config_file.write_text(yaml.safe_dump(LONG_RUN))
+        environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": f"{scratch}/cache"}
+        for name, job in simulation_jobs(config).items():
+            selection = job.selection()
+            command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file)]
+            command += ["--kernel", *selection["kernels"], "--controls"]
+            command += ["--output", f"{scratch}/{name}.nc"]
+            subprocess.run(command, env=environment, check=True, capture_output=True)  # build
+            measured = peak_tree_memory(command, environment)
+            results.append(
+                {
+                    "job": name,
+                    "neuron_steps": job.neuron_steps(config),
+                    "pulses": job.model_shape(config).n_pulses,
+                    "wall": measured.wall,
+                    "binary": float(_BINARY.search(measured.stderr)[1]),
+                    "peak_mb": measured.peak_mb,
+                    "estimate_mb": job.memory_mb(config),
+                }
+            )
+    return results
+
+
+def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {}
+    for table in (results / "benchmarks").rglob("*.tsv"):
+        rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
+        with table.open() as handle:
+            row = next(csv.DictReader(handle, delimiter="\t"))
+        row["end"] = table.stat().st_mtime
+        row["job"] = table.stem
+        rows.setdefault(rule, []).append(row)
+    return rows
+
+
+def scale_sweep() -> dict:
+    """The 20,000-point sweep end to end, and what its jobs' benchmark files say."""
+    from pulsesweep.config import resolve_config
+    from pulsesweep.jobs import simulation_jobs
+
+    config = resolve_config(SCALE_SWEEP)
+    jobs = simulation_jobs(config)
+    points = sum(job.n_points for job in jobs.values())
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-scale-") as scratch:
+        config_file = Path(scratch) / "scale.yaml"
+        config_file.write_text(yaml.safe_dump(SCALE_SWEEP))
+        command = snakemake(Path(scratch), "--cores", "2", "--configfile", str(config_file))
+        wall, _ = timed(command)
+        results = Path(scratch) / "results"
+        rows = _benchmark_rows(results)
+        binary = 0.0
+        for name in jobs:
+            log = (results / "logs" / "simulate" / name).with_suffix(".log").read_text()
+            binary += float(_BINARY.search(log)[1])
+        size = sum(path.stat().st_size for path in results.rglob("*.nc"))
+    start = min(float(row["end"]) - float(row["s"]) for rule in rows.values() for row in rule)
+    return {
+        "wall": wall,
+        "points": points,
+        "jobs": len(jobs),
+        "neuron_steps": sum(job.neuron_steps(config) for job in jobs.values()),
+        "binary_seconds": binary,
+        "size_gb": size / 1e9,
+        "rules": {
+            rule: {
+                "span": (
+                    min(float(r["end"]) - float(r["s"]) for r in group) - start,
+                    max(float(r["end"]) for r in group) - start,
+                ),
+                "seconds": statistics.median(float(r["s"]) for r in group),
+                "peak_mb": max(float(r["max_rss"]) for r in group),
+                "count": len(group),
+            }
+            for rule, group in rows.items()
+        },
+    }
+
+
+def table(long: list[dict], scale: dict) -> str:
+    def row(what, value, note=""):
+        return f"| {what} | {value} | {note} |"
+
+    rows = ["| measure | value | notes |", "|---|---|---|"]
+    for job in long:
+        rows.append(
+            row(
+                f"long run, job `{job['job']}`",
+                f"{job['peak_mb']:.0f} MB peak",
+                f"{job['neuron_steps']:.2g} neuron-steps, {job['pulses']} pulses; "
+                f"{job['wall']:.1f} s, of which the binary {job['binary']:.1f} s; "
+                f"estimate {job['estimate_mb']} MB; target ≤ 2 GB",
+            )
+        )
+    rules = scale["rules"]
+    pipeline = scale["neuron_steps"] / scale["wall"]
+    binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
+    rows += [
+        row(
+            f"{scale['points']:,}-point sweep end to end, `snakemake --cores 2`",
+            f"{scale['wall']:.0f} s",
+            f"{scale['jobs']} simulate jobs, {scale['neuron_steps']:.2g} neuron-steps, "
+            f"results {scale['size_gb']:.1f} GB",
+        ),
+        row(
+            "**pipeline / binaries alone** (neuron-steps per second, 2 cores)",
+            f"**{pipeline / binaries:.2f}**",
+            f"{pipeline:.3g} against {binaries:.3g}: overheads "
+            f"{100 * (1 - pipeline / binaries):.0f} %; target ≤ 25 %",
+        ),
+        *(
+            row(
+                f"rule `{rule}`",
+                f"{info['peak_mb']:.0f} MB peak",
+                f"{info['count']} job(s), median {info['seconds']:.1f} s, "
+                f"{info['span'][0]:.0f}–{info['span'][1]:.0f} s into the run"
+                + ("; target ≤ 60 s, ≤ 2 GB" if rule == "aggregate" else "; target ≤ 2 GB"),
+            )
+            for rule, info in sorted(rules.items(), key=lambda item: item[1]["span"][0])
+        ),
+    ]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return "\n".join(
+        [f"Measured by `make bench-scale` on {time.strftime('%Y-%m-%d')} ({machine}).", "", *rows]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="write the table into README.md's Scale section",
+    )
+    parser.add_argument("--skip-sweep", action="store_true", help="the long runs only")
+    arguments = parser.parse_args()
+    print("long runs ...", flush=True)
+    long = long_runs()
+    print("20,000-point sweep (about half an hour on 2 cores) ...", flush=True)
+    scale = scale_sweep() if not arguments.skip_sweep else None
+    if scale is None:
+        print("\n".join(f"{job}" for job in long))
+        return
+    publish("scale", table(long, scale), arguments.update_readme)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The figures' shared pieces: the bootstrap interval and the log axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from pulsesweep import plotting
+
+
+def test_bootstrap_interval_is_the_normal_interval_for_a_large_sample():
+    """For 400 draws from a normal distribution, the percentile bootstrap of the mean
+    agrees with mean ± 1.96 SE to within the bootstrap's own noise."""
+    values = np.random.default_rng(1).normal(3.0, 2.0, 400)
+    low, high = plotting.bootstrap_interval(values)
+    half = 1.96 * values.std(ddof=1) / np.sqrt(len(values))
+    assert low < values.mean() < high
+    assert low == pytest.approx(values.mean() - half, abs=0.1 * half)
+    assert high == pytest.approx(values.mean() + half, abs=0.1 * half)
+    assert plotting.bootstrap_interval(values) == (low, high)  # seeded: reproducible
+
+
+def test_bootstrap_interval_does_not_depend_on_how_resamples_are_blocked(monkeypatch):
+    values = np.random.default_rng(2).exponential(1.0, 57)
+    whole = plotting.bootstrap_interval(values)
+    monkeypatch.setattr(plotting, "_BLOCK", 57 * 3)  # 3 resamples at a time
+    assert plotting.bootstrap_interval(values) == whole
+
+
+@pytest.mark.parametrize(
+    ("values", "scale"), [([0.5, 2, 50], "log"), ([-5, 0.5, 50], "symlog"), ([0, 1], "symlog")]
+)
+def test_log_axes_are_symmetric_only_where_values_are_not_all_positive(values, scale):
+    figure, axis = plt.subplots()
+    plotting.symlog(axis, values)
+    assert axis.get_xscale() == scale
+    plt.close(figure)
