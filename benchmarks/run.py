@@ -91,7 +91,7 @@ def end_to_end(repeats: int) -> dict:
                 timeline[rule] = (min(first, end - float(row["s"])), max(last, end))
                 if rule == "simulate":
                     jobs.setdefault(table.stem, []).append(float(row["s"]))
-                    log = (results / "logs" / "simulate" / table.stem).with_suffix(".log")
+                    log = results / "logs" / "simulate" / f"{table.stem}.log"
                     binary = re.search(r"steps in ([0-9.]+) s \(cpp_standalone", log.read_text())
                     shares.append(float(binary[1]) / float(row["s"]))
             start = min(first for first, _ in timeline.values())

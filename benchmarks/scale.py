@@ -114,7 +114,7 @@ def scale_sweep() -> dict:
         rows = _benchmark_rows(results)
         binary = 0.0
         for name in jobs:
-            log = (results / "logs" / "simulate" / name).with_suffix(".log").read_text()
+            log = (results / "logs" / "simulate" / f"{name}.log").read_text()
             binary += float(_BINARY.search(log)[1])
         size = sum(path.stat().st_size for path in results.rglob("*.nc"))
     start = min(float(row["end"]) - float(row["s"]) for rule in rows.values() for row in rule)
@@ -199,6 +199,7 @@ def main() -> None:
     arguments = parser.parse_args()
     print("long runs ...", flush=True)
     long = long_runs()
+    print(long, flush=True)
     print("20,000-point sweep (about half an hour on 2 cores) ...", flush=True)
     scale = scale_sweep() if not arguments.skip_sweep else None
     if scale is None:

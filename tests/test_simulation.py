@@ -70,6 +70,16 @@ def test_dataset_follows_the_contract(small_run, small_config):
     assert ds["spike_time"].max() < 1.0
 
 
+def test_spikes_are_stored_train_by_train_in_time_order(small_run):
+    """By point, then neuron, then time: each neuron's train is one contiguous run."""
+    train = small_run["spike_point"].values * small_run.sizes["neuron"]
+    train += small_run["spike_neuron"].values
+    step = np.diff(train)
+    assert (step >= 0).all()
+    assert (np.diff(small_run["spike_time"].values)[step == 0] > 0).all()
+    assert len(np.unique(train)) == small_run.sizes["point"] * small_run.sizes["neuron"]
+
+
 def test_common_random_numbers(small_run):
     ds = small_run
     for seed in (0, 1):

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 _REQUIRED = (
     "spike_time",
+    "spike_count",
     "spike_neuron",
     "spike_point",
     "pulse_time",
@@ -71,18 +72,21 @@ _PER_PULSE = {
 }
 
 
-def open_simulation(path: str | Path) -> xr.Dataset:
-    """Load one simulation file fully, or fail with its name if it is unreadable."""
+def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
+    """Load one simulation file fully (but the variables in ``skip``), or fail with its
+    name if it is unreadable or not a pulsesweep simulation file."""
     try:
         with xr.open_dataset(path) as dataset:
-            dataset = dataset.load()
+            missing = [name for name in _REQUIRED if name not in dataset.variables]
+            dataset = dataset.drop_vars([name for name in skip if name in dataset]).load()
     except Exception as error:  # netCDF4 raises OSError, RuntimeError, ValueError, ...
         raise SimulationFileError(f"not a readable netCDF file ({error})", path) from error
-    missing = [name for name in _REQUIRED if name not in dataset.variables]
     if missing:
         raise SimulationFileError(
             f"not a pulsesweep simulation file: it lacks {', '.join(missing)}", path
         )
+    if dataset["spike_count"].sum() != dataset.sizes["spike"]:
+        raise SimulationFileError("its spike counts do not add up to its spikes", path)
     return dataset
 
 
@@ -111,16 +115,17 @@ def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
     ]
 
 
-def _spike_trains(dataset: xr.Dataset, points: np.ndarray | None = None) -> SpikeTrainSet:
-    """The file's spike trains, train ``point * n_neurons + neuron``; with ``points``, only
-    those points' spikes, train ``neuron`` (for a control)."""
-    n_neurons = dataset.sizes["neuron"]
-    neurons, times = dataset["spike_neuron"].values, dataset["spike_time"].values
-    if points is None:
-        trains = dataset["spike_point"].values.astype(np.int64) * n_neurons + neurons
-        return SpikeTrainSet.from_spikes(trains, times, dataset.sizes["point"] * n_neurons)
-    mask = np.isin(dataset["spike_point"].values, points)
-    return SpikeTrainSet.from_spikes(neurons[mask], times[mask], n_neurons)
+def _spike_trains(
+    dataset: xr.Dataset, trains: np.ndarray, keep: np.ndarray, first: int = 0
+) -> SpikeTrainSet:
+    """The spike trains that ``keep`` marks (a mask over the file's trains, ``point *
+    n_neurons + neuron``; ``trains`` is each spike's), numbered from ``first`` on: a
+    control's point's first train, so that its trains are its neurons. The others are
+    left out: only pulsed neurons' trains are ever searched."""
+    mask = keep[trains]
+    times = dataset["spike_time"].values[mask]
+    last = int(np.flatnonzero(keep)[-1]) + 1 if keep.any() else first
+    return SpikeTrainSet.from_spikes(trains[mask] - first, times, last - first)
 
 
 def aggregate_responses(
@@ -145,7 +150,9 @@ def aggregate_responses(
     files = [*control_files, *simulation_files]
     for number, path in enumerate(files, 1):
         try:
-            _aggregate_file(open_simulation(path), config, grid, controls)
+            # Spikes are stored train by train: spike_count says whose they are.
+            dataset = open_simulation(path, skip=("spike_neuron", "spike_point"))
+            _aggregate_file(dataset, config, grid, controls)
         except SimulationFileError as error:
             if error.path is not None:
                 raise
@@ -167,10 +174,16 @@ def _aggregate_file(
     points, n_neurons = _points(dataset), dataset.sizes["neuron"]
     pulse_point = dataset["pulse_point"].values
     pulse_time, pulse_neuron = dataset["pulse_time"].values, dataset["pulse_neuron"].values
+    pulse_train = pulse_point.astype(np.int64) * n_neurons + pulse_neuron
+    n_trains = len(points) * n_neurons
+    spike_train = np.repeat(np.arange(n_trains), dataset["spike_count"].values.ravel())
     for index, point in enumerate(points):
         if point["height"] == 0 and point["seed"] not in controls:
             mask = pulse_point == index
-            controls[point["seed"]] = train = _spike_trains(dataset, np.array([index]))
+            keep = np.zeros(n_trains, dtype=bool)
+            keep[index * n_neurons : (index + 1) * n_neurons] = True
+            train = _spike_trains(dataset, spike_train, keep, index * n_neurons)
+            controls[point["seed"]] = train
             neurons = pulse_neuron[mask]
             # A control against itself: every difference is exactly zero.
             values = pulse_responses(
@@ -198,20 +211,21 @@ def _aggregate_file(
     if missing:
         raise SimulationFileError(f"no control for seed {min(missing)}")
     leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
-    spikes = _spike_trains(dataset)
+    keep = np.zeros(n_trains, dtype=bool)
+    keep[pulse_train[pulsed]] = True
+    spikes = _spike_trains(dataset, spike_train, keep)
     for seed in np.unique(seeds[pulsed]):
         mask = pulsed & (seeds == seed)
-        trains = pulse_point[mask].astype(np.int64) * n_neurons + pulse_neuron[mask]
         values = pulse_responses(
             spikes,
-            trains,
+            pulse_train[mask],
             controls[int(seed)],
             pulse_neuron[mask],
             pulse_time[mask],
             leads[pulse_point[mask]],
             window,
             duration,
-            first_on_neuron(trains),
+            first_on_neuron(pulse_train[mask]),
         )
         for index in np.unique(pulse_point[mask]):
             of_point = pulse_point[mask] == index

@@ -5,11 +5,12 @@ Dimensions and variables (all physical quantities in SI units with ``units`` and
 
 - ``point``: coordinates ``kernel``, ``height`` (A), ``width`` (s), ``seed``;
 - ``(point, neuron)``: ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V),
-  ``resistance`` (ohm);
+  ``resistance`` (ohm), ``spike_count``;
 - ``spike``: ``spike_time`` (s; float64 for the ``precise`` method, whose spikes fall
   between grid points; for Brian2's methods, on the grid, stored as integer time steps
   with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``,
-  train by train: by point, then neuron, then time;
+  train by train: by point, then neuron, then time, so that a neuron's spikes are the
+  next ``spike_count`` entries;
 - ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
 - scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
 
@@ -119,16 +120,24 @@ def _pulse_variables(
 
 
 def _spike_variables(
-    spikes: SpikeTrains, n_neurons: int
-) -> dict[str, tuple[str, Any, dict[str, Any]]]:
-    # Spikes come ordered by time; a stable sort by neuron (point * n + neuron) stores
-    # them train by train, which the aggregation reads without sorting them again.
-    order = np.argsort(spikes.neurons, kind="stable")
-    point, neuron = np.divmod(spikes.neurons, n_neurons)
+    spikes: SpikeTrains, n_points: int, n_neurons: int
+) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
+    # already train by train; int32 as stored, and faster to divide
+    point, neuron = np.divmod(spikes.neurons.astype(np.int32), n_neurons)
+    count = np.bincount(spikes.neurons, minlength=n_points * n_neurons).astype(np.int32)
     return {
+        "spike_count": (
+            ("point", "neuron"),
+            count.reshape(n_points, n_neurons),
+            {
+                "units": "1",
+                "long_name": "number of spikes of the neuron (its train: the next "
+                "spike_count spikes, train by train)",
+            },
+        ),
         "spike_time": (
             "spike",
-            spikes.times[order],
+            spikes.times,
             {
                 "units": "s",
                 "long_name": "spike time (step start)" if spikes.on_grid else "spike time (exact)",
@@ -136,12 +145,12 @@ def _spike_variables(
         ),
         "spike_neuron": (
             "spike",
-            neuron[order],
+            neuron,
             {**_INDEX, "long_name": "index of the spiking neuron within its point"},
         ),
         "spike_point": (
             "spike",
-            point[order],
+            point,
             {**_INDEX, "long_name": "index along point of the spike"},
         ),
     }
@@ -166,7 +175,7 @@ def simulation_dataset(
         )
         for name, (units, long_name) in NEURON_VARIABLES.items()
     }
-    data_vars |= _spike_variables(spikes, n_neurons)
+    data_vars |= _spike_variables(spikes, len(points), n_neurons)
     data_vars |= _pulse_variables(points, schedules)
     data_vars |= {
         "dt": ((), dt, {"units": "s", "long_name": "integration time step"}),

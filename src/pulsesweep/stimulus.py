@@ -44,8 +44,10 @@ __all__ = [
     "step_average_code",
 ]
 
-#: Train number of padding pulses: no neuron has it, so they reach nobody.
+#: Train number of padding pulses: no neuron has it, so they reach nobody; they are
+#: zero at every step (``first_step == last_step``) and have a width of 1 s.
 NO_TRAIN = -1
+_PADDING = {"train": NO_TRAIN, "width": 1.0}
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class PulseInputs:
         for field in fields(self):
             if field.name != "trains":
                 value = getattr(self, field.name)
-                padding = NO_TRAIN if field.name == "train" else 0
+                padding = _PADDING.get(field.name, 0)
                 values[field.name] = np.pad(value, (0, count - len(value)), constant_values=padding)
         return values
 
