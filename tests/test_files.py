@@ -96,6 +96,19 @@ def test_file_breaking_the_contract_fails_with_its_name(small_files, tmp_path):
         open_simulation(stripped)
 
 
+def test_spike_counts_that_do_not_add_up_fail_with_the_files_name(small_files, tmp_path):
+    """The aggregation finds each neuron's spikes by the counts: a file whose counts
+    disagree with its spikes is refused, not misread."""
+    _config, _controls, pulsed = small_files
+    miscounted = tmp_path / "miscounted.nc"
+    with xr.open_dataset(pulsed[0]) as dataset:
+        dataset = dataset.load()
+    dataset["spike_count"][0, 0] += 1
+    dataset.to_netcdf(miscounted)
+    with pytest.raises(SimulationFileError, match=r"miscounted\.nc: its spike counts do not"):
+        open_simulation(miscounted)
+
+
 def test_missing_grid_point_fails_aggregation(small_files):
     config, controls, pulsed = small_files
     with pytest.raises(SimulationFileError, match="no simulation covers"):

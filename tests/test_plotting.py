@@ -36,3 +36,15 @@ def test_log_axes_are_symmetric_only_where_values_are_not_all_positive(values, s
     plotting.symlog(axis, values)
     assert axis.get_xscale() == scale
     plt.close(figure)
+
+
+def test_heatmap_annotates_finite_cells_legibly():
+    """Each finite cell carries its value, in white on the saturated ends of the scale
+    and dark on its pale middle; a missing value gets no text."""
+    figure, axis = plt.subplots()
+    values = np.array([[0.0, 1.0], [np.nan, -1.0]])
+    plotting.annotated_heatmap(axis, values, ("h", ["a", "b"]), ("w", ["x", "y"]), 1.0, "z")
+    texts = {(text.get_position(), text.get_text()): text.get_color() for text in axis.texts}
+    assert texts == {((0.5, 0.5), "0"): ".15", ((1.5, 0.5), "1"): "w", ((1.5, 1.5), "-1"): "w"}
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["a", "b"]
+    plt.close(figure)

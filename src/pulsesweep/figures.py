@@ -20,7 +20,6 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import seaborn as sns
 import xarray as xr
 from matplotlib.figure import Figure
@@ -29,7 +28,15 @@ from pulsesweep.comparison import charge_slope_theory, slow_pulse_theory
 from pulsesweep.config import resolve_config
 from pulsesweep.figure_names import RESPONSE_FIGURES
 from pulsesweep.files import atomic_output
-from pulsesweep.plotting import CI, NO_PHASE, THEORY, note, response_table, symlog
+from pulsesweep.plotting import (
+    CI,
+    NO_PHASE,
+    THEORY,
+    annotated_heatmap,
+    note,
+    response_table,
+    symlog,
+)
 from pulsesweep.steps import figure_step
 from pulsesweep.theory_figures import (
     plot_phase_response,
@@ -122,21 +129,13 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
             note(axis, NO_PHASE)
             continue
         limit = float(np.nanmax(np.abs(values))) or 1.0
-        frame = pd.DataFrame(
+        annotated_heatmap(
+            axis,
             values,
-            index=pd.Index([f"{h * 1e9:g}" for h in mean["height"].values], name="height (nA)"),
-            columns=pd.Index([f"{w * 1e3:g}" for w in mean["width"].values], name="width (ms)"),
-        )
-        sns.heatmap(
-            frame.iloc[::-1],
-            ax=axis,
-            cmap="RdBu_r",
-            vmin=-limit,
-            vmax=limit,
-            annot=True,
-            fmt=".2g",
-            annot_kws={"size": 6},
-            cbar_kws={"label": "phase advance (cycles)"},
+            ("height (nA)", [f"{h * 1e9:g}" for h in mean["height"].values]),
+            ("width (ms)", [f"{w * 1e3:g}" for w in mean["width"].values]),
+            limit,
+            "phase advance (cycles)",
         )
     for axis in list(axes.flat)[len(kernels) :]:
         axis.set_visible(False)

@@ -125,7 +125,9 @@ def _gaussian_response(x: FloatArray, width: FloatArray, tau: FloatArray) -> Flo
 def _scaled_expi(z: FloatArray) -> FloatArray:
     """``exp(-z) Ei(z)`` for ``z > 0``, without overflow for large ``z``."""
     small, large = np.minimum(z, _EXPI_ASYMPTOTIC), np.maximum(z, _EXPI_ASYMPTOTIC)
-    series = sum(math.factorial(n) / large**n for n in range(12))  # shrinks until n ~ z
+    series = np.ones_like(large)  # sum of n!/z^n for n < 12 (shrinks until n ~ z), by Horner
+    for n in range(11, 0, -1):
+        series = 1.0 + n * series / large
     return np.where(z <= _EXPI_ASYMPTOTIC, np.exp(-small) * special.expi(small), series / large)
 
 

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CI",
     "NO_PHASE",
     "THEORY",
+    "annotated_heatmap",
     "bootstrap_interval",
     "middle",
     "note",
@@ -87,6 +88,46 @@ def symlog(axis: Axes, values: Sequence[float], which: str = "x") -> None:
     magnitudes = np.abs(finite[finite != 0])
     linear = float(magnitudes.min()) if magnitudes.size else 1.0
     getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
+
+
+def annotated_heatmap(
+    axis: Axes,
+    values: NDArray[np.float64],
+    rows: tuple[str, Sequence[str]],
+    columns: tuple[str, Sequence[str]],
+    limit: float,
+    label: str,
+) -> None:
+    """A heat map of ``values`` (first row at the bottom) on a symmetric red-blue scale
+    from ``-limit`` to ``limit``, each finite cell annotated to two significant digits in
+    dark or white text by its colour's luminance (as seaborn's heatmap does, without
+    redrawing the whole figure for every map). ``rows``, ``columns``: (name, labels)."""
+    figure = axis.get_figure()
+    mesh = axis.pcolormesh(
+        np.where(np.isfinite(values), values, np.nan), cmap="RdBu_r", vmin=-limit, vmax=limit
+    )
+    for (row, column), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            red, green, blue, _ = mesh.to_rgba(np.array([value]))[0]
+            luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+            colour = ".15" if luminance > 0.408 else "w"
+            axis.text(
+                column + 0.5,
+                row + 0.5,
+                f"{value:.2g}",
+                ha="center",
+                va="center",
+                color=colour,
+                size=6,
+            )
+    axis.set_yticks(np.arange(len(rows[1])) + 0.5, rows[1])
+    axis.set_xticks(np.arange(len(columns[1])) + 0.5, columns[1])
+    axis.set(ylabel=rows[0], xlabel=columns[0])
+    axis.tick_params(length=0)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    if figure is not None:
+        figure.colorbar(mesh, ax=axis, label=label)
 
 
 def note(axis: Axes, text: str) -> None:

@@ -49,6 +49,7 @@ rule plot_examples:
         "results/logs/plot_examples.log",
     benchmark:
         "results/benchmarks/plot_examples.tsv"
+    priority: 2  # beside the simulations, not after them (where the figures wait)
     localrule: True
     conda:
         "../../envs/pulsesweep.yaml"

@@ -10,7 +10,7 @@ rule build_simulator:
         "results/logs/build_simulator/{shape}.log",
     benchmark:
         "results/benchmarks/build_simulator/{shape}.tsv"
-    priority: 1  # before the example traces: every simulation waits for it
+    priority: 3  # first: every simulation waits for it
     conda:
         "../../envs/pulsesweep.yaml"
     threads: 2  # make -j2: the compiler's files side by side
@@ -32,7 +32,7 @@ rule simulate:
         "results/logs/simulate/{job}.log",
     benchmark:
         "results/benchmarks/simulate/{job}.tsv"
-    priority: 1  # before the example traces, which fill a free core when one is left
+    priority: 1  # after the example traces, which then run beside the simulations
     conda:
         "../../envs/pulsesweep.yaml"
     threads: 1
@@ -53,6 +53,7 @@ rule simulate_examples:
         "results/logs/simulate_examples.log",
     benchmark:
         "results/benchmarks/simulate_examples.tsv"
+    priority: 2  # beside the simulations, not after them (where the figures wait)
     localrule: True
     conda:
         "../../envs/pulsesweep.yaml"
