@@ -42,7 +42,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --repeats 3 --update-readme
 
-# Long runs and a 20,000-point sweep (about 40 minutes on 2 cores): README, Scale.
+# Long runs and a 20,000-point sweep (about 20 minutes on 2 cores): README, Scale.
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/scale.py --update-readme
 

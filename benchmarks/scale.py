@@ -200,7 +200,7 @@ def main() -> None:
     print("long runs ...", flush=True)
     long = long_runs()
     print(long, flush=True)
-    print("20,000-point sweep (about half an hour on 2 cores) ...", flush=True)
+    print("20,000-point sweep (about 15 minutes on 2 cores) ...", flush=True)
     scale = scale_sweep() if not arguments.skip_sweep else None
     if scale is None:
         print("\n".join(f"{job}" for job in long))
