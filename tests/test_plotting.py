@@ -48,3 +48,13 @@ def test_heatmap_annotates_finite_cells_legibly():
     assert texts == {((0.5, 0.5), "0"): ".15", ((1.5, 0.5), "1"): "w", ((1.5, 1.5), "-1"): "w"}
     assert [label.get_text() for label in axis.get_yticklabels()] == ["a", "b"]
     plt.close(figure)
+
+
+def test_heatmaps_too_fine_to_read_are_not_annotated():
+    figure, axis = plt.subplots()
+    side = int(np.sqrt(plotting.MAX_ANNOTATED)) + 1
+    labels = [str(k) for k in range(side)]
+    values = np.ones((side, side))
+    plotting.annotated_heatmap(axis, values, ("h", labels), ("w", labels), 1.0, "z")
+    assert not axis.texts
+    plt.close(figure)

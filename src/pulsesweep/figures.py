@@ -114,7 +114,8 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
 def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Mean phase advance over height x width, one heat map per kernel, each on its own
     symmetric colour scale (so a kernel's weak-pulse, linear regime is not washed out by
-    another kernel's strongest cell), annotated to two significant digits."""
+    another kernel's strongest cell), annotated to two significant digits (up to 100 cells a
+    map)."""
     mean = responses["phase_advance"].mean("seed")
     kernels = list(responses["kernel"].values)
     columns = min(3, len(kernels))

@@ -22,6 +22,8 @@ __all__ = [
     "symlog",
 ]
 
+#: Heat maps with more cells than this are not annotated.
+MAX_ANNOTATED = 100
 #: Resamples per bootstrap interval, and how many values are resampled at once.
 N_BOOT, _BLOCK = 1000, 2_000_000
 
@@ -101,12 +103,14 @@ def annotated_heatmap(
     """A heat map of ``values`` (first row at the bottom) on a symmetric red-blue scale
     from ``-limit`` to ``limit``, each finite cell annotated to two significant digits in
     dark or white text by its colour's luminance (as seaborn's heatmap does, without
-    redrawing the whole figure for every map). ``rows``, ``columns``: (name, labels)."""
+    redrawing the whole figure for every map), where there are at most
+    :data:`MAX_ANNOTATED` cells (more are too small to read, and slow to draw).
+    ``rows``, ``columns``: (name, labels)."""
     figure = axis.get_figure()
     mesh = axis.pcolormesh(
         np.where(np.isfinite(values), values, np.nan), cmap="RdBu_r", vmin=-limit, vmax=limit
     )
-    for (row, column), value in np.ndenumerate(values):
+    for (row, column), value in np.ndenumerate(values if values.size <= MAX_ANNOTATED else []):
         if np.isfinite(value):
             red, green, blue, _ = mesh.to_rgba(np.array([value]))[0]
             luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
