@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pulsesweep.recording import train_by_train
 from pulsesweep.responses import (
     PulseResponse,
     SpikeTrainSet,
@@ -161,3 +162,17 @@ def test_vectorised_responses_equal_one_pulse_at_a_time(seed, n_trains, n_pulses
         )
         for name in PulseResponse.names():
             np.testing.assert_equal(actual[name][i], getattr(expected, name), err_msg=name)
+
+
+@pytest.mark.parametrize("n_trains", [3, 70_000])  # 16-bit keys (radix sort) and wider
+def test_spikes_come_out_train_by_train_whatever_their_order(n_trains):
+    rng = np.random.default_rng(n_trains)
+    trains = rng.integers(0, n_trains, 500)
+    times = rng.choice(np.arange(50) * 0.1, 500)  # ties within a train, too
+    ordered_trains, ordered_times = train_by_train(trains, times)
+    expected = np.lexsort((times, trains))
+    np.testing.assert_array_equal(ordered_trains, trains[expected])
+    np.testing.assert_array_equal(ordered_times, times[expected])
+    again = train_by_train(ordered_trains, ordered_times)  # already in order: as it is
+    assert again[0] is ordered_trains
+    assert again[1] is ordered_times

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["SpikeTrains"]
+IntegerT = TypeVar("IntegerT", bound=np.integer)
+
+__all__ = ["SpikeTrains", "in_train_order", "train_by_train"]
 
 
 @dataclass(frozen=True)
@@ -43,22 +46,34 @@ class SpikeTrains:
         times = np.asarray(times, dtype=np.float64)
         if on_grid:
             times = np.round(times / dt) * dt
-        indices = np.asarray(neurons, dtype=np.int64)
-        # Brian2 records step after step, so each neuron's spikes come in time order: a
-        # stable sort by neuron orders them train by train. numpy sorts 16-bit keys
-        # stably by radix, in linear time.
-        small = indices.size == 0 or (indices.min() >= 0 and indices.max() < 2**16)
-        order = np.argsort(indices.astype(np.uint16) if small else indices, kind="stable")
-        times, indices = times[order], indices[order]
-        if not _by_neuron(times, indices):
-            order = np.lexsort((times, indices))
-            times, indices = times[order], indices[order]
+        # Brian2 records step after step: each neuron's spikes come in time order.
+        indices, times = train_by_train(np.asarray(neurons, dtype=np.int64), times)
         if potential is None:
             potential = np.empty((0, 0))
         return cls(times=times, neurons=indices, on_grid=on_grid, potential=potential)
 
 
-def _by_neuron(times: NDArray[np.float64], neurons: NDArray[np.int64]) -> bool:
-    """Whether spikes are ordered by neuron, then time."""
-    step = np.diff(neurons)
+def in_train_order(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:
+    """Whether spikes are ordered train by train: by train (neuron), then time."""
+    step = np.diff(trains)
     return bool((step >= 0).all() and (np.diff(times)[step == 0] >= 0).all())
+
+
+def train_by_train(
+    trains: NDArray[IntegerT], times: NDArray[np.float64]
+) -> tuple[NDArray[IntegerT], NDArray[np.float64]]:
+    """Spikes ordered train by train (by train, then time), as few sorts as it takes.
+
+    A stable sort by train keeps the order of each train's spikes, which is time order
+    where the spikes came by time (16-bit train numbers sort by radix, in linear time);
+    a full sort by train and time only if that was not enough.
+    """
+    if in_train_order(trains, times):
+        return trains, times
+    small = trains.min() >= 0 and trains.max() < 2**16
+    order = np.argsort(trains.astype(np.uint16) if small else trains, kind="stable")
+    trains, times = trains[order], times[order]
+    if not in_train_order(trains, times):
+        order = np.lexsort((times, trains))
+        trains, times = trains[order], times[order]
+    return trains, times

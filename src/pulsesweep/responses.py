@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pulsesweep.recording import train_by_train
+
 __all__ = [
     "PulseResponse",
     "SpikeTrainSet",
@@ -83,12 +85,6 @@ def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:
     return first
 
 
-def _by_train(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:
-    """Whether spikes are ordered by train, then time."""
-    step = np.diff(trains)
-    return bool((step >= 0).all() and (np.diff(times)[step == 0] >= 0).all())
-
-
 @dataclass(frozen=True)
 class SpikeTrainSet:
     """Many sorted spike trains in one array: train ``k`` is ``times[bounds[k]:bounds[k + 1]]``.
@@ -107,17 +103,8 @@ class SpikeTrainSet:
         cls, trains: NDArray[np.integer], times: NDArray[np.floating], n_trains: int
     ) -> SpikeTrainSet:
         """Spikes ``times`` of trains ``trains`` (in any order) as ``n_trains`` trains."""
-        trains = np.asarray(trains)
-        times = np.asarray(times, dtype=np.float64)
-        # Files hold spikes train by train, ordered by time: then nothing is sorted.
-        if not _by_train(trains, times):
-            # A stable sort by train keeps time order within each train, where the spikes
-            # came ordered by time, and is much faster than a lexsort.
-            order = np.argsort(trains, kind="stable")
-            if not _by_train(trains[order], times[order]):
-                order = np.lexsort((times, trains))
-            trains, times = trains[order], times[order]
-        keys, sorted_times = trains, np.asarray(times, dtype=np.float64)
+        # Files hold spikes train by train: then nothing is sorted.
+        keys, sorted_times = train_by_train(np.asarray(trains), np.asarray(times, np.float64))
         bounds = np.searchsorted(keys, np.arange(n_trains + 1)).astype(np.int64)
         return cls(sorted_times, bounds, keys.astype(np.float64) + 1j * sorted_times)
 
