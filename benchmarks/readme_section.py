@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import platform
+import time
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -20,3 +23,9 @@ def publish(name: str, text: str, update_readme: bool) -> None:
     print(text)
     if update_readme:
         replace_section(name, text)
+
+
+def measured_by(command: str) -> str:
+    """The line that opens a measured table: which command, when and on what machine."""
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"Measured by `{command}` on {time.strftime('%Y-%m-%d')} ({machine})."

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import re
 import statistics
 import subprocess
@@ -32,7 +30,7 @@ import time
 from pathlib import Path
 
 import yaml
-from readme_section import publish
+from readme_section import measured_by, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -350,10 +348,7 @@ def table(results: dict) -> str:
             f"{jobs} jobs with the default batching; target < 30 s",
         ),
     ]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    return "\n".join(
-        [f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} ({machine}).", "", *rows]
-    )
+    return "\n".join([measured_by("make bench"), "", *rows])
 
 
 def main() -> None:

@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
-from readme_section import publish
+from readme_section import measured_by, publish
 from run import snakemake, timed
 
 from pulsesweep.process_memory import peak_tree_memory
@@ -182,10 +180,7 @@ def table(long: list[dict], scale: dict) -> str:
             for rule, info in sorted(rules.items(), key=lambda item: item[1]["span"][0])
         ),
     ]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    return "\n".join(
-        [f"Measured by `make bench-scale` on {time.strftime('%Y-%m-%d')} ({machine}).", "", *rows]
-    )
+    return "\n".join([measured_by("make bench-scale"), "", *rows])
 
 
 def main() -> None:

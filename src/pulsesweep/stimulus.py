@@ -211,16 +211,14 @@ def pulse_train(
     out
         Where to add the train (``n_rows`` values); a new array of zeros by default.
     """
-    shape = get_kernel(kernel)
     train = np.zeros(n_rows) if out is None else out
     onsets = np.asarray(onsets, dtype=np.float64)
+    index = kernel_names().index(kernel)
     for onset, first, last in zip(
         onsets, *pulse_steps(kernel, width, onsets, dt, n_rows), strict=True
     ):
-        if first >= last:
-            continue
-        edges = (np.arange(first, last + 1) * dt - onset) / width
-        train[first:last] += shape.integral(edges[:-1], edges[1:]) * (width / dt)
+        steps = np.arange(first, last)
+        train[first:last] += step_average(index, steps, dt, onset, width, first, last)
     return train
 
 
