@@ -13,6 +13,7 @@
 # │   └── control_seed-{seed}.nc      a seed's control, when heights are split across jobs
 # ├── responses.nc                    responses over (kernel, height, width, seed)
 # ├── examples.nc                     example traces: one pulse per kernel
+# ├── theory_curves.nc                LIF theory curves of the config (PRC, strength–duration)
 # ├── figures/{figure}.{png,svg}      response curves (and the report's figures)
 # ├── logs/{rule}/...                 one log per job
 # └── benchmarks/{rule}/...           one benchmark table per job
@@ -32,6 +33,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -288,7 +288,8 @@ def table(results: dict) -> str:
         row(
             "simulation: one job's compiled binary, `precise`",
             f"{binary_rate:.3g} neuron-steps/s",
-            f"{results['shape']} alone on the machine",
+            f"{results['shape']} alone on the machine: the job's distinct neurons, padded "
+            f"to the build ({results['distinct']})",
         ),
         row(
             "the same job's binary, `euler`",
@@ -303,6 +304,7 @@ def table(results: dict) -> str:
         row(
             "simulation: one whole simulate job",
             f"{job_rate:.3g} neuron-steps/s",
+            "every neuron of every grid point (copies included) per second of the job: "
             "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it",
         ),
         row(
@@ -372,7 +374,9 @@ def main() -> None:
     print("reference loop ...", flush=True)
     reference = reference_loop(n, steps, pulses, fanout, repeats, "precise")
     print("dry run of 100k points ...", flush=True)
+    grid_neurons = neuron_steps(e2e["example_job"]) // steps
     results = {
+        "distinct": f"{n} of the grid's {grid_neurons} neurons, {100 * n / grid_neurons:.0f} %",
         "e2e": e2e,
         "binary": binary["precise"],
         "binary_euler": binary["euler"],

@@ -13,4 +13,5 @@ with log_to_file(snakemake.log[0]):
         snakemake.params.names,
         directory,
         processes=snakemake.threads,
+        theory=snakemake.input.get("theory"),
     )

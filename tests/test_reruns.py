@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 
 PLOTS = {"plot_responses"}
 EXAMPLES = {"simulate_examples", "plot_examples"}
+THEORY = {"theory_curves"}
 EVERYTHING_BUT_THE_BUILD = {"simulate", "aggregate", *PLOTS, *EXAMPLES, "all"}
 
 
@@ -41,7 +42,7 @@ def plan(directory, tmp_path, config) -> dict[str, int]:
     [
         pytest.param(
             {"sweep": {"kernels": ["box", "alpha", "gaussian"]}},
-            EVERYTHING_BUT_THE_BUILD,
+            {*EVERYTHING_BUT_THE_BUILD, *THEORY},
             2,
             id="a new kernel",
         ),
@@ -59,18 +60,21 @@ def plan(directory, tmp_path, config) -> dict[str, int]:
         ),
         pytest.param(
             {"analysis": {"window_ms": 60.0}},
-            {"aggregate", *PLOTS, *EXAMPLES, "all"},
+            {"aggregate", *PLOTS, *EXAMPLES, *THEORY, "all"},
             0,
             id="analysis.window_ms",
         ),
         pytest.param(
             {"analysis": {"criterion_value": 0.2}},
-            {"aggregate", *PLOTS, "all"},
+            {"aggregate", *PLOTS, *THEORY, "all"},
             0,
             id="analysis.criterion_value",
         ),
         pytest.param(
-            {"network": {"tau_ms": 12.0}}, EVERYTHING_BUT_THE_BUILD, 4, id="network.tau_ms"
+            {"network": {"tau_ms": 12.0}},
+            {*EVERYTHING_BUT_THE_BUILD, *THEORY},
+            4,
+            id="network.tau_ms",
         ),
         pytest.param(  # more pulses: the compiled model's shape changes too
             {"pulses": {"interval_ms": 80.0}},

@@ -71,6 +71,17 @@ def test_standalone_euler_gives_bit_for_bit_the_spikes_of_numpy(numpy_euler_run)
     assert standalone_run.sizes["spike"] > 1000
 
 
+def test_standalone_copies_are_the_spikes_of_simulating_every_neuron(standalone_run):
+    """The build holds the distinct neurons only (padded to the most any seed can have);
+    simulating every neuron (a build of all of them) gives the same file."""
+    config = resolve_config(STANDALONE)
+    points = grid_points(config)
+    shape = model_shape(config, points)
+    assert shape.n_neurons < len(points) * config["network"]["n_neurons"]
+    every = simulate(config, points, copies=False)
+    xr.testing.assert_identical(standalone_run, every)
+
+
 def test_standalone_single_point_runs_match_the_batched_run(build_cache, standalone_run):
     config = resolve_config(STANDALONE)
     points = grid_points(config)

@@ -122,8 +122,8 @@ def test_every_figure_is_a_drawn_image(workflow_run):
 def test_every_rule_logged_and_benchmarked(workflow_run):
     logs = list((workflow_run / "results" / "logs").rglob("*.log"))
     benchmarks = list((workflow_run / "results" / "benchmarks").rglob("*.tsv"))
-    # 4 simulations, 1 shared build, examples, aggregation, figures
-    assert len(logs) == len(benchmarks) == 4 + 1 + 1 + 1 + 2  # and two figure jobs
+    # 4 simulations, 1 shared build, examples, aggregation, theory curves, two figure jobs
+    assert len(logs) == len(benchmarks) == 4 + 1 + 1 + 1 + 1 + 2
     simulate_log = (
         workflow_run
         / "results"
@@ -159,6 +159,7 @@ def test_config_change_reruns_only_the_jobs_it_changes(workflow_run, tmp_path):
 @pytest.mark.parametrize(
     ("batch_axes", "simulate_jobs", "builds"),
     [
+        (["height", "width", "seed"], 5, 1),  # the default: a job per kernel
         (["height", "width"], 5 * 3, 1),  # a job per kernel and seed, controls inside
         ([], 3 + 5 * 7 * 6 * 3, 2),  # a control per seed, one pulsed point per job
         (["kernel", "height", "width", "seed"], 1, 1),

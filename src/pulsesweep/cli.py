@@ -1,6 +1,6 @@
 """Command line: one subcommand per workflow step, each calling one library function.
 
-``pulsesweep simulate``, ``aggregate``, ``examples`` and ``figure`` call the same
+``pulsesweep simulate``, ``aggregate``, ``examples``, ``theory`` and ``figure`` call the same
 functions as the Snakemake rules; ``config``, ``jobs`` and ``kernels`` inspect a sweep.
 """
 
@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
 
     examples = commands.add_parser("examples", help="simulate the per-kernel example traces")
     _config_and_output(examples)
+    theory = commands.add_parser(
+        "theory", help="compute the LIF theory curves the figures draw (theory_curves.nc)"
+    )
+    _config_and_output(theory)
 
     figure = commands.add_parser(
         "figure",
@@ -102,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
         dest="names",
         help="figure(s), e.g. "
         "extra_spikes_vs_height (see the README); default: all but example_traces",
+    )
+    figure.add_argument(
+        "--theory",
+        help="theory_curves.nc (pulsesweep theory) for the theory lines; default: computed",
     )
     figure.add_argument(
         "--processes", type=int, default=1, help="draw the figures side by side in N processes"
@@ -189,6 +197,12 @@ def _examples(arguments: argparse.Namespace) -> None:
     print(examples_to_netcdf(load_config(arguments.config), arguments.output))
 
 
+def _theory(arguments: argparse.Namespace) -> None:
+    from pulsesweep.theory_curves import theory_curves_to_netcdf
+
+    print(theory_curves_to_netcdf(load_config(arguments.config), arguments.output))
+
+
 def _figure(arguments: argparse.Namespace) -> None:
     from pulsesweep.figure_names import FIGURE_NAMES, RESPONSE_FIGURES
     from pulsesweep.figures import write_figures
@@ -201,7 +215,7 @@ def _figure(arguments: argparse.Namespace) -> None:
             )
     config = load_config(arguments.config)
     figures = write_figures(
-        config, arguments.input, names, arguments.directory, arguments.processes
+        config, arguments.input, names, arguments.directory, arguments.processes, arguments.theory
     )
     for path in figures:
         print(path)
@@ -235,6 +249,7 @@ _COMMANDS = {
     "build": _build,
     "aggregate": _aggregate,
     "examples": _examples,
+    "theory": _theory,
     "figure": _figure,
     "config": _config,
     "jobs": _jobs,

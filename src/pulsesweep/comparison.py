@@ -137,6 +137,9 @@ def slow_pulse_theory(
     return charge, np.asarray(extra)
 
 
+_BISECTIONS = 5  # halvings of the grid's bracket (a factor 1.87) in the height search
+
+
 def threshold_theory(
     config: Mapping[str, Any],
     kernel: str,
@@ -149,9 +152,11 @@ def threshold_theory(
     to ``largest``).
 
     Tonic neurons: the height whose phase-averaged phase (or spike) advance reaches
-    ``value``, interpolated on a geometric grid of 48 heights up to ``largest``. Silent neurons
-    (``R I0 <= Vt``), criterion ``extra_spikes``: the height that takes the neuron from
-    rest to threshold, ``rheobase / max P`` (Lapicque's law for the box).
+    ``value``: the first crossing on a geometric grid of 12 heights up to ``largest``,
+    then bisected (geometrically) inside that bracket and interpolated linearly at the
+    end, to about 1e-5 of the height. Silent neurons (``R I0 <= Vt``), criterion
+    ``extra_spikes``: the height that takes the neuron from rest to threshold,
+    ``rheobase / max P`` (Lapicque's law for the box).
     """
     neuron, widths = mean_neuron(config), np.asarray(widths, dtype=np.float64)
     if metric == "extra_spikes":
@@ -164,16 +169,35 @@ def threshold_theory(
         heights = rheobase / np.asarray(peak)
         return np.where(heights <= largest, heights, np.nan)
     phases = (np.arange(32) + 0.5) / 32
-    heights = np.geomspace(largest * 1e-3, largest, 48)  # the advance grows with the height
-    grid = (heights[None, :, None], widths[:, None, None], phases)
-    if metric == "phase_advance":
-        advance = theory.phase_shift(
-            kernel, *grid, **neuron, horizon=_horizon(config, kernel, grid[1], phases)
-        )
-    else:
-        advance = theory.spike_advance(kernel, *grid, **neuron)
-    means = np.mean(advance, axis=-1)  # (width, height)
-    return np.array([first_crossing(heights, row, value) for row in means])
+
+    def mean_advance(
+        heights: NDArray[np.float64], widths: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """The phase-averaged advance at ``heights`` (one row per width)."""
+        grid = (heights[:, :, None], widths[:, None, None], phases)
+        if metric == "phase_advance":
+            horizon = _horizon(config, kernel, grid[1], phases)
+            advance = theory.phase_shift(kernel, *grid, **neuron, horizon=horizon)
+        else:
+            advance = theory.spike_advance(kernel, *grid, **neuron)
+        return np.asarray(np.mean(advance, axis=-1))
+
+    grid = np.geomspace(largest * 1e-3, largest, 12)  # the advance grows with the height
+    means = mean_advance(np.broadcast_to(grid, (widths.size, grid.size)), widths)
+    result = np.array([first_crossing(grid, row, value) for row in means])
+    inside = np.flatnonzero(np.isfinite(result) & (result > grid[0]))
+    upper = np.searchsorted(grid, result[inside])  # the first grid height that reaches it
+    bracket = np.stack([grid[upper - 1], grid[upper]])
+    reached = np.stack([means[inside, upper - 1], means[inside, upper]])
+    for _ in range(_BISECTIONS):
+        middle = np.sqrt(bracket[0] * bracket[1])
+        advance = mean_advance(middle[:, None], widths[inside])[:, 0] if inside.size else middle
+        above = advance >= value
+        bracket = np.where(above, [bracket[0], middle], [middle, bracket[1]])
+        reached = np.where(above, [reached[0], advance], [advance, reached[1]])
+    fraction = (value - reached[0]) / (reached[1] - reached[0])
+    result[inside] = bracket[0] + fraction * (bracket[1] - bracket[0])
+    return result
 
 
 def _peak_response(kernel: str, width: float, tau: float) -> float:

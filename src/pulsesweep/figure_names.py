@@ -6,7 +6,7 @@ live apart from :mod:`pulsesweep.figures`, which draws them.
 
 from __future__ import annotations
 
-__all__ = ["FIGURE_NAMES", "RESPONSE_FIGURES"]
+__all__ = ["FIGURE_NAMES", "RESPONSE_FIGURES", "THEORY_FIGURES"]
 
 #: Figures drawn from responses.nc.
 RESPONSE_FIGURES = (
@@ -18,5 +18,7 @@ RESPONSE_FIGURES = (
     "strength_duration",
     "theory_residuals",
 )
+#: Figures with LIF theory lines from theory_curves.nc (:mod:`pulsesweep.theory_curves`).
+THEORY_FIGURES = ("phase_response_curve", "strength_duration")
 #: Every figure: those above, and the example traces from examples.nc.
 FIGURE_NAMES = [*RESPONSE_FIGURES, "example_traces"]

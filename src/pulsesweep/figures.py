@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 
 from pulsesweep.comparison import charge_slope_theory, slow_pulse_theory
 from pulsesweep.config import resolve_config
-from pulsesweep.figure_names import RESPONSE_FIGURES
+from pulsesweep.figure_names import RESPONSE_FIGURES, THEORY_FIGURES
 from pulsesweep.files import atomic_output
 from pulsesweep.plotting import (
     CI,
@@ -38,6 +38,7 @@ from pulsesweep.plotting import (
     symlog,
 )
 from pulsesweep.steps import figure_step
+from pulsesweep.theory_curves import theory_curves
 from pulsesweep.theory_figures import (
     plot_phase_response,
     plot_strength_duration,
@@ -265,13 +266,16 @@ def write_figures(
     names: Sequence[str],
     directory: str | Path,
     processes: int = 1,
+    theory: str | Path | None = None,
 ) -> list[Path]:
     """Draw figures ``names`` from ``source`` into ``directory``, in every configured format.
 
     The source is loaded once for all of them: ``examples.nc`` for ``example_traces``,
     ``responses.nc`` for the others (:data:`FIGURES`), so one call draws from one of the
-    two. With ``processes > 1`` the figures are drawn by that many forked workers, which
-    share the loaded data and the imports; each figure is the same as drawn alone.
+    two. The theory lines come from ``theory`` (``theory_curves.nc``, see
+    :mod:`pulsesweep.theory_curves`), computed here if it is not given. With
+    ``processes > 1`` the figures are drawn by that many forked workers, which share the
+    loaded data and the imports; each figure is the same as drawn alone.
     """
     if isinstance(names, str):
         raise TypeError(f"names must be a list of figure names, not the string {names!r}")
@@ -281,15 +285,22 @@ def write_figures(
             "example_traces comes from examples.nc, the other figures from "
             "responses.nc: draw them in separate calls"
         )
-    config = steps.pop().view(resolve_config(config))
-    with xr.open_dataset(source) as dataset:
-        dataset = dataset.load()
-    draw = functools.partial(_draw, dataset, config, Path(directory))
+    config = resolve_config(config)
+    dataset = _load(source)
+    if set(THEORY_FIGURES) & set(names):
+        curves = _load(theory) if theory else theory_curves(config)
+        dataset = xr.merge([dataset, curves], join="exact", combine_attrs="override")
+    draw = functools.partial(_draw, dataset, steps.pop().view(config), Path(directory))
     if processes <= 1 or len(names) <= 1:
         return [path for name in names for path in draw(name)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(min(processes, len(names)), mp_context=context) as pool:
         return [path for paths in pool.map(draw, names) for path in paths]
+
+
+def _load(path: str | Path) -> xr.Dataset:
+    with xr.open_dataset(path) as dataset:
+        return dataset.load()
 
 
 def _draw(dataset: xr.Dataset, config: Mapping[str, Any], directory: Path, name: str) -> list[Path]:

@@ -93,17 +93,18 @@ class SimulationJob:
         """A generous estimate of the job's peak memory (MB), for schedulers.
 
         The peak of the job's process tree (its Python process and the binary it runs):
-        the interpreter and libraries (250 MB); the pulses of :meth:`model_shape` (100
+        the interpreter and libraries (150 MB); the pulses of :meth:`model_shape` (100
         bytes each, in Python and in the binary) and their synapses, one per pulse and
-        height (50 bytes each); the spikes at 1.5 times the mean neuron's tonic rate plus
-        20 Hz (16 bytes each, three copies). Nothing grows with run length times
-        neurons but the spikes. Checked against a measured peak in the tests.
+        height (50 bytes each); every grid neuron's spikes at 1.5 times the mean neuron's
+        tonic rate plus 20 Hz (40 bytes each: the binary's output, copied to the points
+        that share a neuron, and the file's variables). Nothing grows with run length
+        times neurons but the spikes. Checked against a measured peak in the tests.
         """
         network, duration = config["network"], config["simulation"]["duration_s"]
         pulses = self.model_shape(config).n_pulses * (100 + 50 * len(self.heights_nA))
         rate = 1.5 * tonic_rate(network) + 20.0
-        spikes: float = 3 * 16 * self.n_points * network["n_neurons"] * duration * rate
-        return math.ceil(250 + (pulses + spikes) / 1e6)
+        spikes: float = 40 * self.n_points * network["n_neurons"] * duration * rate
+        return math.ceil(150 + (pulses + spikes) / 1e6)
 
     def runtime_min(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's wall time (minutes), for schedulers.

@@ -16,7 +16,6 @@ __all__ = [
     "THEORY",
     "annotated_heatmap",
     "bootstrap_interval",
-    "middle",
     "note",
     "response_table",
     "symlog",
@@ -154,9 +153,3 @@ NO_PHASE = (
     "phase metrics are undefined: the neurons do not fire tonically "
     "(R·I0 ≤ Vt), so they have no phase"
 )
-
-
-def middle(values: Sequence[float]) -> float:
-    """The middle non-zero value (the default height and width of the PRC figure)."""
-    values = sorted(v for v in values if v != 0)
-    return values[(len(values) - 1) // 2]

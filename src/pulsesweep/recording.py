@@ -52,6 +52,24 @@ class SpikeTrains:
             potential = np.empty((0, 0))
         return cls(times=times, neurons=indices, on_grid=on_grid, potential=potential)
 
+    def select(self, neurons: NDArray[np.integer]) -> SpikeTrains:
+        """The trains of ``neurons`` (indices, in any order, repeats allowed), renumbered
+        ``0 .. len(neurons) - 1``: neuron ``k`` of the result is ``neurons[k]`` here.
+
+        The membrane potential is not carried over.
+        """
+        neurons = np.asarray(neurons, dtype=np.int64)
+        counts = np.bincount(self.neurons, minlength=neurons.max(initial=-1) + 1)
+        starts = np.cumsum(counts) - counts
+        taken = counts[neurons]
+        offsets = np.cumsum(taken) - taken
+        order = np.repeat(starts[neurons] - offsets, taken) + np.arange(taken.sum())
+        return SpikeTrains(
+            times=self.times[order],
+            neurons=np.repeat(np.arange(len(neurons), dtype=np.int64), taken),
+            on_grid=self.on_grid,
+        )
+
 
 def in_train_order(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:
     """Whether spikes are ordered train by train: by train (neuron), then time."""

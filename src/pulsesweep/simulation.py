@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,13 @@ import xarray as xr
 
 from pulsesweep.config import load_config, n_steps, resolve_config
 from pulsesweep.dataset import simulation_dataset, write_netcdf_atomically
+from pulsesweep.distinct import DistinctNeurons, distinct_neurons, most_distinct_neurons
 from pulsesweep.grid import GridPoint, grid_points
 from pulsesweep.model import NetworkInput, network_inputs
 from pulsesweep.population import draw_neuron_parameters
 from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import make_schedule
-from pulsesweep.standalone import ModelShape, run_simulator
+from pulsesweep.standalone import ModelShape, build_shape, run_simulator
 from pulsesweep.steps import STEPS
 from pulsesweep.stimulus import PulseInputs, pulse_inputs
 
@@ -34,15 +35,17 @@ logger = logging.getLogger(__name__)
 def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
     """The shape of the compiled model that simulates ``points``.
 
-    One pulse per pulse of the schedule and per (kernel, width, seed) of the pulsed
-    points: every seed's schedule has the same length, so every job with the same axes
-    shares one build.
+    Room for the most distinct neurons the points can have
+    (:func:`pulsesweep.distinct.most_distinct_neurons`), and one pulse per pulse of the
+    schedule and per (kernel, width, seed) of the pulsed points: every seed's schedule
+    has the same length, so every job with the same axes shares one build.
     """
     pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
+    schedule_length = len(make_schedule(config, points[0].seed))
     return ModelShape(
-        n_neurons=len(points) * config["network"]["n_neurons"],
+        n_neurons=most_distinct_neurons(points, config["network"]["n_neurons"], schedule_length),
         n_steps=n_steps(config),
-        n_pulses=max(1, len(pulsed) * len(make_schedule(config, points[0].seed))),
+        n_pulses=max(1, len(pulsed) * schedule_length),
         dt=config["simulation"]["dt_ms"] * 1e-3,
         method=config["simulation"]["method"],
     )
@@ -88,22 +91,35 @@ def _run(
     points: Sequence[GridPoint],
     inputs: Mapping[str, NetworkInput],
     pulses: PulseInputs,
+    neurons: DistinctNeurons,
     build: str | Path | None,
 ) -> SpikeTrains:
+    """The spikes of the distinct ``neurons``, numbered as in ``neurons.simulated``."""
     simulation = config["simulation"]
     dt, steps = simulation["dt_ms"] * 1e-3, n_steps(config)
     if simulation["target"] == "cpp_standalone":
-        build = Path(build) if build else ensure_build(model_shape(config, points))
-        return run_simulator(build, inputs, pulses)
+        if not build:
+            shape = model_shape(config, points)
+            build = ensure_build(replace(shape, n_neurons=max(shape.n_neurons, len(neurons))))
+        size = build_shape(build).n_neurons
+        return run_simulator(build, neurons.inputs(inputs, size), pulses)
     from pulsesweep.network import run_network  # imports brian2
 
     return run_network(
-        inputs, pulses.values(), dt, steps, method=simulation["method"], target=simulation["target"]
+        neurons.inputs(inputs),
+        pulses.values(),
+        dt,
+        steps,
+        method=simulation["method"],
+        target=simulation["target"],
     )
 
 
 def simulate(
-    config: Mapping[str, Any], points: Sequence[GridPoint], build: str | Path | None = None
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    build: str | Path | None = None,
+    copies: bool = True,
 ) -> xr.Dataset:
     """Simulate ``points`` together and return the simulation dataset.
 
@@ -117,6 +133,10 @@ def simulate(
     build
         For the ``cpp_standalone`` target: a build of :func:`model_shape` (as the
         workflow's build rule makes); by default one from :func:`build_cache`.
+    copies
+        Simulate each distinct neuron once and copy its spikes to the points that share
+        it (:mod:`pulsesweep.distinct`; the same spikes, bit for bit). False simulates
+        every neuron of every point, as a check.
     """
     if not points:
         raise ValueError("no grid points to simulate")
@@ -132,11 +152,19 @@ def simulate(
         config["simulation"]["dt_ms"] * 1e-3,
         n_steps(config),
     )
+    n_neurons = config["network"]["n_neurons"]
+    neurons = (
+        distinct_neurons(points, pulses.trains, n_neurons)
+        if copies
+        else DistinctNeurons.every(len(points) * n_neurons)
+    )
     logger.info(
-        "simulating %d grid point(s) with %d pulse(s) (%.1f MB)",
+        "simulating %d grid point(s) with %d pulse(s) (%.1f MB): %d distinct neurons of %d",
         len(points),
         len(pulses),
         pulses.nbytes / 1e6,
+        len(neurons),
+        len(points) * n_neurons,
     )
     inputs = network_inputs(
         blocks,
@@ -145,7 +173,7 @@ def simulate(
         config["simulation"]["method"],
         config["simulation"]["dt_ms"] * 1e-3,
     )
-    spikes = _run(config, points, inputs, pulses, build)
+    spikes = _run(config, points, inputs, pulses, neurons, build).select(neurons.copy_of)
     return simulation_dataset(config, points, blocks, schedules, spikes)
 
 

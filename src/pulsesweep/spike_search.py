@@ -25,6 +25,7 @@ FloatArray = NDArray[np.float64]
 _TIME_TOLERANCE = 1e-14  # s: spike times are refined until Newton's steps are this short
 _MAX_STEPS, _MAX_REFINEMENTS = 100_000, 100  # then give up on a spike (NaN)
 _LOOKAHEAD_ELEMENTS = 1 << 17  # points checked at once by the spike search
+_LOOKAHEAD_POINTS = 16  # at most this many per trajectory and step (more only cost time)
 _KERNEL_PEAKS = {"alpha": 1.0}  # where k peaks (at 1; rising before, decaying after), else 0
 
 
@@ -129,7 +130,7 @@ def _march(
     for _ in range(_MAX_STEPS):
         if not active.size:
             break
-        columns = int(np.clip(_LOOKAHEAD_ELEMENTS // active.size, 1, 256))
+        columns = int(np.clip(_LOOKAHEAD_ELEMENTS // active.size, 1, _LOOKAHEAD_POINTS))
         shortest = np.minimum(current.width / 10, current.tau / 50)
         largest = current.kernel.shape(np.maximum((time - current.onset) / current.width, peak))
         reach = (

@@ -27,7 +27,9 @@ __all__ = [
     "figure_step",
 ]
 
-StepName = Literal["simulate", "aggregate", "examples", "figures", "example_figure"]
+StepName = Literal[
+    "simulate", "aggregate", "examples", "theory_curves", "figures", "example_figure"
+]
 
 
 class UndeclaredConfigKey(RuntimeError):
@@ -111,7 +113,7 @@ class Step:
 
 
 #: What each step reads. ``simulate`` leaves out ``simulation.seeds`` (a job's seeds are
-#: in its selection), so adding a seed re-runs only the new seed's jobs.
+#: in its selection), so adding a seed re-runs only the jobs that hold it.
 STEPS: dict[StepName, Step] = {
     "simulate": Step(
         "simulate",
@@ -135,6 +137,18 @@ STEPS: dict[StepName, Step] = {
             "analysis.window_ms",
             "figures.example_height_nA",
             "figures.example_width_ms",
+        ),
+    ),
+    "theory_curves": Step(
+        "theory_curves",
+        (
+            "network",
+            "sweep.kernels",
+            "sweep.heights_nA",
+            "sweep.widths_ms",
+            "analysis",
+            "figures.prc_height_nA",
+            "figures.prc_width_ms",
         ),
     ),
     "figures": Step("figures", ("network", "simulation", "pulses", "sweep", "analysis", "figures")),

@@ -14,18 +14,18 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from pulsesweep import limits, theory
-from pulsesweep.comparison import mean_neuron, prc_theory, threshold_theory
-from pulsesweep.plotting import CI, NO_PHASE, THEORY, middle, note, response_table
+from pulsesweep.comparison import mean_neuron
+from pulsesweep.plotting import CI, NO_PHASE, THEORY, note, response_table
+from pulsesweep.theory_curves import prc_point
 from pulsesweep.thresholds import criterion, criterion_heights
 
 __all__ = ["plot_phase_response", "plot_strength_duration", "plot_theory_residuals"]
 
 
 def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Phase advance against the phase at which the pulse arrived, per kernel."""
-    figures, sweep = config["figures"], config["sweep"]
-    height = figures["prc_height_nA"] or middle(sweep["heights_nA"])
-    width = figures["prc_width_ms"] or middle(sweep["widths_ms"])
+    """Phase advance against the phase at which the pulse arrived, per kernel, beside
+    ``prc_theory`` (:mod:`pulsesweep.theory_curves`, merged into ``responses``)."""
+    height, width = prc_point(config)
     table = response_table(responses)
     table = table[np.isclose(table["height (nA)"], height) & np.isclose(table["width (ms)"], width)]
     if not np.isfinite(table["phase at pulse onset (cycles)"]).any():
@@ -44,9 +44,9 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
         height=3.0,
         aspect=1.1,
     )
-    phases = np.linspace(0, 1, 400, endpoint=False)
+    theory = responses["prc_theory"]
     for kernel, axis in grid.axes_dict.items():
-        axis.plot(phases, prc_theory(config, kernel, height * 1e-9, width * 1e-3, phases), **THEORY)
+        axis.plot(theory["theory_phase"], theory.sel(kernel=kernel), **THEORY)
     grid.axes.flat[0].legend(
         *grid.axes.flat[0].get_legend_handles_labels(), fontsize="x-small", frameon=False
     )
@@ -59,7 +59,8 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
 def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Height needed to reach the criterion against width, per kernel, on log-log axes;
     mean and 95 % confidence interval over seeds (each seed's threshold is interpolated
-    from its grid)."""
+    from its grid), beside ``threshold_height_theory`` (:mod:`pulsesweep.theory_curves`,
+    merged into ``responses``)."""
     metric, value = criterion(config)
     heights = criterion_heights(responses, metric, value)
     table = (heights * 1e9).rename("threshold height (nA)").to_dataframe().reset_index()
@@ -81,13 +82,11 @@ def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> 
         ax=axis,
         **CI,
     )
-    widths = np.geomspace(float(responses["width"].min()), float(responses["width"].max()), 12)
-    largest = float(responses["height"].max())
+    theory = responses["threshold_height_theory"]
     for kernel in kernels:
-        expected = threshold_theory(config, kernel, widths, metric, value, largest)
         axis.plot(
-            widths * 1e3,
-            expected * 1e9,
+            theory["theory_width"] * 1e3,
+            theory.sel(kernel=kernel) * 1e9,
             **{**THEORY, "color": colours[kernel], "label": f"LIF theory, {kernel}"},
         )
     axis.set(

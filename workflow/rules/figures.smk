@@ -6,7 +6,8 @@
 
 rule plot_responses:
     input:
-        "results/responses.nc",
+        responses="results/responses.nc",
+        theory="results/theory_curves.nc",
     output:
         [
             report(

@@ -13,7 +13,9 @@ rule build_simulator:
     priority: 3  # first: every simulation waits for it
     conda:
         "../../envs/pulsesweep.yaml"
-    threads: 2  # make -j2: the compiler's files side by side
+    # make -j{threads}: the compiler's files side by side. One on 2 cores, where the theory
+    # curves and the example traces, which need no build, take the other core.
+    threads: min(2, max(1, (workflow.cores or 2) // 2))
     resources:
         mem_mb=lambda wildcards, attempt: 1500 * attempt,  # compiler peak: 1.1 GB
         runtime=lambda wildcards, attempt: 10 * attempt,
