@@ -239,11 +239,12 @@ def dry_run(repeats: int) -> tuple[list[float], int]:
 
 def critical_path(e2e: dict) -> str:
     """When each stage ran in the median run: the build, then the simulations, then the
-    aggregation, then the figures; the examples run beside them."""
+    aggregation, then the figures; the theory curves and the examples run beside them."""
     median_run = sorted(range(len(e2e["wall"])), key=e2e["wall"].__getitem__)[len(e2e["wall"]) // 2]
     order = [
         "build_simulator",
         "simulate",
+        "theory_curves",
         "simulate_examples",
         "plot_examples",
         "aggregate",

@@ -165,6 +165,29 @@ def test_netcdf_round_trip_is_identical(small_run, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]
 
 
+_STORAGE = ("dtype", "zlib", "shuffle", "complevel", "chunksizes", "contiguous")
+
+
+@pytest.mark.parametrize("method", ["precise", "euler"])
+def test_a_job_writes_the_file_xarray_would(make_config, tmp_path, method):
+    """Jobs write with netCDF4 alone (no xarray import); the file is the one xarray
+    writes from the same contents: raw bytes' types, attributes, compression, values."""
+    config = make_config(simulation={"method": method})
+    path = simulate_to_netcdf(config, tmp_path / "job.nc", kernels=["box"])
+    expected = simulate(config, grid_points(config, kernels=["box"]))
+    write_netcdf_atomically(expected, tmp_path / "xarray.nc")
+    with (
+        xr.open_dataset(path, decode_cf=False) as raw,
+        xr.open_dataset(tmp_path / "xarray.nc", decode_cf=False) as reference,
+    ):
+        xr.testing.assert_identical(raw.load(), reference.load())
+        for name, variable in reference.variables.items():
+            storage = {key: variable.encoding.get(key) for key in _STORAGE}
+            assert {key: raw[name].encoding.get(key) for key in _STORAGE} == storage, name
+    with xr.open_dataset(path) as actual:
+        xr.testing.assert_identical(actual.load(), expected)
+
+
 def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
     path = write_netcdf_atomically(small_run, tmp_path / "run.nc")
     with xr.open_dataset(path, decode_cf=False) as raw:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from pulsesweep import __version__
 from pulsesweep.config import config_sha256, config_text
@@ -37,11 +37,15 @@ from pulsesweep.population import NeuronParameters
 from pulsesweep.recording import SpikeTrains
 from pulsesweep.schedule import PulseSchedule
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 __all__ = [
     "NEURON_VARIABLES",
+    "SimulationContents",
     "netcdf_encoding",
     "provenance",
-    "simulation_dataset",
+    "simulation_contents",
     "write_netcdf_atomically",
 ]
 
@@ -156,14 +160,14 @@ def _spike_variables(
     }
 
 
-def simulation_dataset(
+def simulation_contents(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
     blocks: Sequence[NeuronParameters],
     schedules: Mapping[int, PulseSchedule],
     spikes: SpikeTrains,
-) -> xr.Dataset:
-    """Assemble the dataset of one simulation job (see the module docstring)."""
+) -> SimulationContents:
+    """Assemble the contents of one simulation job's file (see the module docstring)."""
     simulation = config["simulation"]
     dt = simulation["dt_ms"] * 1e-3
     n_neurons = blocks[0].n_neurons
@@ -194,7 +198,94 @@ def simulation_dataset(
         "integration_method": simulation["method"],
         "codegen_target": simulation["target"],
     }
-    return xr.Dataset(data_vars, coords=_point_coordinates(points), attrs=attrs)
+    return SimulationContents(data_vars, _point_coordinates(points), attrs)
+
+
+#: A variable as xarray takes it: dimensions, values and attributes.
+Variable = tuple[str | tuple[str, ...], Any, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SimulationContents:
+    """A simulation file's variables, coordinates (on ``point``) and attributes.
+
+    :meth:`write` writes them to netCDF with the netCDF4 library alone, as a job does
+    (importing xarray and pandas would cost it most of a second); :meth:`to_dataset`
+    makes them an xarray Dataset. Written by xarray with :func:`netcdf_encoding`, the
+    Dataset gives the same file, as the tests check.
+    """
+
+    data_vars: Mapping[str, Variable]
+    coords: Mapping[str, Variable]
+    attrs: Mapping[str, Any]
+
+    def to_dataset(self) -> xr.Dataset:
+        import xarray as xr
+
+        return xr.Dataset(self.data_vars, coords=self.coords, attrs=self.attrs)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the file atomically (see :func:`write_netcdf_atomically`)."""
+        import netCDF4
+
+        variables = {**self.coords, **self.data_vars}
+        shapes = {name: np.shape(values) for name, (_, values, _) in variables.items()}
+        encoding = _encoding(
+            {
+                name: (len(shape), np.asarray(variables[name][1]).dtype)
+                for name, shape in shapes.items()
+            },
+            self.attrs["integration_method"],
+            float(self.data_vars["dt"][1]),
+        )
+        with atomic_output(path) as partial, netCDF4.Dataset(partial, "w") as file:
+            for name, (dims, _, _) in variables.items():
+                for dim, size in zip(_dims(dims), shapes[name], strict=True):
+                    if dim not in file.dimensions:
+                        file.createDimension(dim, size)
+            for name, (dims, values, attrs) in variables.items():
+                _write_variable(
+                    file, name, _dims(dims), np.asarray(values), attrs, encoding.get(name, {})
+                )
+                if name in self.data_vars and "point" in _dims(dims):
+                    file[name].setncattr("coordinates", " ".join(sorted(self.coords)))
+            file.setncatts(self.attrs)
+        return Path(path)
+
+
+def _dims(dims: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (dims,) if isinstance(dims, str) else tuple(dims)
+
+
+def _write_variable(
+    file: Any,
+    name: str,
+    dims: tuple[str, ...],
+    values: np.ndarray,
+    attrs: Mapping[str, Any],
+    encoding: Mapping[str, Any],
+) -> None:
+    """One variable, encoded as xarray encodes it (a ``scale_factor`` stores integers)."""
+    dtype = str if values.dtype == object else np.dtype(encoding.get("dtype", values.dtype))
+    floating = dtype is not str and np.issubdtype(dtype, np.floating)
+    variable = file.createVariable(
+        name,
+        dtype,
+        dims,
+        zlib=encoding.get("zlib", False),
+        complevel=encoding.get("complevel", 4),
+        shuffle=encoding.get("shuffle", False),
+        fill_value=encoding.get("_FillValue", np.nan if floating else None),  # as xarray
+    )
+    variable.set_auto_maskandscale(False)
+    variable.setncatts(dict(attrs))
+    if "scale_factor" in encoding:
+        variable.setncattr("scale_factor", encoding["scale_factor"])
+        values = np.around(values / encoding["scale_factor"])
+    if values.ndim == 0:
+        variable.assignValue(values)
+    else:
+        variable[:] = values if dtype is str else np.asarray(values, dtype=dtype)
 
 
 def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
@@ -206,22 +297,33 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     size at three times the cost of the rest of a simulation's output (measured on a
     default job: 0.65 s of its 5 s; README, Performance).
     """
+    dt = float(dataset["dt"]) if "dt" in dataset else None
+    return _encoding(
+        {
+            str(name): (variable.ndim, variable.dtype)
+            for name, variable in dataset.variables.items()
+        },
+        dataset.attrs.get("integration_method"),
+        dt,
+    )
+
+
+def _encoding(
+    variables: Mapping[str, tuple[int, np.dtype[Any]]], method: str | None, dt: float | None
+) -> dict[str, dict[str, Any]]:
+    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``."""
     encoding: dict[str, dict[str, Any]] = {
-        str(name): {"zlib": True, "complevel": 1, "shuffle": True}
-        for name in dataset.variables
-        if dataset[name].ndim > 0 and dataset[name].dtype != object
+        name: {"zlib": True, "complevel": 1, "shuffle": True}
+        for name, (ndim, dtype) in variables.items()
+        if ndim > 0 and dtype.kind != "O"
     }
     for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
         if name in encoding:
             encoding[name]["dtype"] = "int32"
-    if "spike_time" in dataset and dataset.attrs.get("integration_method") == "precise":
+    if "spike_time" in encoding and method == "precise":
         encoding["spike_time"] = {"zlib": False, "shuffle": False}
-    elif "spike_time" in dataset:
-        encoding["spike_time"] |= {
-            "dtype": "int32",
-            "scale_factor": float(dataset["dt"]),
-            "_FillValue": -1,
-        }
+    elif "spike_time" in encoding:
+        encoding["spike_time"] |= {"dtype": "int32", "scale_factor": dt, "_FillValue": -1}
     return encoding
 
 

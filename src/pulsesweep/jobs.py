@@ -93,18 +93,20 @@ class SimulationJob:
         """A generous estimate of the job's peak memory (MB), for schedulers.
 
         The peak of the job's process tree (its Python process and the binary it runs):
-        the interpreter and libraries (150 MB); the pulses of :meth:`model_shape` (100
-        bytes each, in Python and in the binary) and their synapses, one per pulse and
-        height (50 bytes each); every grid neuron's spikes at 1.5 times the mean neuron's
-        tonic rate plus 20 Hz (40 bytes each: the binary's output, copied to the points
-        that share a neuron, and the file's variables). Nothing grows with run length
+        the interpreter and libraries (100 MB: a job imports neither xarray nor Brian2);
+        the pulses of :meth:`model_shape` (100 bytes each, in Python and in the binary)
+        and their synapses, one per pulse and height (50 bytes each); every grid neuron's
+        spikes at 1.5 times the mean neuron's tonic rate plus 20 Hz (36 bytes each: the
+        binary's spike vectors, up to twice their 12 bytes a spike as they grow, then
+        the spikes read back, copied to the points that share a neuron, and the file's
+        variables). Nothing grows with run length
         times neurons but the spikes. Checked against a measured peak in the tests.
         """
         network, duration = config["network"], config["simulation"]["duration_s"]
         pulses = self.model_shape(config).n_pulses * (100 + 50 * len(self.heights_nA))
         rate = 1.5 * tonic_rate(network) + 20.0
-        spikes: float = 40 * self.n_points * network["n_neurons"] * duration * rate
-        return math.ceil(150 + (pulses + spikes) / 1e6)
+        spikes: float = 36 * self.n_points * network["n_neurons"] * duration * rate
+        return math.ceil(100 + (pulses + spikes) / 1e6)
 
     def runtime_min(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's wall time (minutes), for schedulers.

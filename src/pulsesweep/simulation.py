@@ -11,12 +11,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
-
-import xarray as xr
+from typing import TYPE_CHECKING, Any
 
 from pulsesweep.config import load_config, n_steps, resolve_config
-from pulsesweep.dataset import simulation_dataset, write_netcdf_atomically
+from pulsesweep.dataset import SimulationContents, simulation_contents
 from pulsesweep.distinct import DistinctNeurons, distinct_neurons, most_distinct_neurons
 from pulsesweep.grid import GridPoint, grid_points
 from pulsesweep.model import NetworkInput, network_inputs
@@ -26,6 +24,9 @@ from pulsesweep.schedule import make_schedule
 from pulsesweep.standalone import ModelShape, build_shape, run_simulator
 from pulsesweep.steps import STEPS
 from pulsesweep.stimulus import PulseInputs, pulse_inputs
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["build_cache", "ensure_build", "model_shape", "simulate", "simulate_to_netcdf"]
 
@@ -138,6 +139,15 @@ def simulate(
         it (:mod:`pulsesweep.distinct`; the same spikes, bit for bit). False simulates
         every neuron of every point, as a check.
     """
+    return _simulate(config, points, build, copies).to_dataset()
+
+
+def _simulate(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    build: str | Path | None,
+    copies: bool,
+) -> SimulationContents:
     if not points:
         raise ValueError("no grid points to simulate")
     config = STEPS["simulate"].view(config)
@@ -174,7 +184,7 @@ def simulate(
         config["simulation"]["dt_ms"] * 1e-3,
     )
     spikes = _run(config, points, inputs, pulses, neurons, build).select(neurons.copy_of)
-    return simulation_dataset(config, points, blocks, schedules, spikes)
+    return simulation_contents(config, points, blocks, schedules, spikes)
 
 
 def simulate_to_netcdf(
@@ -196,4 +206,4 @@ def simulate_to_netcdf(
     """
     config = load_config(config) if isinstance(config, str | Path) else resolve_config(config)
     points = grid_points(config, kernels, heights_nA, widths_ms, seeds, controls)
-    return write_netcdf_atomically(simulate(config, points, build), output)
+    return _simulate(config, points, build, copies=True).write(output)
