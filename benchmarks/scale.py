@@ -83,6 +83,32 @@ def long_runs() -> list[dict]:
     return results
 
 
+def every_neuron_cost() -> dict:
+    """One job of :data:`SCALE_SWEEP`, its binary alone with copies (each distinct neuron
+    once, as the workflow runs it) and simulating every neuron: the work copies save."""
+    from pulsesweep.config import resolve_config
+    from pulsesweep.jobs import simulation_jobs
+
+    config = resolve_config(SCALE_SWEEP)
+    name, job = next(iter(simulation_jobs(config).items()))
+    selection = job.selection()
+    seconds = {}
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-every-") as scratch:
+        config_file = Path(scratch) / "scale.yaml"
+        config_file.write_text(yaml.safe_dump(SCALE_SWEEP))
+        environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": f"{scratch}/cache"}
+        command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file)]
+        command += ["--kernel", *selection["kernels"], "--width-ms"]
+        command += [*map(str, selection["widths_ms"]), "--output", f"{scratch}/job.nc"]
+        command += ["--controls"] if selection["controls"] else []
+        for label, extra in (("copies", []), ("every neuron", ["--every-neuron"])):
+            run = [*command, *extra]
+            subprocess.run(run, env=environment, check=True, capture_output=True)  # builds
+            stderr = subprocess.run(run, env=environment, check=True, capture_output=True).stderr
+            seconds[label] = float(_BINARY.search(stderr.decode())[1])
+    return {"job": name, **seconds}
+
+
 def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {}
     for table in (results / "benchmarks").rglob("*.tsv"):
@@ -138,7 +164,7 @@ def scale_sweep() -> dict:
     }
 
 
-def table(long: list[dict], scale: dict) -> str:
+def table(long: list[dict], scale: dict, every: dict) -> str:
     def row(what, value, note=""):
         return f"| {what} | {value} | {note} |"
 
@@ -154,6 +180,7 @@ def table(long: list[dict], scale: dict) -> str:
             )
         )
     rules = scale["rules"]
+    saving = every["every neuron"] / every["copies"]
     pipeline = scale["neuron_steps"] / scale["wall"]
     binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
     rows += [
@@ -168,6 +195,13 @@ def table(long: list[dict], scale: dict) -> str:
             f"**{pipeline / binaries:.2f}**",
             f"{pipeline:.3g} against {binaries:.3g}: overheads "
             f"{100 * (1 - pipeline / binaries):.0f} %; target ≤ 25 %",
+        ),
+        row(
+            "**pipeline / binaries simulating every neuron**",
+            f"**{pipeline / binaries * saving:.2f}**",
+            f"the binaries simulate each distinct neuron once: job `{every['job']}`'s binary "
+            f"took {every['copies']:.1f} s so, {every['every neuron']:.1f} s simulating "
+            f"every neuron ({saving:.1f}× the work), alone on the machine",
         ),
         *(
             row(
@@ -200,7 +234,10 @@ def main() -> None:
     if scale is None:
         print("\n".join(f"{job}" for job in long))
         return
-    publish("scale", table(long, scale), arguments.update_readme)
+    print("one job with and without copies ...", flush=True)
+    every = every_neuron_cost()
+    print(every, flush=True)
+    publish("scale", table(long, scale, every), arguments.update_readme)
 
 
 if __name__ == "__main__":

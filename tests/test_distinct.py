@@ -113,3 +113,30 @@ def test_copies_are_the_spikes_of_simulating_every_neuron(make_config, method):
     actual = simulate(config, points)
     xr.testing.assert_identical(actual, expected)
     assert actual.sizes["spike"] > 500
+
+
+def test_the_command_simulates_every_neuron_on_request(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(merge(SMALL, {"simulation": {"duration_s": 0.3}})))
+    command = [sys.executable, "-m", "pulsesweep", "simulate", "--config", str(config_file)]
+    logs = {}
+    for name, extra in (("copies", []), ("every", ["--every-neuron"])):
+        run = [*command, "--kernel", "box", "--output", str(tmp_path / f"{name}.nc"), *extra]
+        logs[name] = subprocess.run(run, check=True, capture_output=True, text=True).stderr
+    counts = {
+        name: [int(n) for n in re.search(r"(\d+) distinct neurons of (\d+)", log).groups()]
+        for name, log in logs.items()
+    }
+    assert counts["copies"][0] < counts["copies"][1] == 80
+    assert counts["every"] == [80, 80]
+    with (
+        xr.open_dataset(tmp_path / "copies.nc") as copies,
+        xr.open_dataset(tmp_path / "every.nc") as every,
+    ):
+        xr.testing.assert_identical(copies.load(), every.load())

@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         "--build",
         help="cpp_standalone build to run (default: compile into the build cache if needed)",
     )
+    simulate.add_argument(
+        "--every-neuron",
+        dest="copies",
+        action="store_false",
+        help="simulate every neuron of every point, not each distinct neuron once (the "
+        "same file, slower: a check, and the benchmarks' measure of the work saved)",
+    )
 
     build = commands.add_parser(
         "build",
@@ -151,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _simulate(arguments: argparse.Namespace) -> None:
-    from pulsesweep.simulation import simulate_to_netcdf  # numpy, xarray: slow to import
+    from pulsesweep.simulation import simulate_to_netcdf  # numpy: slow to import
 
     print(
         simulate_to_netcdf(
@@ -163,6 +170,7 @@ def _simulate(arguments: argparse.Namespace) -> None:
             arguments.seeds,
             arguments.build,
             arguments.controls,
+            arguments.copies,
         )
     )
 

@@ -196,14 +196,15 @@ def simulate_to_netcdf(
     seeds: Iterable[int] | None = None,
     build: str | Path | None = None,
     controls: bool = False,
+    copies: bool = True,
 ) -> Path:
     """Validate, simulate a selection of the config's grid and write it atomically.
 
     This is the function behind ``pulsesweep simulate`` and the Snakemake rule. Each
     selection defaults to the whole axis of the config's sweep; ``controls`` adds each
-    seed's unpulsed control. Nothing is written if the config or the selection is
-    invalid.
+    seed's unpulsed control; ``copies`` as for :func:`simulate`. Nothing is written if
+    the config or the selection is invalid.
     """
     config = load_config(config) if isinstance(config, str | Path) else resolve_config(config)
     points = grid_points(config, kernels, heights_nA, widths_ms, seeds, controls)
-    return _simulate(config, points, build, copies=True).write(output)
+    return _simulate(config, points, build, copies).write(output)
