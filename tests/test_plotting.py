@@ -58,3 +58,31 @@ def test_heatmaps_too_fine_to_read_are_not_annotated():
     plotting.annotated_heatmap(axis, values, ("h", labels), ("w", labels), 1.0, "z")
     assert not axis.texts
     plt.close(figure)
+
+
+def _residuals(n_pulses: int):
+    import xarray as xr
+
+    rng = np.random.default_rng(0)
+    shape = (1, 1, 2, 1, n_pulses)
+    dims = ("kernel", "height", "width", "seed", "pulse")
+    theory = rng.uniform(0, 5e-3, shape)
+    return xr.Dataset(
+        {
+            "pulse_spike_advance_theory": (dims, theory),
+            "pulse_spike_advance": (dims, theory + rng.normal(0, 1e-7, shape)),
+        },
+        coords={"kernel": ["box"], "height": [2e-9], "width": [1e-3, 3e-3], "seed": [0]},
+    )
+
+
+@pytest.mark.parametrize(("n_pulses", "image"), [(500, False), (5000, True)])
+def test_large_scatters_are_an_image_inside_vector_files(tmp_path, n_pulses, image):
+    from pulsesweep.figures import save_figure
+    from pulsesweep.theory_figures import plot_theory_residuals
+
+    [svg] = save_figure(plot_theory_residuals(_residuals(n_pulses), {}), tmp_path / "r", ["svg"])
+    text = svg.read_text()
+    assert ("<image" in text) is image
+    assert "measured (ms)" in text  # labels stay text
+    assert (text.count("<use ") >= 2 * n_pulses) is not image  # one path use per point

@@ -126,9 +126,10 @@ def _pulse_variables(
 def _spike_variables(
     spikes: SpikeTrains, n_points: int, n_neurons: int
 ) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
-    # already train by train; int32 as stored, and faster to divide
-    point, neuron = np.divmod(spikes.neurons.astype(np.int32), n_neurons)
+    # already train by train: each neuron's point and index, repeated for its spikes
     count = np.bincount(spikes.neurons, minlength=n_points * n_neurons).astype(np.int32)
+    point, neuron = np.divmod(np.arange(n_points * n_neurons, dtype=np.int32), n_neurons)
+    point, neuron = np.repeat(point, count), np.repeat(neuron, count)
     return {
         "spike_count": (
             ("point", "neuron"),

@@ -23,6 +23,9 @@ __all__ = [
 
 #: Heat maps with more cells than this are not annotated.
 MAX_ANNOTATED = 100
+#: Scatter plots with more points than this draw them as an image inside SVG and PDF
+#: (axes and text stay vector): one vector path per point makes files of tens of MB.
+MAX_VECTOR_POINTS = 2000
 #: Resamples per bootstrap interval, and how many values are resampled at once.
 N_BOOT, _BLOCK = 1000, 2_000_000
 

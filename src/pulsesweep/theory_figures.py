@@ -15,7 +15,14 @@ from matplotlib.figure import Figure
 
 from pulsesweep import limits, theory
 from pulsesweep.comparison import mean_neuron
-from pulsesweep.plotting import CI, NO_PHASE, THEORY, note, response_table
+from pulsesweep.plotting import (
+    CI,
+    MAX_VECTOR_POINTS,
+    NO_PHASE,
+    THEORY,
+    note,
+    response_table,
+)
 from pulsesweep.theory_curves import prc_point
 from pulsesweep.thresholds import criterion, criterion_heights
 
@@ -136,6 +143,7 @@ def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> F
         aspect=1.0,
         s=12,
         linewidth=0,
+        rasterized=len(table) > MAX_VECTOR_POINTS,
     )
     for kernel, axis in grid.axes_dict.items():
         rows = table[table["kernel"] == kernel]
