@@ -261,3 +261,9 @@ def test_figures_drawn_side_by_side_equal_figures_drawn_one_by_one(workflow_run,
     assert [path.name for path in forked] == [path.name for path in serial]
     for one, other in zip(serial, forked, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name
+
+
+def test_every_figure_has_its_place_in_the_drawing_order():
+    from pulsesweep import figures
+
+    assert sorted(figures._DRAWING_ORDER) == sorted(FIGURE_NAMES)
