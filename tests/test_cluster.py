@@ -60,7 +60,7 @@ def slurm_run(cluster, tmp_path_factory) -> Path:
 def test_slurm_run_gives_the_same_results_as_a_local_run(slurm_run, local_test_run):
     files = sorted(p.relative_to(local_test_run) for p in local_test_run.glob("results/**/*.nc"))
     assert [p.relative_to(slurm_run) for p in sorted(slurm_run.glob("results/**/*.nc"))] == files
-    assert len(files) == 4 + 2  # simulations, responses.nc, examples.nc
+    assert len(files) == 4 + 3  # simulations, responses.nc, examples.nc, theory_curves.nc
     for name in files:
         with (
             xr.open_dataset(local_test_run / name) as local,

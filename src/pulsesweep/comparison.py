@@ -7,7 +7,8 @@ mean neuron for the dashed "LIF theory" lines of the figures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 import numpy as np
@@ -168,36 +169,60 @@ def threshold_theory(
         peak = [_peak_response(kernel, width, neuron["tau"]) for width in widths]
         heights = rheobase / np.asarray(peak)
         return np.where(heights <= largest, heights, np.nan)
-    phases = (np.arange(32) + 0.5) / 32
-
-    def mean_advance(
-        heights: NDArray[np.float64], widths: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        """The phase-averaged advance at ``heights`` (one row per width)."""
-        grid = (heights[:, :, None], widths[:, None, None], phases)
-        if metric == "phase_advance":
-            horizon = _horizon(config, kernel, grid[1], phases)
-            advance = theory.phase_shift(kernel, *grid, **neuron, horizon=horizon)
-        else:
-            advance = theory.spike_advance(kernel, *grid, **neuron)
-        return np.asarray(np.mean(advance, axis=-1))
-
+    evaluate = functools.partial(_mean_advance, config, kernel, metric)
     grid = np.geomspace(largest * 1e-3, largest, 12)  # the advance grows with the height
-    means = mean_advance(np.broadcast_to(grid, (widths.size, grid.size)), widths)
+    means = evaluate(np.broadcast_to(grid, (widths.size, grid.size)), widths)
     result = np.array([first_crossing(grid, row, value) for row in means])
     inside = np.flatnonzero(np.isfinite(result) & (result > grid[0]))
-    upper = np.searchsorted(grid, result[inside])  # the first grid height that reaches it
+    if inside.size:
+        result[inside] = _bisect(
+            evaluate, grid, means[inside], result[inside], widths[inside], value
+        )
+    return result
+
+
+_PHASES = (np.arange(32) + 0.5) / 32  # the phases the strength–duration advance averages
+
+
+def _mean_advance(
+    config: Mapping[str, Any],
+    kernel: str,
+    metric: str,
+    heights: NDArray[np.float64],
+    widths: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The mean neuron's advance at ``heights`` (a row per width), averaged over phases."""
+    grid = (heights[:, :, None], widths[:, None, None], _PHASES)
+    if metric == "phase_advance":
+        horizon = _horizon(config, kernel, grid[1], _PHASES)
+        advance = theory.phase_shift(kernel, *grid, **mean_neuron(config), horizon=horizon)
+    else:
+        advance = theory.spike_advance(kernel, *grid, **mean_neuron(config))
+    return np.asarray(np.mean(advance, axis=-1))
+
+
+def _bisect(
+    evaluate: Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]],
+    grid: NDArray[np.float64],
+    means: NDArray[np.float64],
+    first: NDArray[np.float64],
+    widths: NDArray[np.float64],
+    value: float,
+) -> NDArray[np.float64]:
+    """Each width's crossing inside the grid bracket of its first crossing ``first``
+    (``means`` on the grid): geometric bisection, then linear interpolation."""
+    upper = np.searchsorted(grid, first)  # the first grid height that reaches the value
+    rows = np.arange(first.size)
     bracket = np.stack([grid[upper - 1], grid[upper]])
-    reached = np.stack([means[inside, upper - 1], means[inside, upper]])
+    reached = np.stack([means[rows, upper - 1], means[rows, upper]])
     for _ in range(_BISECTIONS):
         middle = np.sqrt(bracket[0] * bracket[1])
-        advance = mean_advance(middle[:, None], widths[inside])[:, 0] if inside.size else middle
+        advance = evaluate(middle[:, None], widths)[:, 0]
         above = advance >= value
         bracket = np.where(above, [bracket[0], middle], [middle, bracket[1]])
         reached = np.where(above, [reached[0], advance], [advance, reached[1]])
     fraction = (value - reached[0]) / (reached[1] - reached[0])
-    result[inside] = bracket[0] + fraction * (bracket[1] - bracket[0])
-    return result
+    return np.asarray(bracket[0] + fraction * (bracket[1] - bracket[0]))
 
 
 def _peak_response(kernel: str, width: float, tau: float) -> float:
