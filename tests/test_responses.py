@@ -176,3 +176,15 @@ def test_spikes_come_out_train_by_train_whatever_their_order(n_trains):
     again = train_by_train(ordered_trains, ordered_times)  # already in order: as it is
     assert again[0] is ordered_trains
     assert again[1] is ordered_times
+
+
+def test_trains_from_counts_are_the_trains_from_each_spikes_train():
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 5, 40)
+    counts[[0, 7, 39]] = 0  # empty trains first, inside and last
+    times = np.concatenate([np.sort(rng.uniform(0, 1, n)) for n in counts])
+    trains = np.repeat(np.arange(len(counts)), counts)
+    expected = SpikeTrainSet.from_spikes(trains, times, len(counts))
+    actual = SpikeTrainSet.from_counts(times, counts)
+    for name in ("times", "bounds", "_keys"):
+        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name))

@@ -20,6 +20,7 @@ from pulsesweep.config import config_sha256, resolve_config
 from pulsesweep.dataset import NEURON_VARIABLES, provenance, write_netcdf_atomically
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.kernels import get_kernel
+from pulsesweep.recording import trains_in_turn
 from pulsesweep.responses import PulseResponse, SpikeTrainSet, first_on_neuron, pulse_responses
 from pulsesweep.steps import STEPS
 
@@ -116,16 +117,16 @@ def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
 
 
 def _spike_trains(
-    dataset: xr.Dataset, trains: np.ndarray, keep: np.ndarray, first: int = 0
+    times: np.ndarray, counts: np.ndarray, keep: np.ndarray, first: int = 0
 ) -> SpikeTrainSet:
     """The spike trains that ``keep`` marks (a mask over the file's trains, ``point *
-    n_neurons + neuron``; ``trains`` is each spike's), numbered from ``first`` on: a
-    control's point's first train, so that its trains are its neurons. The others are
-    left out: only pulsed neurons' trains are ever searched."""
-    mask = keep[trains]
-    times = dataset["spike_time"].values[mask]
-    last = int(np.flatnonzero(keep)[-1]) + 1 if keep.any() else first
-    return SpikeTrainSet.from_spikes(trains[mask] - first, times, last - first)
+    n_neurons + neuron``, whose spikes ``times`` holds train by train, ``counts`` each),
+    numbered from ``first`` on: a control's point's first train, so that its trains are
+    its neurons. The others are left empty: only pulsed neurons' trains are searched."""
+    kept = np.flatnonzero(keep)
+    last = int(kept[-1]) + 1 if len(kept) else first
+    selected = trains_in_turn(times, counts, kept)
+    return SpikeTrainSet.from_counts(selected, np.where(keep, counts, 0)[first:last])
 
 
 def aggregate_responses(
@@ -176,13 +177,13 @@ def _aggregate_file(
     pulse_time, pulse_neuron = dataset["pulse_time"].values, dataset["pulse_neuron"].values
     pulse_train = pulse_point.astype(np.int64) * n_neurons + pulse_neuron
     n_trains = len(points) * n_neurons
-    spike_train = np.repeat(np.arange(n_trains), dataset["spike_count"].values.ravel())
+    times, counts = dataset["spike_time"].values, dataset["spike_count"].values.ravel()
     for index, point in enumerate(points):
         if point["height"] == 0 and point["seed"] not in controls:
             mask = pulse_point == index
             keep = np.zeros(n_trains, dtype=bool)
             keep[index * n_neurons : (index + 1) * n_neurons] = True
-            train = _spike_trains(dataset, spike_train, keep, index * n_neurons)
+            train = _spike_trains(times, counts, keep, index * n_neurons)
             controls[point["seed"]] = train
             neurons = pulse_neuron[mask]
             # A control against itself: every difference is exactly zero.
@@ -213,7 +214,7 @@ def _aggregate_file(
     leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
     keep = np.zeros(n_trains, dtype=bool)
     keep[pulse_train[pulsed]] = True
-    spikes = _spike_trains(dataset, spike_train, keep)
+    spikes = _spike_trains(times, counts, keep)
     for seed in np.unique(seeds[pulsed]):
         mask = pulsed & (seeds == seed)
         values = pulse_responses(
@@ -301,7 +302,7 @@ def _find(values: Sequence[Any], value: Any) -> int:
     """Where a file's grid value sits on the config's axis (floats to 1e-12)."""
     for index, candidate in enumerate(values):
         if candidate == value or (
-            isinstance(value, float) and np.isclose(candidate, value, rtol=1e-12, atol=0)
+            isinstance(value, float) and abs(candidate - value) <= 1e-12 * abs(value)
         ):
             return index
     raise SimulationFileError(f"grid value {value!r} is not in the config's sweep")

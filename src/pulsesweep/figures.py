@@ -33,9 +33,13 @@ from pulsesweep.plotting import (
     NO_PHASE,
     THEORY,
     annotated_heatmap,
+    kernel_panels,
+    label_panels,
     note,
+    palette_legend,
     response_table,
     symlog,
+    width_palette,
 )
 from pulsesweep.steps import figure_step
 from pulsesweep.theory_curves import theory_curves
@@ -64,29 +68,26 @@ def _against_height(responses: xr.Dataset, metric: str, caption: str = "") -> Fi
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, f"no pulse has a finite {metric}")
         return figure
-    grid = sns.relplot(
-        data=table,
-        x="height (nA)",
-        y=metric,
-        hue="width (ms)",
-        col="kernel",
-        col_wrap=min(3, table["kernel"].nunique()),
-        kind="line",
-        marker="o",
-        palette="viridis",
-        height=3.0,
-        aspect=1.1,
-        legend="full",
-        **CI,
-    )
-    for axis in grid.axes.flat:
+    palette = width_palette(table["width (ms)"])
+    figure, panels = kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.1)
+    for kernel, axis in panels.items():
+        sns.lineplot(
+            data=table[table["kernel"] == kernel],
+            x="height (nA)",
+            y=metric,
+            hue="width (ms)",
+            palette=palette,
+            marker="o",
+            legend=False,
+            ax=axis,
+            **CI,
+        )
         symlog(axis, table["height (nA)"])
-    grid.set_titles("{col_name}")
+    label_panels(panels, "height (nA)", metric)
+    palette_legend(figure, palette, "width (ms)", marker="o")
     if caption:
-        grid.figure.suptitle(textwrap.fill(caption, 80), fontsize="small")
-        grid.tight_layout()
-    drawn: Figure = grid.figure  # seaborn is untyped
-    return drawn
+        figure.suptitle(textwrap.fill(caption, 80), fontsize="small")
+    return figure
 
 
 def plot_extra_spikes(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -243,10 +244,14 @@ FIGURES: dict[str, Callable[[xr.Dataset, Mapping[str, Any]], Figure]] = dict(
 def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str]) -> list[Path]:
     """Write ``figure`` as ``stem.<format>`` for each format, atomically, then close it.
 
-    SVG keeps its text as text, so labels stay editable in a vector editor.
+    SVG keeps its text as text, so labels stay editable in a vector editor. The layout is
+    computed for the first format and kept for the others (constrained layout would
+    otherwise measure every label again for each).
     """
     paths = []
-    for extension in formats:
+    for number, extension in enumerate(formats):
+        if number == 1 and figure.get_layout_engine() is not None:
+            figure.set_layout_engine("none")
         path = Path(f"{stem}.{extension}")
         # SVG text stays text (editable labels); a fixed salt for SVG element ids makes SVG
         # files byte-for-byte reproducible (matplotlib salts them at random per process).
@@ -285,6 +290,7 @@ def write_figures(
             "example_traces comes from examples.nc, the other figures from "
             "responses.nc: draw them in separate calls"
         )
+    logger.info("drawing %d figure(s) from %s, %d at a time", len(names), source, processes)
     config = resolve_config(config)
     dataset = _load(source)
     if set(THEORY_FIGURES) & set(names):
@@ -304,11 +310,11 @@ def write_figures(
 _DRAWING_ORDER = [
     "extra_spikes_vs_charge",
     "spike_advance_vs_height",
-    "theory_residuals",
     "extra_spikes_vs_height",
     "phase_advance_heatmaps",
-    "example_traces",
     "phase_response_curve",
+    "example_traces",
+    "theory_residuals",
     "strength_duration",
 ]
 

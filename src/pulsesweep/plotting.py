@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
@@ -16,9 +23,14 @@ __all__ = [
     "THEORY",
     "annotated_heatmap",
     "bootstrap_interval",
+    "kernel_panels",
+    "label_panels",
     "note",
+    "palette_legend",
     "response_table",
+    "scatter_by",
     "symlog",
+    "width_palette",
 ]
 
 #: Heat maps with more cells than this are not annotated.
@@ -34,27 +46,36 @@ def bootstrap_interval(values: ArrayLike, level: float = 95.0) -> tuple[float, f
     """Percentile bootstrap confidence interval of the mean (1000 resamples, seed 0).
 
     What seaborn's ``errorbar=("ci", 95)`` computes, vectorised: seaborn resamples in a
-    Python loop, which took a third of the figures' time.
+    Python loop, which took a third of the figures' time. The resamples depend on the
+    number of values only, so those of small samples are drawn once and reused.
     """
     values = np.asarray(values, dtype=np.float64)
-    rng = np.random.default_rng(0)
-    per_block = max(1, _BLOCK // max(1, len(values)))
-    means = np.concatenate(
-        [
-            values[rng.integers(0, len(values), (min(per_block, N_BOOT - done), len(values)))].mean(
-                axis=1
-            )
-            for done in range(0, N_BOOT, per_block)
-        ]
-    )
+    blocks = _resamples(len(values)) if len(values) <= _CACHED else _draw_resamples(len(values))
+    means = np.concatenate([values[indices].mean(axis=1) for indices in blocks])
     low, high = np.percentile(means, [(100 - level) / 2, (100 + level) / 2])
     return float(low), float(high)
+
+
+def _draw_resamples(n_values: int) -> list[NDArray[np.int64]]:
+    """The indices of the :data:`N_BOOT` resamples of ``n_values`` values (seed 0), in
+    blocks of at most ``_BLOCK`` indices."""
+    rng = np.random.default_rng(0)
+    per_block = max(1, _BLOCK // max(1, n_values))
+    return [
+        rng.integers(0, n_values, (min(per_block, N_BOOT - done), n_values))
+        for done in range(0, N_BOOT, per_block)
+    ]
+
+
+#: Samples up to this size keep their resamples (8 sizes at most: 16 MB each).
+_CACHED = 2000
+_resamples = functools.lru_cache(maxsize=8)(_draw_resamples)
 
 
 #: Bootstrapped 95 % confidence intervals, seeded so the figures are reproducible.
 CI = {"errorbar": bootstrap_interval}
 #: How every "LIF theory" line is drawn.
-THEORY = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theory"}
+THEORY: dict[str, Any] = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theory"}
 
 
 def response_table(responses: xr.Dataset) -> pd.DataFrame:
@@ -156,3 +177,80 @@ NO_PHASE = (
     "phase metrics are undefined: the neurons do not fire tonically "
     "(R·I0 ≤ Vt), so they have no phase"
 )
+
+
+def kernel_panels(
+    kernels: Sequence[str], height: float, aspect: float, legend_width: float = 1.2
+) -> tuple[Figure, dict[str, Axes]]:
+    """A panel per kernel, titled with its name, three to a row, sharing both axes (the
+    layout of seaborn's ``relplot(col="kernel", col_wrap=3)``), with ``legend_width``
+    inches on the right for a figure legend. Constrained layout, computed when the figure
+    is drawn: relplot's tight layout and legend drew the whole figure four more times."""
+    columns = min(3, len(kernels))
+    rows = -(-len(kernels) // columns)
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(height * aspect * columns + legend_width, height * rows),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        constrained_layout=True,
+    )
+    for index, axis in enumerate(axes.flat):
+        if index >= len(kernels):  # the panel above it shows the x axis instead
+            axis.set_visible(False)
+            axes.flat[index - columns].xaxis.set_tick_params(labelbottom=True)
+    panels = dict(zip(kernels, axes.flat, strict=False))
+    for kernel, axis in panels.items():
+        axis.set_title(kernel)
+    return figure, panels
+
+
+def label_panels(panels: Mapping[str, Axes], x: str, y: str) -> None:
+    """Axis labels on the panels at the bottom of each column and at the left of each row."""
+    specs = {kernel: axis.get_subplotspec() for kernel, axis in panels.items()}
+    for kernel, axis in panels.items():
+        spec = specs[kernel]
+        assert spec is not None  # panels of kernel_panels are subplots
+        below = [
+            other
+            for other in specs.values()
+            if other is not None
+            and other.colspan == spec.colspan
+            and other.rowspan.start > spec.rowspan.start
+        ]
+        axis.set_xlabel("" if below else x)
+        axis.set_ylabel(y if spec.is_first_col() else "")
+
+
+def scatter_by(
+    axis: Axes,
+    table: pd.DataFrame,
+    xy: tuple[str, str],
+    hue: tuple[str, Mapping[Any, Any]],
+    **style: Any,
+) -> None:
+    """A scatter of ``table``'s columns ``xy``, coloured by column ``hue[0]`` through the
+    palette ``hue[1]`` (value: colour): one call per colour, since matplotlib converts a
+    list of colours one point at a time (seaborn's scatterplot spent most of its time so
+    on large tables)."""
+    column, palette = hue
+    for value, colour in palette.items():
+        rows = table[table[column] == value]
+        axis.scatter(rows[xy[0]], rows[xy[1]], color=colour, **style)
+
+
+def width_palette(widths: ArrayLike) -> dict[float, tuple[float, float, float, float]]:
+    """A colour per pulse width (ms): viridis over the widths' range, as seaborn maps a
+    numeric ``hue``, so that a width has the same colour in every figure."""
+    levels = np.unique(np.asarray(widths, dtype=np.float64))
+    norm = Normalize(float(levels.min()), float(levels.max()))
+    return {float(level): colormaps["viridis"](norm(level)) for level in levels}
+
+
+def palette_legend(figure: Figure, palette: Mapping[Any, Any], title: str, **style: Any) -> None:
+    """A figure legend of ``palette`` (value: colour), to the right of the panels."""
+    handles = [Line2D([], [], color=colour, **style) for colour in palette.values()]
+    labels = [f"{value:g}" if isinstance(value, float) else str(value) for value in palette]
+    figure.legend(handles, labels, title=title, loc="outside right upper", frameon=False)

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 IntegerT = TypeVar("IntegerT", bound=np.integer)
 
-__all__ = ["SpikeTrains", "in_train_order", "train_by_train"]
+__all__ = ["SpikeTrains", "in_train_order", "train_by_train", "trains_in_turn"]
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,23 @@ class SpikeTrains:
         """
         neurons = np.asarray(neurons, dtype=np.int64)
         counts = np.bincount(self.neurons, minlength=neurons.max(initial=-1) + 1)
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        taken = counts[neurons]
-        # Copying each train as a slice is twice as fast as gathering every spike by index.
-        trains = zip(starts[neurons].tolist(), ends[neurons].tolist(), strict=True)
-        times = np.concatenate([self.times[start:end] for start, end in trains] or [self.times[:0]])
         return SpikeTrains(
-            times=times,
-            neurons=np.repeat(np.arange(len(neurons), dtype=np.int64), taken),
+            times=trains_in_turn(self.times, counts, neurons),
+            neurons=np.repeat(np.arange(len(neurons), dtype=np.int64), counts[neurons]),
             on_grid=self.on_grid,
         )
+
+
+def trains_in_turn(
+    times: NDArray[np.float64], counts: NDArray[np.integer], trains: NDArray[np.integer]
+) -> NDArray[np.float64]:
+    """The spikes of ``trains`` (indices, in any order, repeats allowed), one train after
+    the other; ``times`` holds every train's spikes train by train, ``counts[k]`` of them
+    in train ``k``. Each train is copied as a slice: twice as fast as gathering every
+    spike by index, and never a pass over the spikes left out."""
+    ends = np.cumsum(counts)
+    slices = zip((ends - counts)[trains].tolist(), ends[trains].tolist(), strict=True)
+    return np.concatenate([times[start:end] for start, end in slices] or [times[:0]])
 
 
 def in_train_order(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:

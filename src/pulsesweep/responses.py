@@ -109,6 +109,15 @@ class SpikeTrainSet:
         return cls(sorted_times, bounds, keys.astype(np.float64) + 1j * sorted_times)
 
     @classmethod
+    def from_counts(cls, times: NDArray[np.floating], counts: NDArray[np.integer]) -> SpikeTrainSet:
+        """Spikes ``times`` already train by train, ``counts[k]`` of them in train ``k``."""
+        sizes = np.asarray(counts, dtype=np.int64)
+        spikes = np.asarray(times, dtype=np.float64)
+        bounds = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)])
+        trains = np.repeat(np.arange(len(sizes), dtype=np.float64), sizes)
+        return cls(spikes, bounds, trains + 1j * spikes)
+
+    @classmethod
     def single(cls, times: NDArray[np.floating]) -> SpikeTrainSet:
         return cls.from_spikes(np.zeros(len(times), np.int64), times, 1)
 

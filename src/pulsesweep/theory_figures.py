@@ -20,8 +20,13 @@ from pulsesweep.plotting import (
     MAX_VECTOR_POINTS,
     NO_PHASE,
     THEORY,
+    kernel_panels,
+    label_panels,
     note,
+    palette_legend,
     response_table,
+    scatter_by,
+    width_palette,
 )
 from pulsesweep.theory_curves import prc_point
 from pulsesweep.thresholds import criterion, criterion_heights
@@ -39,28 +44,21 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, NO_PHASE)
         return figure
-    grid = sns.relplot(
-        data=table,
-        x="phase at pulse onset (cycles)",
-        y="phase advance (cycles)",
-        col="kernel",
-        col_wrap=min(3, table["kernel"].nunique()),
-        kind="scatter",
-        hue="seed",
-        palette="deep",
-        height=3.0,
-        aspect=1.1,
-    )
+    seeds = sorted(table["seed"].unique())
+    palette = dict(zip(seeds, sns.color_palette("deep", len(seeds)), strict=True))
+    figure, panels = kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.1)
     theory = responses["prc_theory"]
-    for kernel, axis in grid.axes_dict.items():
+    for kernel, axis in panels.items():
+        rows = table[table["kernel"] == kernel]
+        xy = ("phase at pulse onset (cycles)", "phase advance (cycles)")
+        scatter_by(axis, rows, xy, ("seed", palette), edgecolors="w", linewidths=0.5)
         axis.plot(theory["theory_phase"], theory.sel(kernel=kernel), **THEORY)
-    grid.axes.flat[0].legend(
-        *grid.axes.flat[0].get_legend_handles_labels(), fontsize="x-small", frameon=False
-    )
-    grid.set(xlim=(0, 1))
-    grid.set_titles("{col_name}" + f", h = {height:g} nA, w = {width:g} ms")
-    drawn: Figure = grid.figure  # seaborn is untyped
-    return drawn
+        axis.set(xlim=(0, 1), title=f"{kernel}, h = {height:g} nA, w = {width:g} ms")
+    first = next(iter(panels.values()))
+    first.legend(*first.get_legend_handles_labels(), fontsize="x-small", frameon=False)
+    label_panels(panels, "phase at pulse onset (cycles)", "phase advance (cycles)")
+    palette_legend(figure, palette, "seed", marker="o", linestyle="")
+    return figure
 
 
 def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
@@ -131,25 +129,23 @@ def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> F
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, NO_PHASE)
         return figure
-    grid = sns.relplot(
-        data=table,
-        x="theory (ms)",
-        y="measured (ms)",
-        hue="width (ms)",
-        col="kernel",
-        col_wrap=min(3, table["kernel"].nunique()),
-        palette="viridis",
-        height=3.0,
-        aspect=1.0,
-        s=12,
-        linewidth=0,
-        rasterized=len(table) > MAX_VECTOR_POINTS,
-    )
-    for kernel, axis in grid.axes_dict.items():
+    palette = width_palette(table["width (ms)"])
+    figure, panels = kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.0)
+    for kernel, axis in panels.items():
         rows = table[table["kernel"] == kernel]
+        scatter_by(
+            axis,
+            rows,
+            ("theory (ms)", "measured (ms)"),
+            ("width (ms)", palette),
+            s=12,
+            linewidths=0,
+            rasterized=len(table) > MAX_VECTOR_POINTS,
+        )
         limits = [rows["theory (ms)"].min(), rows["theory (ms)"].max()]
         axis.plot(limits, limits, **{**THEORY, "label": "measured = LIF theory"})
         worst = np.abs(rows["measured (ms)"] - rows["theory (ms)"]).max() * 1e3
         axis.set_title(f"{kernel}: largest |residual| {worst:.2g} µs", fontsize="small")
-    drawn: Figure = grid.figure  # seaborn is untyped
-    return drawn
+    label_panels(panels, "theory (ms)", "measured (ms)")
+    palette_legend(figure, palette, "width (ms)", marker="o", linestyle="")
+    return figure
