@@ -242,8 +242,8 @@ def scatter_by(
 
 
 def width_palette(widths: ArrayLike) -> dict[float, tuple[float, float, float, float]]:
-    """A colour per pulse width (ms): viridis over the widths' range, as seaborn maps a
-    numeric ``hue``, so that a width has the same colour in every figure."""
+    """A colour per pulse width (ms): viridis over the range of ``widths``, as seaborn
+    maps a numeric ``hue``."""
     levels = np.unique(np.asarray(widths, dtype=np.float64))
     norm = Normalize(float(levels.min()), float(levels.max()))
     return {float(level): colormaps["viridis"](norm(level)) for level in levels}
