@@ -178,13 +178,23 @@ def test_spikes_come_out_train_by_train_whatever_their_order(n_trains):
     assert again[1] is ordered_times
 
 
-def test_trains_from_counts_are_the_trains_from_each_spikes_train():
+@pytest.mark.parametrize("shuffled", [False, True])  # from counts, and from any order
+def test_each_train_holds_its_own_spikes_in_time_order(shuffled):
     rng = np.random.default_rng(3)
-    counts = rng.integers(0, 5, 40)
-    counts[[0, 7, 39]] = 0  # empty trains first, inside and last
-    times = np.concatenate([np.sort(rng.uniform(0, 1, n)) for n in counts])
-    trains = np.repeat(np.arange(len(counts)), counts)
-    expected = SpikeTrainSet.from_spikes(trains, times, len(counts))
-    actual = SpikeTrainSet.from_counts(times, counts)
-    for name in ("times", "bounds", "_keys"):
-        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name))
+    per_train = [np.sort(rng.uniform(0, 1, n)) for n in rng.integers(0, 5, 40)]
+    per_train[0] = per_train[7] = per_train[39] = np.empty(0)  # empty first, inside, last
+    counts = [len(train) for train in per_train]
+    times = np.concatenate(per_train)
+    if shuffled:
+        trains = np.repeat(np.arange(40), counts)
+        order = rng.permutation(len(times))
+        spikes = SpikeTrainSet.from_spikes(trains[order], times[order], 40)
+    else:
+        spikes = SpikeTrainSet.from_counts(times, counts)
+    for k, train in enumerate(per_train):
+        np.testing.assert_array_equal(spikes.times[spikes.bounds[k] : spikes.bounds[k + 1]], train)
+        np.testing.assert_array_equal(
+            spikes.search(np.full(len(train), k), train),
+            np.arange(spikes.bounds[k], spikes.bounds[k + 1]),
+        )  # each spike found where it is
+    assert spikes.bounds[-1] == len(times)

@@ -102,11 +102,11 @@ class SpikeTrainSet:
     def from_spikes(
         cls, trains: NDArray[np.integer], times: NDArray[np.floating], n_trains: int
     ) -> SpikeTrainSet:
-        """Spikes ``times`` of trains ``trains`` (in any order) as ``n_trains`` trains."""
+        """Spikes ``times`` of trains ``trains`` (in any order, each below ``n_trains``)
+        as ``n_trains`` trains."""
         # Files hold spikes train by train: then nothing is sorted.
         keys, sorted_times = train_by_train(np.asarray(trains), np.asarray(times, np.float64))
-        bounds = np.searchsorted(keys, np.arange(n_trains + 1)).astype(np.int64)
-        return cls(sorted_times, bounds, keys.astype(np.float64) + 1j * sorted_times)
+        return cls.from_counts(sorted_times, np.bincount(keys, minlength=n_trains))
 
     @classmethod
     def from_counts(cls, times: NDArray[np.floating], counts: NDArray[np.integer]) -> SpikeTrainSet:
