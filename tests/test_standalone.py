@@ -200,3 +200,34 @@ def test_memory_estimate_covers_the_measured_peak(tmp_path):
     dense_table_mb = 8 * len(np.unique(schedule.neurons)) * (n_steps(config) + 1) / 1e6
     assert measured <= job.memory_mb(config) <= 2 * measured
     assert measured < dense_table_mb
+
+
+def test_every_object_is_compiled_with_its_levels_precompiled_headers(build_cache, tmp_path):
+    from pulsesweep.standalone import _RUN_ONCE
+
+    config = resolve_config(STANDALONE)
+    build = ensure_build(model_shape(config, grid_points(config)))
+    make = ["make", "-n", "-B", "DEPS=", "-f", "makefile", "-f", "pulsesweep.mk"]
+    commands = subprocess.run(make, cwd=build, capture_output=True, text=True, check=True)
+    compiled = {
+        line.split(" -o ")[-1].strip(): line
+        for line in commands.stdout.splitlines()
+        if " -c " in line
+    }
+    run_once = {f"{name}.o" for name in _RUN_ONCE}
+    objects = {
+        path.relative_to(build).with_suffix(".o").as_posix() for path in build.rglob("*.cpp")
+    }
+    assert run_once < objects == set(compiled)
+    for name, line in compiled.items():
+        header = "run_once_headers.h" if name in run_once else "every_step_headers.h"
+        assert f"-include {header}" in line
+        assert ("-O0" in line) is (name in run_once)
+    for name in ("code_objects/spikes_codeobject.o", "objects.o"):  # gcc says it used the .gch
+        probe = compiled[name].replace(f" -o {name}", f" -o {tmp_path / 'probe.o'}")
+        report = subprocess.run(
+            f"{probe} -Winvalid-pch -H", shell=True, cwd=build, capture_output=True, text=True
+        )
+        assert report.returncode == 0, report.stderr
+        header = "run_once_headers" if name in run_once else "every_step_headers"
+        assert f"! ./{header}.h.gch" in report.stderr.splitlines()
