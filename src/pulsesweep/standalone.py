@@ -43,8 +43,8 @@ COMPILER_FLAGS = ["-w", "-O3", "-fno-fast-math"]
 _GROUP, _PULSES, _SYNAPSES, _MONITOR = "neurons", "pulses", "pulse_inputs", "spikes"
 
 #: Generated files that run once per run (set-up, reading the inputs, writing the spikes),
-#: not once per step: compiled without optimisation, they take a third of the compiler's
-#: time and none of the simulation's.
+#: not once per step: compiled at ``-O1``, they take a third of the compiler's time and
+#: none of the simulation's.
 _RUN_ONCE = (
     "main",
     "objects",
@@ -53,8 +53,10 @@ _RUN_ONCE = (
     f"code_objects/after_run_{_GROUP}_spike_thresholder_codeobject",
     f"code_objects/{_SYNAPSES}_synapses_create_generator_codeobject",
 )
-#: Headers that the generated files include, precompiled once per optimisation level:
-#: each compiler run spent about 0.7 s parsing them (most of its time).
+#: Headers that the generated files include, precompiled once (``common_headers.h``):
+#: each compiler run spent about 0.7 s parsing them, most of its time. One header serves
+#: both levels: gcc takes a header precompiled at ``-O3`` for ``-O1`` (both define
+#: ``__OPTIMIZE__``), not for ``-O0``, and precompiling takes as long as four objects.
 _COMMON_HEADERS = (
     '"objects.h"',
     '"brianlib/common_math.h"',
@@ -65,28 +67,24 @@ _COMMON_HEADERS = (
     "<fstream>",
     "<iostream>",
 )
-#: Read after Brian2's makefile: :data:`_RUN_ONCE` at ``-O0``, and every object compiled
-#: with the precompiled headers of its optimisation level (``private``: the headers'
-#: own rules keep their flags). Without a usable ``.gch`` the compiler reads the header.
+#: Read after Brian2's makefile: :data:`_RUN_ONCE` at ``-O1``, and every object compiled
+#: with the precompiled headers (``private``: the header's own rule keeps its flags).
+#: Without a usable ``.gch`` the compiler reads the header.
 _PRECOMPILED = """\
-# pulsesweep: run-once code at -O0; precompiled common headers (pulsesweep.standalone)
+# pulsesweep: run-once code at -O1; precompiled common headers (pulsesweep.standalone)
 RUN_ONCE = {run_once}
-EVERY_STEP = $(filter-out $(RUN_ONCE),$(OBJS))
-$(RUN_ONCE): private OPTIMISATIONS += -O0 -include run_once_headers.h
-$(RUN_ONCE): run_once_headers.h.gch
-$(EVERY_STEP): private OPTIMISATIONS += -include every_step_headers.h
-$(EVERY_STEP): every_step_headers.h.gch
-run_once_headers.h.gch: private OPTIMISATIONS += -O0
-%.h.gch: %.h makefile
+$(RUN_ONCE): private OPTIMISATIONS += -O1
+$(OBJS): private OPTIMISATIONS += -include common_headers.h
+$(OBJS): common_headers.h.gch
+common_headers.h.gch: common_headers.h makefile
 	$(CXX) $(filter-out -c,$(CXXFLAGS)) -x c++-header $< -o $@
 """
 
 
 def _write_make_rules(directory: Path) -> None:
-    """The precompiled headers' sources and :data:`_PRECOMPILED` as ``pulsesweep.mk``."""
+    """The precompiled headers' source and :data:`_PRECOMPILED` as ``pulsesweep.mk``."""
     headers = "".join(f"#include {header}\n" for header in _COMMON_HEADERS)
-    for name in ("run_once_headers.h", "every_step_headers.h"):
-        (directory / name).write_text(headers)
+    (directory / "common_headers.h").write_text(headers)
     run_once = " ".join(f"{name}.o" for name in _RUN_ONCE)
     (directory / "pulsesweep.mk").write_text(_PRECOMPILED.format(run_once=run_once))
 
