@@ -125,6 +125,8 @@ def step_average(
     )
     result = np.zeros(kernel.shape)
     active = (step >= first) & (step < last)
+    if not active.any():  # most steps of a sparse schedule: no kernel to evaluate
+        return result
     for index, name in enumerate(kernel_names()):
         chosen = active & (kernel == index)
         if chosen.any():
