@@ -343,7 +343,8 @@ def table(results: dict) -> str:
         row(
             "results/*.nc of the default sweep",
             f"{e2e['size_mb']:.0f} MB",
-            "zlib level 1 + shuffle; `precise` spike times as float64 s, uncompressed",
+            "zlib level 1, shuffled except the int16 indices; `precise` spike times as "
+            "float64 s, uncompressed",
         ),
         row(
             "dry run of a 100,000-point grid",
