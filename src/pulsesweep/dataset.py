@@ -313,7 +313,7 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
         },
         dataset.attrs.get("integration_method"),
         dt,
-        dict(dataset.sizes),
+        {str(dim): size for dim, size in dataset.sizes.items()},
     )
 
 
