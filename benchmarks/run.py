@@ -3,7 +3,9 @@
 Measures, on this machine, with medians of --repeats runs:
 
 1. the default sweep end to end (build, simulate, aggregate, figures) with
-   ``snakemake --cores 2`` from an empty results/, and each job's peak memory;
+   ``snakemake --cores 2`` from an empty results/, and each job's peak memory; before
+   each run, one naive-loop point (3.) as a gauge of the machine's speed of the moment,
+   so that the sweep's time is also given in naive points;
 2. one simulation job's compiled binary alone, in neuron-steps per second, with the
    default ``precise`` method and with ``euler``, side by side;
 3. the naive loop, written as the forum thread does it (benchmarks/naive_point.py:
@@ -61,10 +63,20 @@ def snakemake(directory: Path, *arguments: str) -> list[str]:
     ]
 
 
+def _naive_point(kernel: str, height: float, width: float) -> float:
+    """Seconds of one naive-loop point (benchmarks/naive_point.py), one process."""
+    script = str(ROOT / "benchmarks" / "naive_point.py")
+    command = [sys.executable, script, "--kernel", kernel]
+    return timed([*command, "--height-nA", str(height), "--width-ms", str(width)])[0]
+
+
 def end_to_end(repeats: int) -> dict:
-    """Wall time of the default sweep, and what its jobs' benchmark files say."""
-    walls, memory, jobs, spans, shares = [], {}, {}, {}, []
+    """Wall time of the default sweep, and what its jobs' benchmark files say; before
+    each run, a naive point as a gauge of the machine's speed at that moment."""
+    walls, gauges, memory, jobs, spans, shares = [], [], {}, {}, {}, []
+    _naive_point(*NAIVE_SAMPLE[0])  # warm-up
     for _ in range(repeats):
+        gauges.append(_naive_point(*NAIVE_SAMPLE[0]))
         with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-") as scratch:
             wall, _ = timed(
                 snakemake(
@@ -98,6 +110,7 @@ def end_to_end(repeats: int) -> dict:
             size = sum(p.stat().st_size for p in results.rglob("*.nc"))
     return {
         "wall": walls,
+        "gauge": gauges,
         "memory_mb": memory,
         "job_seconds": jobs,
         "size_mb": size / 1e6,
@@ -175,26 +188,9 @@ def binary_alone(
 
 def naive_loop(repeats: int) -> list[float]:
     """Seconds per grid point, one process each, after a warm-up that fills the cache."""
-    script = str(ROOT / "benchmarks" / "naive_point.py")
     for kernel in {kernel for kernel, _, _ in NAIVE_SAMPLE}:
-        timed([sys.executable, script, "--kernel", kernel])
-    seconds = []
-    for _ in range(repeats):
-        for kernel, height, width in NAIVE_SAMPLE:
-            wall, _ = timed(
-                [
-                    sys.executable,
-                    script,
-                    "--kernel",
-                    kernel,
-                    "--height-nA",
-                    str(height),
-                    "--width-ms",
-                    str(width),
-                ]
-            )
-            seconds.append(wall)
-    return seconds
+        _naive_point(kernel, *NAIVE_SAMPLE[0][1:])
+    return [_naive_point(*point) for _ in range(repeats) for point in NAIVE_SAMPLE]
 
 
 def reference_loop(
@@ -267,6 +263,7 @@ def table(results: dict) -> str:
     reference_rate = statistics.median(reference)
     dry, jobs = results["dry_run"]
     memory = e2e["memory_mb"]
+    paired = [wall / gauge for wall, gauge in zip(e2e["wall"], e2e["gauge"], strict=True)]
 
     def row(what, value, note=""):
         return f"| {what} | {value} | {note} |"
@@ -280,6 +277,16 @@ def table(results: dict) -> str:
             f"{len(e2e['wall'])} runs: "
             + ", ".join(f"{w:.1f}" for w in e2e["wall"])
             + " s; target ≤ 40 s (issue 11)",
+        ),
+        row(
+            "**default sweep in naive points**",
+            f"**{statistics.median(paired):.1f}**",
+            "each run over a naive point (first of the sample) timed just before it: "
+            + ", ".join(
+                f"{wall:.1f} s / {gauge:.2f} s"
+                for wall, gauge in zip(e2e["wall"], e2e["gauge"], strict=True)
+            )
+            + "; the sweep's cost in units of this shared machine's speed of the moment",
         ),
         row(
             "stages of the median run (start–end, s from the first job's start)",
