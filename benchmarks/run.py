@@ -350,7 +350,7 @@ def table(results: dict) -> str:
         row(
             "results/*.nc of the default sweep",
             f"{e2e['size_mb']:.0f} MB",
-            "zlib level 1, shuffled except the int16 indices; `precise` spike times as "
+            "zlib level 1, shuffled except the indices; `precise` spike times as "
             "float64 s, uncompressed",
         ),
         row(

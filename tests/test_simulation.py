@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pulsesweep.dataset import index_dtype, write_netcdf_atomically
+from pulsesweep.dataset import write_netcdf_atomically
 from pulsesweep.grid import GridPoint, grid_points
 from pulsesweep.simulation import simulate, simulate_to_netcdf
 
@@ -196,15 +196,13 @@ def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
         np.testing.assert_array_equal(raw["spike_time"].values, small_run["spike_time"].values)
 
 
-def test_indices_are_stored_in_the_smallest_type_that_holds_their_dimension(small_run, tmp_path):
+def test_indices_are_stored_as_int32_compressed_without_shuffling(small_run, tmp_path):
     path = write_netcdf_atomically(small_run, tmp_path / "run.nc")
     with xr.open_dataset(path, decode_cf=False) as raw:
         for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
-            assert raw[name].dtype == np.int16, name
+            assert raw[name].dtype == np.int32, name
             assert (raw[name].encoding["zlib"], raw[name].encoding["shuffle"]) == (True, False)
             np.testing.assert_array_equal(raw[name].values, small_run[name].values)
-    assert index_dtype(2**15) == np.int16  # indices 0 .. 32767
-    assert index_dtype(2**15 + 1) == np.int32
 
 
 def test_grid_spike_times_are_stored_as_integer_steps(make_config, tmp_path):

@@ -129,8 +129,7 @@ def _spike_variables(
     # already train by train: each neuron's point and index, repeated for its spikes
     count = np.bincount(spikes.neurons, minlength=n_points * n_neurons).astype(np.int32)
     point, neuron = np.divmod(np.arange(n_points * n_neurons, dtype=np.int32), n_neurons)
-    point = np.repeat(point.astype(index_dtype(n_points)), count)
-    neuron = np.repeat(neuron.astype(index_dtype(n_neurons)), count)
+    point, neuron = np.repeat(point, count), np.repeat(neuron, count)
     return {
         "spike_count": (
             ("point", "neuron"),
@@ -232,11 +231,6 @@ class SimulationContents:
 
         variables = {**self.coords, **self.data_vars}
         shapes = {name: np.shape(values) for name, (_, values, _) in variables.items()}
-        sizes = {
-            dim: size
-            for name, (dims, _, _) in variables.items()
-            for dim, size in zip(_dims(dims), shapes[name], strict=True)
-        }
         encoding = _encoding(
             {
                 name: (len(shape), np.asarray(variables[name][1]).dtype)
@@ -244,11 +238,12 @@ class SimulationContents:
             },
             self.attrs["integration_method"],
             float(self.data_vars["dt"][1]),
-            sizes,
         )
         with atomic_output(path) as partial, netCDF4.Dataset(partial, "w") as file:
-            for dim, size in sizes.items():
-                file.createDimension(dim, size)
+            for name, (dims, _, _) in variables.items():
+                for dim, size in zip(_dims(dims), shapes[name], strict=True):
+                    if dim not in file.dimensions:
+                        file.createDimension(dim, size)
             for name, (dims, values, attrs) in variables.items():
                 _write_variable(
                     file, name, _dims(dims), np.asarray(values), attrs, encoding.get(name, {})
@@ -301,9 +296,9 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     integer time steps; ``precise`` spike times, which fall between grid points, as
     float64 seconds, uncompressed: their low bytes are noise, so zlib saved 30 % of their
     size at three times the cost of the rest of a simulation's output (measured on a
-    default job: 0.65 s of its 5 s; README, Performance). Indices (``spike_neuron``,
-    ``spike_point``, ``pulse_neuron``, ``pulse_point``) are stored as int16 where their
-    dimension allows (up to 32,768 neurons or points; :func:`index_dtype`), else int32.
+    default job: 0.65 s of its 5 s; README, Performance). The indices (``spike_neuron``,
+    ``spike_point``, ``pulse_neuron``, ``pulse_point``) are int32 (int16 would write
+    faster, but overflow silently in a notebook's ``spike_point * n_neurons``).
     """
     dt = float(dataset["dt"]) if "dt" in dataset else None
     return _encoding(
@@ -313,41 +308,21 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
         },
         dataset.attrs.get("integration_method"),
         dt,
-        {str(dim): size for dim, size in dataset.sizes.items()},
     )
 
 
-#: Index variables and the dimension they index.
-_INDEXED = {
-    "spike_neuron": "neuron",
-    "spike_point": "point",
-    "pulse_neuron": "neuron",
-    "pulse_point": "point",
-}
-
-
-def index_dtype(size: int) -> np.dtype[Any]:
-    """The smaller of int16 and int32 that holds every index along a dimension of ``size``."""
-    return np.dtype(np.int16 if size <= np.iinfo(np.int16).max + 1 else np.int32)
-
-
 def _encoding(
-    variables: Mapping[str, tuple[int, np.dtype[Any]]],
-    method: str | None,
-    dt: float | None,
-    sizes: Mapping[str, int],
+    variables: Mapping[str, tuple[int, np.dtype[Any]]], method: str | None, dt: float | None
 ) -> dict[str, dict[str, Any]]:
-    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``, on
-    dimensions of ``sizes``."""
+    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``."""
     encoding: dict[str, dict[str, Any]] = {
         name: {"zlib": True, "complevel": 1, "shuffle": True}
         for name, (ndim, dtype) in variables.items()
         if ndim > 0 and dtype.kind != "O"
     }
-    for name, dimension in _INDEXED.items():
+    for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
         if name in encoding:  # runs of one value, which zlib packs without shuffling
-            size = sizes.get(dimension, np.iinfo(np.int32).max)  # responses: no such dimension
-            encoding[name] |= {"dtype": index_dtype(size).name, "shuffle": False}
+            encoding[name] |= {"dtype": "int32", "shuffle": False}
     if "spike_time" in encoding and method == "precise":
         encoding["spike_time"] = {"zlib": False, "shuffle": False}
     elif "spike_time" in encoding:
