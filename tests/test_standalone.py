@@ -203,11 +203,11 @@ def test_memory_estimate_covers_the_measured_peak(tmp_path):
 
 
 def test_every_object_is_compiled_with_the_precompiled_headers(build_cache, tmp_path):
-    from pulsesweep.standalone import _RUN_ONCE
+    from pulsesweep.standalone import _RUN_ONCE, _make_arguments
 
     config = resolve_config(STANDALONE)
     build = ensure_build(model_shape(config, grid_points(config)))
-    make = ["make", "-n", "-B", "DEPS=", "-f", "makefile", "-f", "pulsesweep.mk"]
+    make = ["make", "-n", "-B", *_make_arguments(1)]  # the build's own make, printed
     commands = subprocess.run(make, cwd=build, capture_output=True, text=True, check=True)
     compiled = {
         line.split(" -o ")[-1].strip(): line
