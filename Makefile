@@ -1,7 +1,7 @@
 # pulsesweep: `make run` runs the default sweep, `make test` runs the test suite.
 # Every target creates .venv with `python3 -m venv` when it is missing and installs the
-# project with its test extras first; nothing is installed outside .venv, except by
-# `make test-cluster`, which says so.
+# project with its test and docs extras first; nothing is installed outside .venv,
+# except by `make test-cluster`, which says so.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,12 +9,12 @@ BIN    := $(VENV)/bin
 CORES  ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-cluster lint bench bench-scale accuracy bench-cluster clean-results
+.PHONY: run test test-cluster lint docs bench bench-scale accuracy bench-cluster clean-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 # Snakemake finds profiles/default by itself.
@@ -31,23 +31,31 @@ test: $(STAMP)
 test-cluster: $(STAMP)
 	PULSESWEEP_TEST_CLUSTER=1 $(BIN)/python -m pytest -m cluster
 
-# Static checks: ruff (lint and format), mypy (strict, src/), snakefmt, snakemake --lint.
+# Static checks: ruff (lint and format), mypy (strict, src/), the package's layering
+# (import-linter contracts in pyproject.toml), snakefmt, snakemake --lint.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint --cores 1
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --repeats 3 --update-readme
+# The documentation, into docs/_build/html; every Sphinx warning is an error.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-# Long runs and a 20,000-point sweep (about 20 minutes on 2 cores): README, Scale.
+# Each benchmark writes its table into its page: docs/performance.md, docs/scale.md,
+# docs/accuracy.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --repeats 3 --update-docs
+
+# Long runs and a 20,000-point sweep (about 20 minutes on 2 cores).
 bench-scale: $(STAMP)
-	$(BIN)/python benchmarks/scale.py --update-readme
+	$(BIN)/python benchmarks/scale.py --update-docs
 
 accuracy: $(STAMP)
-	$(BIN)/python benchmarks/accuracy.py --update-readme
+	$(BIN)/python benchmarks/accuracy.py --update-docs
 
 bench-cluster: $(STAMP)
 	PULSESWEEP_TEST_CLUSTER=1 $(BIN)/python benchmarks/cluster.py

@@ -1,6 +1,6 @@
 # pulsesweep: sweep current pulses injected into tonically firing LIF neurons.
 #
-#   snakemake --cores N          (uses profiles/default; see README.md)
+#   snakemake --cores N          (uses profiles/default; see README.md and docs/)
 #
 # What it writes (config/config.yaml says what is swept):
 #

@@ -3,12 +3,13 @@
 The default mean neuron (tau 10 ms, Vt 15 mV, Vr 0, t_ref 2 ms, R I0 = 20 mV), started at
 Vr, runs for 300 ms on the bias alone and with one pulse of each kernel (10 nA, 2 ms, at
 50 ms). Every spike is compared with the exact solution of the same equations
-(tests/lif_exact.py, closed forms that use neither pulsesweep nor Brian2). For each time
+(tests/helpers/lif_exact.py, closed forms that use neither pulsesweep nor Brian2). For each time
 step and method the table gives the worst spike-time error over all six trains, and the
 observed order of convergence between successive time steps, log(e1/e2) / log(dt1/dt2).
 
-It prints the table and, with --update-readme, writes it into the README's Accuracy
-section. The numpy target is used: every target gives the same spikes (to 1e-12 s).
+It prints the table and, with --update-docs, writes it into docs/accuracy.md, with the
+date and the machine. The numpy target is used: every target gives the same spikes (to
+1e-12 s).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
+from docs_page import publish  # noqa: E402
 from lif_exact import KERNEL_NAMES, ExactLIF  # noqa: E402
-from readme_section import publish  # noqa: E402
 
-from pulsesweep.config import resolve_config  # noqa: E402
-from pulsesweep.grid import GridPoint  # noqa: E402
-from pulsesweep.simulation import simulate  # noqa: E402
+from pulsesweep.config.resolution import resolve_config  # noqa: E402
+from pulsesweep.model.grid import GridPoint  # noqa: E402
+from pulsesweep.simulation.job import simulate  # noqa: E402
 
 TIME_STEPS_MS = (0.2, 0.1, 0.05, 0.02, 0.01)
 METHODS = ("euler", "exponential_euler", "precise")
@@ -118,9 +119,9 @@ def table(errors: dict[str, list[float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--update-readme",
+        "--update-docs",
         action="store_true",
-        help="write the table into README.md's Accuracy section",
+        help="write the table into docs/accuracy.md",
     )
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -130,7 +131,7 @@ def main() -> None:
         for dt in TIME_STEPS_MS:
             errors[method].append(worst_error(method, dt, exact))
             print(f"{method} dt = {dt} ms: {_format(errors[method][-1])}", flush=True)
-    publish("accuracy", table(errors), arguments.update_readme)
+    publish("accuracy", "make accuracy", table(errors), arguments.update_docs)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """SLURM overhead and the effect of batching: `make bench-cluster` (needs root).
 
-Starts the single-node SLURM of tests/slurm_cluster.py and measures, through
+Starts the single-node SLURM of tests/helpers/slurm_cluster.py and measures, through
 profiles/slurm:
 
 1. the overhead of one SLURM job: config/test.yaml run one job at a time through SLURM
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 from slurm_cluster import slurm_cluster, unavailable  # noqa: E402
 

@@ -15,8 +15,8 @@ Measures, on this machine, with medians of --repeats runs:
    compiled with the same flags as the simulation, as the limit;
 5. a dry run of a 100,000-point grid.
 
-It prints a table with the ratios and, with --update-readme, writes it into the
-README's Performance section. Timing lives here, never in the tests.
+It prints a table with the ratios and, with --update-docs, writes it into
+docs/performance.md, with the date and the machine. Timing lives here, never in the tests.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import yaml
-from readme_section import measured_by, publish
+from docs_page import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -122,23 +122,23 @@ def end_to_end(repeats: int) -> dict:
 
 def default_job(job_name: str):
     """A job of the default sweep, by name."""
-    from pulsesweep.config import load_config
+    from pulsesweep.config.resolution import load_config
     from pulsesweep.jobs import simulation_jobs
 
     return simulation_jobs(load_config(ROOT / "config" / "config.yaml"))[job_name]
 
 
 def neuron_steps(job_name: str) -> int:
-    from pulsesweep.config import load_config
+    from pulsesweep.config.resolution import load_config
 
     return default_job(job_name).neuron_steps(load_config(ROOT / "config" / "config.yaml"))
 
 
 def _job_command(job_name: str, method: str, scratch: Path) -> tuple[list[str], object]:
     """The `pulsesweep simulate` command of one default-sweep job with ``method``."""
-    from pulsesweep.config import load_config, resolve_config
+    from pulsesweep.config.resolution import load_config, resolve_config
     from pulsesweep.jobs import simulation_jobs
-    from pulsesweep.simulation import ensure_build
+    from pulsesweep.simulation.builds import ensure_build
 
     config = load_config(ROOT / "config" / "config.yaml")
     config["simulation"]["method"] = method
@@ -197,7 +197,7 @@ def reference_loop(
     n_neurons: int, n_steps: int, n_pulses: int, fanout: int, repeats: int, method: str
 ) -> list[float]:
     """Neuron-steps per second of the C loop, compiled with the simulation's flags."""
-    from pulsesweep.standalone import COMPILER_FLAGS
+    from pulsesweep.simulation.builds import COMPILER_FLAGS
 
     with tempfile.TemporaryDirectory() as scratch:
         binary = f"{scratch}/reference_loop"
@@ -276,7 +276,7 @@ def table(results: dict) -> str:
             f"{statistics.median(e2e['wall']):.1f} s",
             f"{len(e2e['wall'])} runs: "
             + ", ".join(f"{w:.1f}" for w in e2e["wall"])
-            + " s; target ≤ 40 s (issue 11)",
+            + " s; target ≤ 40 s",
         ),
         row(
             "**default sweep in naive points**",
@@ -339,7 +339,7 @@ def table(results: dict) -> str:
         row(
             "**reference / simulation**",
             f"**{reference_rate / binary_rate:.2f}×**",
-            "target ≤ 1.6× (issue 11)",
+            "target ≤ 1.6×",
         ),
         row(
             "peak memory per job",
@@ -359,16 +359,16 @@ def table(results: dict) -> str:
             f"{jobs} jobs with the default batching; target < 30 s",
         ),
     ]
-    return "\n".join([measured_by("make bench"), "", *rows])
+    return "\n".join(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measure")
     parser.add_argument(
-        "--update-readme",
+        "--update-docs",
         action="store_true",
-        help="write the table into README.md's Performance section",
+        help="write the table into docs/performance.md",
     )
     arguments = parser.parse_args()
     repeats = arguments.repeats
@@ -395,7 +395,7 @@ def main() -> None:
         "reference": reference,
         "dry_run": dry_run(repeats),
     }
-    publish("performance", table(results), arguments.update_readme)
+    publish("performance", "make bench", table(results), arguments.update_docs)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Measures, on this machine, once each (each run takes many minutes):
    end to end: wall time, the pipeline's neuron-steps per second against its binaries'
    alone, every rule's span and peak memory, and the aggregation's time and memory.
 
-It prints a table and, with --update-readme, writes it into the README's Scale section.
+It prints a table and, with --update-docs, writes it into docs/scale.md.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from readme_section import measured_by, publish
+from docs_page import publish
 from run import snakemake, timed
 
-from pulsesweep.process_memory import peak_tree_memory
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))  # the peak memory the tests also measure
+from process_memory import peak_tree_memory  # noqa: E402
+
 BIN = Path(sys.executable).parent
 LONG_RUN = {
     "network": {"n_neurons": 1000},
@@ -53,7 +54,7 @@ _BINARY = re.compile(r"steps in ([0-9.]+) s \(cpp_standalone")
 
 def long_runs() -> list[dict]:
     """Each job of :data:`LONG_RUN`: wall, binary seconds, peak and estimated memory."""
-    from pulsesweep.config import resolve_config
+    from pulsesweep.config.resolution import resolve_config
     from pulsesweep.jobs import simulation_jobs
 
     config = resolve_config(LONG_RUN)
@@ -86,7 +87,7 @@ def long_runs() -> list[dict]:
 def every_neuron_cost() -> dict:
     """One job of :data:`SCALE_SWEEP`, its binary alone with copies (each distinct neuron
     once, as the workflow runs it) and simulating every neuron: the work copies save."""
-    from pulsesweep.config import resolve_config
+    from pulsesweep.config.resolution import resolve_config
     from pulsesweep.jobs import simulation_jobs
 
     config = resolve_config(SCALE_SWEEP)
@@ -123,7 +124,7 @@ def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
 
 def scale_sweep() -> dict:
     """The 20,000-point sweep end to end, and what its jobs' benchmark files say."""
-    from pulsesweep.config import resolve_config
+    from pulsesweep.config.resolution import resolve_config
     from pulsesweep.jobs import simulation_jobs
 
     config = resolve_config(SCALE_SWEEP)
@@ -214,15 +215,15 @@ def table(long: list[dict], scale: dict, every: dict) -> str:
             for rule, info in sorted(rules.items(), key=lambda item: item[1]["span"][0])
         ),
     ]
-    return "\n".join([measured_by("make bench-scale"), "", *rows])
+    return "\n".join(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--update-readme",
+        "--update-docs",
         action="store_true",
-        help="write the table into README.md's Scale section",
+        help="write the table into docs/scale.md",
     )
     parser.add_argument("--skip-sweep", action="store_true", help="the long runs only")
     arguments = parser.parse_args()
@@ -237,7 +238,7 @@ def main() -> None:
     print("one job with and without copies ...", flush=True)
     every = every_neuron_cost()
     print(every, flush=True)
-    publish("scale", table(long, scale, every), arguments.update_readme)
+    publish("scale", "make bench-scale", table(long, scale, every), arguments.update_docs)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Snakemake adapter: measure every pulse against its control, into responses.nc."""
 
-from pulsesweep.aggregate import aggregate_to_netcdf
+from pulsesweep.analysis.aggregate import aggregate_to_netcdf
 from pulsesweep.logs import log_to_file
 
 with log_to_file(snakemake.log[0]):

@@ -1,7 +1,7 @@
 """Snakemake adapter: compile the cpp_standalone model for one shape."""
 
 from pulsesweep.logs import log_to_file
-from pulsesweep.standalone import ModelShape, build_simulator
+from pulsesweep.simulation.builds import ModelShape, build_simulator
 
 with log_to_file(snakemake.log[0]):
     build_simulator(ModelShape(**snakemake.params.shape), snakemake.output[0], snakemake.threads)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pulsesweep.figures import write_figures
+from pulsesweep.figures.drawing import write_figures
 from pulsesweep.logs import log_to_file
 
 with log_to_file(snakemake.log[0]):

@@ -1,7 +1,7 @@
 """Snakemake adapter: simulate one job's grid points into one netCDF file."""
 
 from pulsesweep.logs import log_to_file
-from pulsesweep.simulation import simulate_to_netcdf
+from pulsesweep.simulation.job import simulate_to_netcdf
 
 with log_to_file(snakemake.log[0]):
     simulate_to_netcdf(

@@ -1,7 +1,7 @@
 """Snakemake adapter: simulate the per-kernel example traces."""
 
-from pulsesweep.examples import examples_to_netcdf
 from pulsesweep.logs import log_to_file
+from pulsesweep.simulation.examples import examples_to_netcdf
 
 with log_to_file(snakemake.log[0]):
     examples_to_netcdf(snakemake.config, snakemake.output[0])

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pulsesweep.config import resolve_config
+from pulsesweep.config.resolution import resolve_config
 
 #: A small sweep: 10 neurons, 1 s, a pulse every 100 ms.
 SMALL = {

@@ -11,13 +11,19 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pulsesweep import __version__
-from pulsesweep.config import config_text, load_config
+from pulsesweep._version import __version__
+from pulsesweep.config.resolution import config_text, load_config
 from pulsesweep.errors import PulsesweepError
-from pulsesweep.kernels import KERNELS
+from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
+from pulsesweep.model.kernels import KERNELS
 
 __all__ = ["main"]
+
+if TYPE_CHECKING:
+    #: What ``add_subparsers`` returns: each subcommand adds its parser to it.
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,11 +34,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pulsesweep {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in _SUBCOMMANDS:
+        add(commands)
+    return parser
 
-    simulate = commands.add_parser(
+
+def _add_simulate(commands: Subcommands) -> None:
+    simulate = _command(
+        commands,
         "simulate",
-        help="simulate grid points of a config into one netCDF file",
-        description="Simulate the Cartesian product of the selected kernels, heights, widths "
+        "simulate grid points of a config into one netCDF file",
+        "Simulate the Cartesian product of the selected kernels, heights, widths "
         "and seeds (each defaulting to the config's whole axis) in one network, and write "
         "one netCDF file atomically.",
     )
@@ -62,10 +74,13 @@ def _parser() -> argparse.ArgumentParser:
         "same file, slower: a check, and the benchmarks' measure of the work saved)",
     )
 
-    build = commands.add_parser(
+
+def _add_build(commands: Subcommands) -> None:
+    build = _command(
+        commands,
         "build",
-        help="compile the cpp_standalone model for one shape",
-        description="Compile the model for a shape (as JSON: n_neurons, n_steps, n_pulses, "
+        "compile the cpp_standalone model for one shape",
+        "Compile the model for a shape (as JSON: n_neurons, n_steps, n_pulses, "
         "dt, method) into a directory that `simulate --build` runs.",
     )
     build.add_argument("--shape", required=True, help="the model shape as JSON")
@@ -77,10 +92,13 @@ def _parser() -> argparse.ArgumentParser:
         help="compiler processes side by side (default: as many as make starts)",
     )
 
-    aggregate = commands.add_parser(
+
+def _add_aggregate(commands: Subcommands) -> None:
+    aggregate = _command(
+        commands,
         "aggregate",
-        help="measure every pulse against its control, into responses.nc",
-        description="Read the files of every job of the config from DIRECTORY (as "
+        "measure every pulse against its control, into responses.nc",
+        "Read the files of every job of the config from DIRECTORY (as "
         "`pulsesweep jobs` names them) and write the response dataset.",
     )
     _config_and_output(aggregate)
@@ -90,17 +108,25 @@ def _parser() -> argparse.ArgumentParser:
         help="where the simulation files are (default: %(default)s)",
     )
 
+
+def _add_examples(commands: Subcommands) -> None:
     examples = commands.add_parser("examples", help="simulate the per-kernel example traces")
     _config_and_output(examples)
+
+
+def _add_theory(commands: Subcommands) -> None:
     theory = commands.add_parser(
         "theory", help="compute the LIF theory curves the figures draw (theory_curves.nc)"
     )
     _config_and_output(theory)
 
-    figure = commands.add_parser(
+
+def _add_figure(commands: Subcommands) -> None:
+    figure = _command(
+        commands,
         "figure",
-        help="draw figures in every configured format",
-        description="Draw the named figures (default: every figure of responses.nc) from "
+        "draw figures in every configured format",
+        "Draw the named figures (default: every figure of responses.nc) from "
         "one input file into DIRECTORY as NAME.png, NAME.svg, ...",
     )
     figure.add_argument("--config", required=True, help="YAML config file")
@@ -111,8 +137,9 @@ def _parser() -> argparse.ArgumentParser:
         "--name",
         nargs="+",
         dest="names",
-        help="figure(s), e.g. "
-        "extra_spikes_vs_height (see the README); default: all but example_traces",
+        choices=FIGURE_NAMES,
+        metavar="NAME",
+        help=f"figure(s), of {', '.join(FIGURE_NAMES)}; default: every figure of responses.nc",
     )
     figure.add_argument(
         "--theory",
@@ -125,12 +152,39 @@ def _parser() -> argparse.ArgumentParser:
         "--directory", default="results/figures", help="where the figures go (default: %(default)s)"
     )
 
+
+def _add_config(commands: Subcommands) -> None:
     show = commands.add_parser("config", help="validate a config and print it resolved")
     show.add_argument("config", help="YAML config file")
+
+
+def _add_jobs(commands: Subcommands) -> None:
     jobs = commands.add_parser("jobs", help="list the simulation jobs of a config")
     jobs.add_argument("config", help="YAML config file")
+
+
+def _add_kernels(commands: Subcommands) -> None:
     commands.add_parser("kernels", help="list the pulse kernels and their charge")
-    return parser
+
+
+_SUBCOMMANDS = (
+    _add_simulate,
+    _add_build,
+    _add_aggregate,
+    _add_examples,
+    _add_theory,
+    _add_figure,
+    _add_config,
+    _add_jobs,
+    _add_kernels,
+)
+
+
+def _command(
+    commands: Subcommands, name: str, summary: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand: its one-line summary in the list, and its description in its help."""
+    return commands.add_parser(name, help=summary, description=description or summary)
 
 
 def _config_and_output(parser: argparse.ArgumentParser) -> None:
@@ -158,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _simulate(arguments: argparse.Namespace) -> None:
-    from pulsesweep.simulation import simulate_to_netcdf  # numpy: slow to import
+    from pulsesweep.simulation.job import simulate_to_netcdf  # numpy: slow to import
 
     print(
         simulate_to_netcdf(
@@ -178,14 +232,14 @@ def _simulate(arguments: argparse.Namespace) -> None:
 def _build(arguments: argparse.Namespace) -> None:
     import json
 
-    from pulsesweep.standalone import ModelShape, build_simulator
+    from pulsesweep.simulation.builds import ModelShape, build_simulator
 
     shape = ModelShape(**json.loads(arguments.shape))
     print(build_simulator(shape, arguments.output, arguments.processes))
 
 
 def _aggregate(arguments: argparse.Namespace) -> None:
-    from pulsesweep.aggregate import aggregate_to_netcdf
+    from pulsesweep.analysis.aggregate import aggregate_to_netcdf
     from pulsesweep.jobs import job_files
 
     config = load_config(arguments.config)
@@ -200,27 +254,21 @@ def _aggregate(arguments: argparse.Namespace) -> None:
 
 
 def _examples(arguments: argparse.Namespace) -> None:
-    from pulsesweep.examples import examples_to_netcdf
+    from pulsesweep.simulation.examples import examples_to_netcdf
 
     print(examples_to_netcdf(load_config(arguments.config), arguments.output))
 
 
 def _theory(arguments: argparse.Namespace) -> None:
-    from pulsesweep.theory_curves import theory_curves_to_netcdf
+    from pulsesweep.analysis.theory_curves import theory_curves_to_netcdf
 
     print(theory_curves_to_netcdf(load_config(arguments.config), arguments.output))
 
 
 def _figure(arguments: argparse.Namespace) -> None:
-    from pulsesweep.figure_names import FIGURE_NAMES, RESPONSE_FIGURES
-    from pulsesweep.figures import write_figures
+    from pulsesweep.figures.drawing import write_figures
 
     names = arguments.names or list(RESPONSE_FIGURES)
-    for name in names:
-        if name not in FIGURE_NAMES:
-            raise SystemExit(
-                f"pulsesweep: error: unknown figure {name!r}; allowed: {', '.join(FIGURE_NAMES)}"
-            )
     config = load_config(arguments.config)
     figures = write_figures(
         config, arguments.input, names, arguments.directory, arguments.processes, arguments.theory

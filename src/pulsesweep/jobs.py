@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from pulsesweep.config import n_steps
-from pulsesweep.grid import grid_points
-from pulsesweep.population import tonic_rate
-from pulsesweep.standalone import ModelShape
-from pulsesweep.steps import STEPS, canonical
+from pulsesweep.config.steps import STEPS, canonical
+from pulsesweep.model.grid import grid_points
+from pulsesweep.model.neuron import tonic_rate
+from pulsesweep.model.run import Run
+from pulsesweep.simulation.builds import ModelShape
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 AXES = ("kernel", "height", "width", "seed")
-#: Measured simulation speeds per process (README, Performance), for run-time estimates.
+#: Measured simulation speeds per process (docs: Performance), for run-time estimates.
 _NEURON_STEPS_PER_SECOND = {"cpp_standalone": 1e8, "cython": 1e7, "numpy": 5e6}
 CONTROL_PREFIX = "control"
 
@@ -69,7 +69,7 @@ class SimulationJob:
         return (pulsed + self.controls) * len(self.seeds)
 
     def selection(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`pulsesweep.simulation.simulate_to_netcdf`."""
+        """Keyword arguments for :func:`pulsesweep.simulation.job.simulate_to_netcdf`."""
         return {
             "kernels": list(self.kernels),
             "heights_nA": list(self.heights_nA),
@@ -80,14 +80,14 @@ class SimulationJob:
 
     def model_shape(self, config: Mapping[str, Any]) -> ModelShape:
         """The shape of the compiled model this job runs (see simulation.model_shape)."""
-        from pulsesweep.simulation import model_shape
+        from pulsesweep.simulation.builds import model_shape
 
         return model_shape(config, grid_points(config, **self.selection()))
 
     def neuron_steps(self, config: Mapping[str, Any]) -> int:
         """Neurons times time steps: the job's amount of arithmetic."""
         n_neurons: int = config["network"]["n_neurons"]
-        return self.n_points * n_neurons * n_steps(config)
+        return self.n_points * n_neurons * Run.from_config(config).n_steps
 
     def memory_mb(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's peak memory (MB), for schedulers.
@@ -119,7 +119,7 @@ class SimulationJob:
     def parameters(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """Everything that determines this job's file: Snakemake re-runs it on a change.
 
-        The config keys the simulate step reads (:data:`pulsesweep.steps.STEPS`) and the
+        The config keys the simulate step reads (:data:`pulsesweep.config.steps.STEPS`) and the
         job's selection; a control's kernel and width do not matter (height 0), so they
         are left out.
         """

@@ -13,11 +13,11 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from pulsesweep.config import resolve_config
+from pulsesweep.config.resolution import resolve_config
 from pulsesweep.errors import ConfigError
-from pulsesweep.figure_names import FIGURE_NAMES, RESPONSE_FIGURES
+from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
 from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
-from pulsesweep.steps import STEPS
+from pulsesweep.config.steps import STEPS
 
 # Fail before any job runs, with one message that names the key, the value and what is
 # allowed; then let Snakemake check (and fill in) the same schema.
@@ -83,5 +83,5 @@ def job_runtime_min(wildcards, attempt):
 
 
 def step_parameters(step):
-    """The config keys a step reads (pulsesweep.steps), canonical: the rule's params."""
+    """The config keys a step reads (pulsesweep.config.steps), canonical: the rule's params."""
     return STEPS[step].params(config)

@@ -1,0 +1,230 @@
+"""Aggregate simulation files into one response dataset over (kernel, height, width, seed).
+
+Files are opened one at a time, so thousands of them never sit in memory together. Each
+seed's control is read first; every pulsed point is then measured pulse by pulse against
+its seed's control (see :mod:`pulsesweep.analysis.responses`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from pulsesweep.analysis.comparison import add_theory
+from pulsesweep.analysis.response_file import ResponseGrid
+from pulsesweep.analysis.responses import SpikeTrainSet, first_on_neuron, pulse_responses
+from pulsesweep.config.resolution import config_sha256, resolve_config
+from pulsesweep.config.steps import STEPS
+from pulsesweep.errors import SimulationFileError
+from pulsesweep.model.kernels import get_kernel
+from pulsesweep.outputs import write_netcdf_atomically
+from pulsesweep.simulation.reader import open_simulation
+from pulsesweep.simulation.spikes import trains_in_turn
+
+__all__ = ["aggregate_responses", "aggregate_to_netcdf"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_made_by(dataset: xr.Dataset, config: Mapping[str, Any]) -> None:
+    """Fail unless the file was simulated with the config keys that simulations read."""
+    expected = config_sha256(STEPS["simulate"].params(config))
+    if dataset.attrs.get("config_sha256") != expected:
+        raise SimulationFileError(
+            "simulated with another config than this one (its config_sha256 differs in "
+            "the keys simulations read: network, pulses, simulation)"
+        )
+
+
+def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
+    """Each point's grid values, read from the coordinates once."""
+    columns = zip(
+        dataset["kernel"].values,
+        dataset["height"].values,
+        dataset["width"].values,
+        dataset["seed"].values,
+        strict=True,
+    )
+    return [
+        {"kernel": str(kernel), "height": float(height), "width": float(width), "seed": int(seed)}
+        for kernel, height, width, seed in columns
+    ]
+
+
+def _spike_trains(
+    times: np.ndarray, counts: np.ndarray, keep: np.ndarray, first: int = 0
+) -> SpikeTrainSet:
+    """The spike trains that ``keep`` marks (a mask over the file's trains, ``point *
+    n_neurons + neuron``, whose spikes ``times`` holds train by train, ``counts`` each),
+    numbered from ``first`` on: a control's point's first train, so that its trains are
+    its neurons. The others are left empty: only pulsed neurons' trains are searched."""
+    kept = np.flatnonzero(keep)
+    last = int(kept[-1]) + 1 if len(kept) else first
+    selected = trains_in_turn(times, counts, kept)
+    return SpikeTrainSet.from_counts(selected, np.where(keep, counts, 0)[first:last])
+
+
+def aggregate_responses(
+    config: Mapping[str, Any],
+    control_files: Sequence[str | Path],
+    simulation_files: Sequence[str | Path],
+) -> xr.Dataset:
+    """Measure every pulse of every grid point against its seed's control.
+
+    Files are read one at a time, controls first. A seed's control is its height-0
+    point, from a control file or from the same file as the pulsed points.
+
+    Returns
+    -------
+    xarray.Dataset
+        Means over usable pulses with dims (kernel, height, width, seed), per-pulse
+        values with an extra ``pulse`` dim, and ``charge`` per (kernel, height, width).
+    """
+    config = STEPS["aggregate"].view(resolve_config(config))
+    grid = ResponseGrid(config)
+    controls: dict[int, SpikeTrainSet] = {}
+    files = [*control_files, *simulation_files]
+    for number, path in enumerate(files, 1):
+        try:
+            # Spikes are stored train by train: spike_count says whose they are.
+            dataset = open_simulation(path, skip=("spike_neuron", "spike_point"))
+            _aggregate_file(dataset, config, grid, controls)
+        except SimulationFileError as error:
+            if error.path is not None:
+                raise
+            raise SimulationFileError(error.problem, path) from error
+        logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
+    return add_theory(grid.dataset(config))
+
+
+@dataclass(frozen=True)
+class _File:
+    """What the measurement reads of one simulation file, read once."""
+
+    dataset: xr.Dataset
+    points: list[dict[str, Any]]
+    n_neurons: int
+    pulse_point: np.ndarray
+    pulse_time: np.ndarray
+    pulse_neuron: np.ndarray
+    times: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def read(cls, dataset: xr.Dataset) -> _File:
+        return cls(
+            dataset,
+            _points(dataset),
+            dataset.sizes["neuron"],
+            dataset["pulse_point"].values,
+            dataset["pulse_time"].values,
+            dataset["pulse_neuron"].values,
+            dataset["spike_time"].values,
+            dataset["spike_count"].values.ravel(),
+        )
+
+    def trains(self, keep: np.ndarray, first: int = 0) -> SpikeTrainSet:
+        return _spike_trains(self.times, self.counts, keep, first)
+
+    @property
+    def n_trains(self) -> int:
+        return len(self.points) * self.n_neurons
+
+
+def _aggregate_file(
+    dataset: xr.Dataset,
+    config: Mapping[str, Any],
+    grid: ResponseGrid,
+    controls: dict[int, SpikeTrainSet],
+) -> None:
+    """Measure every pulse of one file, vectorised: its controls first, then its pulses."""
+    _check_made_by(dataset, config)
+    window = config["analysis"]["window_ms"] * 1e-3
+    duration = float(config["simulation"]["duration_s"])
+    file = _File.read(dataset)
+    _measure_controls(file, window, duration, grid, controls)
+    _measure_pulses(file, window, duration, grid, controls)
+
+
+def _measure_controls(
+    file: _File,
+    window: float,
+    duration: float,
+    grid: ResponseGrid,
+    controls: dict[int, SpikeTrainSet],
+) -> None:
+    """Each new seed's control: its trains, its schedule and its height-0 responses (a
+    control against itself: every difference is exactly zero)."""
+    for index, point in enumerate(file.points):
+        if point["height"] != 0 or point["seed"] in controls:
+            continue
+        mask = file.pulse_point == index
+        keep = np.zeros(file.n_trains, dtype=bool)
+        keep[index * file.n_neurons : (index + 1) * file.n_neurons] = True
+        train = file.trains(keep, index * file.n_neurons)
+        controls[point["seed"]] = train
+        neurons, times = file.pulse_neuron[mask], file.pulse_time[mask]
+        zeros = np.zeros(mask.sum())
+        first = first_on_neuron(neurons)
+        values = pulse_responses(
+            train, neurons, train, neurons, times, zeros, window, duration, first
+        )
+        pulsed = file.dataset.isel(point=index, neuron=neurons)
+        grid.fill_control(point["seed"], values, (times, neurons), pulsed)
+
+
+def _measure_pulses(
+    file: _File,
+    window: float,
+    duration: float,
+    grid: ResponseGrid,
+    controls: Mapping[int, SpikeTrainSet],
+) -> None:
+    """Every pulse of the file's pulsed points against its seed's control, seed by seed."""
+    points, pulse_point = file.points, file.pulse_point
+    pulsed = np.array([p["height"] != 0 for p in points], dtype=bool)[pulse_point]
+    if not pulsed.any():
+        return
+    seeds = np.array([p["seed"] for p in points])[pulse_point]
+    missing = set(seeds[pulsed].tolist()) - set(controls)
+    if missing:
+        raise SimulationFileError(f"no control for seed {min(missing)}")
+    leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
+    pulse_train = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
+    keep = np.zeros(file.n_trains, dtype=bool)
+    keep[pulse_train[pulsed]] = True
+    spikes = file.trains(keep)
+    for seed in np.unique(seeds[pulsed]):
+        mask = pulsed & (seeds == seed)
+        values = pulse_responses(
+            spikes,
+            pulse_train[mask],
+            controls[int(seed)],
+            file.pulse_neuron[mask],
+            file.pulse_time[mask],
+            leads[pulse_point[mask]],
+            window,
+            duration,
+            first_on_neuron(pulse_train[mask]),
+        )
+        for index in np.unique(pulse_point[mask]):
+            of_point = pulse_point[mask] == index
+            grid.fill(points[index], {name: value[of_point] for name, value in values.items()})
+
+
+def aggregate_to_netcdf(
+    config: Mapping[str, Any],
+    control_files: Sequence[str | Path],
+    simulation_files: Sequence[str | Path],
+    output: str | Path,
+) -> Path:
+    """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function)."""
+    dataset = aggregate_responses(config, control_files, simulation_files)
+    encoding = {str(name): {"zlib": True, "complevel": 4} for name in dataset.data_vars}
+    return write_netcdf_atomically(dataset, output, encoding=encoding)

@@ -1,0 +1,117 @@
+"""The LIF theory curves of a config, computed once: what the figures draw beside the
+measurement, and a file of its own (``theory_curves.nc``) for anyone to compare with.
+
+They depend on the config alone (the mean neuron, the kernels, the grid's widths and
+largest height, the criterion and the window), never on a simulation, so the workflow
+computes them while the sweep is still being simulated:
+
+- ``prc_theory`` (kernel, theory_phase): the mean neuron's phase advance at each onset
+  phase, at the phase-response curve's height and width (:func:`prc_point`);
+- ``threshold_height_theory`` (kernel, theory_width): the height that reaches the
+  strength–duration criterion, on 12 widths spaced geometrically over the grid's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+from pulsesweep.analysis.comparison import prc_theory, threshold_theory
+from pulsesweep.analysis.thresholds import criterion
+from pulsesweep.config.resolution import resolve_config
+from pulsesweep.config.steps import STEPS
+from pulsesweep.outputs import provenance, write_netcdf_atomically
+
+__all__ = ["PRC_PHASES", "prc_point", "theory_curves", "theory_curves_to_netcdf"]
+
+#: Onset phases of the theoretical phase-response curve.
+PRC_PHASES = np.linspace(0, 1, 400, endpoint=False)
+_THRESHOLD_WIDTHS = 12
+
+
+def _middle(values: Sequence[float]) -> float:
+    """The middle non-zero value of an axis."""
+    ordered = sorted(value for value in values if value != 0)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def prc_point(config: Mapping[str, Any]) -> tuple[float, float]:
+    """Height (nA) and width (ms) of the phase-response curve: ``figures.prc_height_nA``
+    and ``figures.prc_width_ms``, by default the grid's middle non-zero height and width."""
+    figures, sweep = config["figures"], config["sweep"]
+    height = figures["prc_height_nA"] or _middle(sweep["heights_nA"])
+    width = figures["prc_width_ms"] or _middle(sweep["widths_ms"])
+    return float(height), float(width)
+
+
+def _strength_duration(
+    config: Mapping[str, Any], metric: str, value: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The widths of the strength–duration curve, and each kernel's threshold height there."""
+    grid_widths = np.asarray(config["sweep"]["widths_ms"], dtype=np.float64) * 1e-3
+    widths = np.geomspace(grid_widths.min(), grid_widths.max(), _THRESHOLD_WIDTHS)
+    largest = max(config["sweep"]["heights_nA"]) * 1e-9
+    thresholds = [
+        threshold_theory(config, kernel, widths, metric, value, largest)
+        if largest > 0
+        else np.full(widths.shape, np.nan)
+        for kernel in config["sweep"]["kernels"]
+    ]
+    return widths, np.asarray(thresholds)
+
+
+def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
+    """The theory curves of ``config`` (see the module docstring), in SI units."""
+    config = STEPS["theory_curves"].view(resolve_config(config))
+    kernels = list(config["sweep"]["kernels"])
+    height, width = prc_point(config)
+    prc = [
+        prc_theory(config, kernel, height * 1e-9, width * 1e-3, PRC_PHASES) for kernel in kernels
+    ]
+    metric, value = criterion(config)
+    widths, thresholds = _strength_duration(config, metric, value)
+    described = metric.replace("_", " ")
+    return xr.Dataset(
+        {
+            "prc_theory": (
+                ("kernel", "theory_phase"),
+                np.asarray(prc),
+                {"units": "1", "long_name": "LIF theory: phase advance (cycles)"},
+            ),
+            "threshold_height_theory": (
+                ("kernel", "theory_width"),
+                thresholds,
+                {
+                    "units": "A",
+                    "long_name": f"LIF theory: height for a mean {described} of {value:g}",
+                },
+            ),
+        },
+        coords={
+            "kernel": ("kernel", kernels, {"long_name": "pulse kernel"}),
+            "theory_phase": (
+                "theory_phase",
+                PRC_PHASES,
+                {"units": "1", "long_name": "onset phase"},
+            ),
+            "theory_width": ("theory_width", widths, {"units": "s", "long_name": "pulse width"}),
+        },
+        attrs={
+            "title": "pulsesweep LIF theory curves",
+            **provenance(config),
+            "prc_height": height * 1e-9,
+            "prc_width": width * 1e-3,
+            "criterion_metric": metric,
+            "criterion_value": value,
+        },
+    )
+
+
+def theory_curves_to_netcdf(config: Mapping[str, Any], output: str | Path) -> Path:
+    """Compute the theory curves of ``config`` and write them atomically."""
+    return write_netcdf_atomically(theory_curves(config), output)

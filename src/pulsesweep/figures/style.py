@@ -1,0 +1,269 @@
+"""Shared pieces of the figures: the per-pulse table, axes, notes and the theory style."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "CI",
+    "NO_PHASE",
+    "THEORY",
+    "annotated_heatmap",
+    "bootstrap_interval",
+    "kernel_panels",
+    "label_panels",
+    "note",
+    "palette_legend",
+    "response_lines",
+    "response_table",
+    "scatter_by",
+    "symlog",
+    "width_palette",
+]
+
+#: Heat maps with more cells than this are not annotated.
+MAX_ANNOTATED = 100
+#: Scatter plots with more points than this draw them as an image inside SVG and PDF
+#: (axes and text stay vector): one vector path per point makes files of tens of MB.
+MAX_VECTOR_POINTS = 2000
+#: Resamples per bootstrap interval, and how many values are resampled at once.
+N_BOOT, _BLOCK = 1000, 2_000_000
+
+
+def bootstrap_interval(values: ArrayLike, level: float = 95.0) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean (1000 resamples, seed 0).
+
+    What seaborn's ``errorbar=("ci", 95)`` computes, vectorised: seaborn resamples in a
+    Python loop, which took a third of the figures' time. The resamples depend on the
+    number of values only, so those of small samples are drawn once and reused.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    blocks = _resamples(len(values)) if len(values) <= _CACHED else _draw_resamples(len(values))
+    means = np.concatenate([values[indices].mean(axis=1) for indices in blocks])
+    low, high = np.percentile(means, [(100 - level) / 2, (100 + level) / 2])
+    return float(low), float(high)
+
+
+def _draw_resamples(n_values: int) -> list[NDArray[np.int64]]:
+    """The indices of the :data:`N_BOOT` resamples of ``n_values`` values (seed 0), in
+    blocks of at most ``_BLOCK`` indices."""
+    rng = np.random.default_rng(0)
+    per_block = max(1, _BLOCK // max(1, n_values))
+    return [
+        rng.integers(0, n_values, (min(per_block, N_BOOT - done), n_values))
+        for done in range(0, N_BOOT, per_block)
+    ]
+
+
+#: Samples up to this size keep their resamples (8 sizes at most: 16 MB each).
+_CACHED = 2000
+_resamples = functools.lru_cache(maxsize=8)(_draw_resamples)
+
+
+#: Bootstrapped 95 % confidence intervals, seeded so the figures are reproducible.
+CI = {"errorbar": bootstrap_interval}
+
+
+def response_lines(
+    axis: Axes, data: pd.DataFrame, x: str, y: str, hue: str, palette: Any, **style: Any
+) -> None:
+    """The mean of ``y`` against ``x``, a line per value of ``hue``, with its bootstrapped
+    95 % confidence band over pulses (:data:`CI`); ``style``: seaborn's line styles."""
+    import seaborn as sns
+
+    sns.lineplot(data=data, x=x, y=y, hue=hue, palette=palette, ax=axis, **style, **CI)
+
+
+#: How every "LIF theory" line is drawn.
+THEORY: dict[str, Any] = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theory"}
+
+
+def response_table(responses: xr.Dataset) -> pd.DataFrame:
+    """Usable per-pulse responses as a long table, in display units (nA, ms, pC)."""
+    names = [
+        "pulse_extra_spikes",
+        "pulse_first_spike_latency",
+        "pulse_spike_advance",
+        "pulse_phase_advance",
+        "pulse_phase",
+        "pulse_usable",
+        "charge",
+    ]
+    table = responses[names].to_dataframe().reset_index()
+    table = table[table["pulse_usable"].astype(bool)].copy()
+    table["height (nA)"] = table["height"] * 1e9
+    table["width (ms)"] = table["width"] * 1e3
+    table["charge per pulse (pC)"] = table["charge"] * 1e12
+    table["extra spikes"] = table["pulse_extra_spikes"]
+    table["first-spike latency (ms)"] = table["pulse_first_spike_latency"] * 1e3
+    table["spike advance (ms)"] = table["pulse_spike_advance"] * 1e3
+    table["phase advance (cycles)"] = table["pulse_phase_advance"]
+    table["phase at pulse onset (cycles)"] = table["pulse_phase"]
+    return table
+
+
+def symlog(axis: Axes, values: Sequence[float], which: str = "x") -> None:
+    """A log scale; symmetric-log, linear within the smallest non-zero magnitude, where
+    values are negative or zero too (heights may be negative: hyperpolarising pulses)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and (finite > 0).all():
+        getattr(axis, f"set_{which}scale")("log")
+        return
+    magnitudes = np.abs(finite[finite != 0])
+    linear = float(magnitudes.min()) if magnitudes.size else 1.0
+    getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
+
+
+def annotated_heatmap(
+    axis: Axes,
+    values: NDArray[np.float64],
+    rows: tuple[str, Sequence[str]],
+    columns: tuple[str, Sequence[str]],
+    limit: float,
+    label: str,
+) -> None:
+    """A heat map of ``values`` (first row at the bottom) on a symmetric red-blue scale
+    from ``-limit`` to ``limit``, each finite cell annotated to two significant digits in
+    dark or white text by its colour's luminance (as seaborn's heatmap does, without
+    redrawing the whole figure for every map), where there are at most
+    :data:`MAX_ANNOTATED` cells (more are too small to read, and slow to draw).
+    ``rows``, ``columns``: (name, labels)."""
+    figure = axis.get_figure()
+    mesh = axis.pcolormesh(
+        np.where(np.isfinite(values), values, np.nan), cmap="RdBu_r", vmin=-limit, vmax=limit
+    )
+    for (row, column), value in np.ndenumerate(values if values.size <= MAX_ANNOTATED else []):
+        if np.isfinite(value):
+            red, green, blue, _ = mesh.to_rgba(np.array([value]))[0]
+            luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+            colour = ".15" if luminance > 0.408 else "w"
+            axis.text(
+                column + 0.5,
+                row + 0.5,
+                f"{value:.2g}",
+                ha="center",
+                va="center",
+                color=colour,
+                size=6,
+            )
+    axis.set_yticks(np.arange(len(rows[1])) + 0.5, rows[1])
+    axis.set_xticks(np.arange(len(columns[1])) + 0.5, columns[1])
+    axis.set(ylabel=rows[0], xlabel=columns[0])
+    axis.tick_params(length=0)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
+    if figure is not None:
+        figure.colorbar(mesh, ax=axis, label=label)
+
+
+def note(axis: Axes, text: str) -> None:
+    """Say on an empty panel why it is empty."""
+    axis.text(
+        0.5,
+        0.5,
+        text,
+        ha="center",
+        va="center",
+        wrap=True,
+        fontsize="small",
+        transform=axis.transAxes,
+    )
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
+NO_PHASE = (
+    "phase metrics are undefined: the neurons do not fire tonically "
+    "(R·I0 ≤ Vt), so they have no phase"
+)
+
+
+def kernel_panels(
+    kernels: Sequence[str], height: float, aspect: float, legend_width: float = 1.2
+) -> tuple[Figure, dict[str, Axes]]:
+    """A panel per kernel, titled with its name, three to a row, sharing both axes (the
+    layout of seaborn's ``relplot(col="kernel", col_wrap=3)``), with ``legend_width``
+    inches on the right for a figure legend. Constrained layout, computed when the figure
+    is drawn: relplot's tight layout and legend drew the whole figure four more times."""
+    columns = min(3, len(kernels))
+    rows = -(-len(kernels) // columns)
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(height * aspect * columns + legend_width, height * rows),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        constrained_layout=True,
+    )
+    for index, axis in enumerate(axes.flat):
+        if index >= len(kernels):  # the panel above it shows the x axis instead
+            axis.set_visible(False)
+            axes.flat[index - columns].xaxis.set_tick_params(labelbottom=True)
+    panels = dict(zip(kernels, axes.flat, strict=False))
+    for kernel, axis in panels.items():
+        axis.set_title(kernel)
+    return figure, panels
+
+
+def label_panels(panels: Mapping[str, Axes], x: str, y: str) -> None:
+    """Axis labels on the panels at the bottom of each column and at the left of each row."""
+    specs = {kernel: axis.get_subplotspec() for kernel, axis in panels.items()}
+    for kernel, axis in panels.items():
+        spec = specs[kernel]
+        assert spec is not None  # panels of kernel_panels are subplots
+        below = [
+            other
+            for other in specs.values()
+            if other is not None
+            and other.colspan == spec.colspan
+            and other.rowspan.start > spec.rowspan.start
+        ]
+        axis.set_xlabel("" if below else x)
+        axis.set_ylabel(y if spec.is_first_col() else "")
+
+
+def scatter_by(
+    axis: Axes,
+    table: pd.DataFrame,
+    xy: tuple[str, str],
+    hue: tuple[str, Mapping[Any, Any]],
+    **style: Any,
+) -> None:
+    """A scatter of ``table``'s columns ``xy``, coloured by column ``hue[0]`` through the
+    palette ``hue[1]`` (value: colour): one call per colour, since matplotlib converts a
+    list of colours one point at a time (seaborn's scatterplot spent most of its time so
+    on large tables)."""
+    column, palette = hue
+    for value, colour in palette.items():
+        rows = table[table[column] == value]
+        axis.scatter(rows[xy[0]], rows[xy[1]], color=colour, **style)
+
+
+def width_palette(widths: ArrayLike) -> dict[float, tuple[float, float, float, float]]:
+    """A colour per pulse width (ms): viridis over the range of ``widths``, as seaborn
+    maps a numeric ``hue``."""
+    levels = np.unique(np.asarray(widths, dtype=np.float64))
+    norm = Normalize(float(levels.min()), float(levels.max()))
+    return {float(level): colormaps["viridis"](norm(level)) for level in levels}
+
+
+def palette_legend(figure: Figure, palette: Mapping[Any, Any], title: str, **style: Any) -> None:
+    """A figure legend of ``palette`` (value: colour), to the right of the panels."""
+    handles = [Line2D([], [], color=colour, **style) for colour in palette.values()]
+    labels = [f"{value:g}" if isinstance(value, float) else str(value) for value in palette]
+    figure.legend(handles, labels, title=title, loc="outside right upper", frameon=False)

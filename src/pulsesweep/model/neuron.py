@@ -1,0 +1,138 @@
+"""The LIF neuron of the config in SI units, and its period of tonic firing.
+
+``tau dv/dt = R I - v``, threshold ``Vt``, reset ``Vr``, absolute refractory period
+``t_ref``, bias current ``I0``, ``R = tau / C``. Everything that needs the configured
+(mean) neuron or its tonic period takes it from here: the population's draws, the
+schedules, the config's checks, the resource estimates and the theory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "NEURON_PARAMETERS",
+    "Neuron",
+    "as_neuron",
+    "capacitance",
+    "mean_neuron",
+    "neuron_arrays",
+    "tonic_period",
+    "tonic_rate",
+]
+
+
+class Neuron(TypedDict):
+    """LIF neurons' parameters in SI units: floats for one neuron, or arrays that broadcast
+    together for many (every theory function takes its neurons this way).
+
+    Keys
+    ----
+    tau
+        Membrane time constant (s).
+    resistance
+        Membrane resistance (ohm), ``tau / C``.
+    bias_current
+        Bias current ``I0`` (A).
+    v_threshold, v_reset
+        Threshold and reset potentials (V).
+    refractory_period
+        Absolute refractory period (s).
+    """
+
+    tau: ArrayLike
+    resistance: ArrayLike
+    bias_current: ArrayLike
+    v_threshold: ArrayLike
+    v_reset: ArrayLike
+    refractory_period: ArrayLike
+
+
+#: The keys of :class:`Neuron`, in order.
+NEURON_PARAMETERS = (
+    "tau",
+    "resistance",
+    "bias_current",
+    "v_threshold",
+    "v_reset",
+    "refractory_period",
+)
+
+
+def neuron_arrays(neuron: Neuron) -> list[NDArray[np.float64]]:
+    """The parameters of ``neuron`` as float64 arrays broadcast to one shape, in the order of
+    :data:`NEURON_PARAMETERS`."""
+    values = (
+        neuron["tau"],
+        neuron["resistance"],
+        neuron["bias_current"],
+        neuron["v_threshold"],
+        neuron["v_reset"],
+        neuron["refractory_period"],
+    )
+    return list(np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values)))
+
+
+def as_neuron(values: Sequence[ArrayLike]) -> Neuron:
+    """The :class:`Neuron` of parameters given in the order of :data:`NEURON_PARAMETERS`."""
+    tau, resistance, bias_current, v_threshold, v_reset, refractory_period = values
+    return {
+        "tau": tau,
+        "resistance": resistance,
+        "bias_current": bias_current,
+        "v_threshold": v_threshold,
+        "v_reset": v_reset,
+        "refractory_period": refractory_period,
+    }
+
+
+def capacitance(network: Mapping[str, Any]) -> float:
+    """The membrane capacitance ``C`` (F) of ``network.capacitance_nF``."""
+    return float(network["capacitance_nF"]) * 1e-9
+
+
+def mean_neuron(network: Mapping[str, Any]) -> Neuron:
+    """The mean neuron of a config's ``network`` section, in SI units."""
+    tau = network["tau_ms"] * 1e-3
+    return {
+        "tau": tau,
+        "resistance": tau / capacitance(network),
+        "bias_current": network["bias_current_nA"] * 1e-9,
+        "v_threshold": network["v_threshold_mV"] * 1e-3,
+        "v_reset": network["v_reset_mV"] * 1e-3,
+        "refractory_period": network["refractory_ms"] * 1e-3,
+    }
+
+
+def tonic_period(neuron: Neuron) -> NDArray[np.float64]:
+    """The period of tonic firing, ``T = t_ref + tau ln((R I0 - Vr)/(R I0 - Vt))``.
+
+    Parameters
+    ----------
+    neuron
+        The neurons (:class:`Neuron`); their parameters broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``T`` (s), a numpy scalar for scalar parameters; infinite where ``R I0 <= Vt``
+        (the neuron never fires).
+    """
+    tau, resistance, bias, threshold, reset, refractory = neuron_arrays(neuron)
+    drive = resistance * bias
+    fires = drive > threshold
+    ratio = np.divide(drive - reset, drive - threshold, out=np.ones_like(drive), where=fires)
+    period: NDArray[np.float64] = np.where(fires, refractory + tau * np.log(ratio), np.inf)[()]
+    return period
+
+
+def tonic_rate(network: Mapping[str, Any]) -> float:
+    """Firing rate (Hz) of the configured mean neuron on the bias current alone: ``1 / T``
+    (:func:`tonic_period`), 0 when ``R I0 <= Vt`` (the neuron never fires)."""
+    period = float(tonic_period(mean_neuron(network)))
+    return 1.0 / period if period > 0 else math.inf

@@ -1,0 +1,150 @@
+"""The population of heterogeneous LIF neurons and the random streams behind it.
+
+All randomness comes from numpy generators keyed by the seed and a named stream, so
+that for one seed the neuron parameters, the initial potentials and the pulse schedule
+are the same for every kernel, height and width (common random numbers), and a change
+to one stream never shifts another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pulsesweep.errors import ConfigError
+from pulsesweep.model.neuron import Neuron, capacitance, mean_neuron
+
+__all__ = [
+    "NeuronParameters",
+    "check_parameter_draws",
+    "draw_neuron_parameters",
+    "random_stream",
+]
+
+Stream = Literal["neuron_parameters", "initial_potential", "schedule"]
+_STREAM_KEYS: dict[str, int] = {"neuron_parameters": 0, "initial_potential": 1, "schedule": 2}
+
+
+def random_stream(seed: int, stream: Stream) -> np.random.Generator:
+    """An independent numpy generator for one ``(seed, stream)`` pair."""
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(_STREAM_KEYS[stream],))
+    return np.random.default_rng(sequence)
+
+
+@dataclass(frozen=True)
+class NeuronParameters:
+    """Per-neuron parameters of one population, in SI units (s, V, ohm, A)."""
+
+    tau: NDArray[np.float64]
+    v_threshold: NDArray[np.float64]
+    v_reset: NDArray[np.float64]
+    resistance: NDArray[np.float64]
+    v_initial: NDArray[np.float64]
+    bias_current: float
+    refractory_period: float
+
+    @property
+    def n_neurons(self) -> int:
+        return len(self.tau)
+
+    def neuron(self) -> Neuron:
+        """The population's parameters as the theory takes them (:class:`Neuron`)."""
+        return {
+            "tau": self.tau,
+            "resistance": self.resistance,
+            "bias_current": self.bias_current,
+            "v_threshold": self.v_threshold,
+            "v_reset": self.v_reset,
+            "refractory_period": self.refractory_period,
+        }
+
+    def select(self, neurons: slice | NDArray[np.integer]) -> NeuronParameters:
+        """The population of only ``neurons`` (the neurons are uncoupled)."""
+        return NeuronParameters(
+            tau=self.tau[neurons],
+            v_threshold=self.v_threshold[neurons],
+            v_reset=self.v_reset[neurons],
+            resistance=self.resistance[neurons],
+            v_initial=self.v_initial[neurons],
+            bias_current=self.bias_current,
+            refractory_period=self.refractory_period,
+        )
+
+
+def _gaussian(
+    rng: np.random.Generator, mean: ArrayLike, spread: float, size: int
+) -> NDArray[np.float64]:
+    """``size`` draws with mean ``mean`` and SD ``spread * |mean|`` (the forum's design)."""
+    location = np.asarray(mean, dtype=np.float64)
+    draws: NDArray[np.float64] = location + spread * np.abs(location) * rng.standard_normal(size)
+    return draws
+
+
+def draw_neuron_parameters(config: Mapping[str, Any], seed: int) -> NeuronParameters:
+    """Draw the population of one seed.
+
+    tau, Vt and Vr are Gaussian around the configured values with relative SD
+    ``network.heterogeneity``; ``R = tau / C``. The initial potential is ``Vr``
+    (``v_init: reset``) or uniform in ``[Vr, Vt)`` from its own stream (``uniform``).
+    """
+    network, mean = config["network"], mean_neuron(config["network"])
+    n = network["n_neurons"]
+    spread = network["heterogeneity"]
+    rng = random_stream(seed, "neuron_parameters")
+    tau = _gaussian(rng, mean["tau"], spread, n)
+    v_threshold = _gaussian(rng, mean["v_threshold"], spread, n)
+    v_reset = _gaussian(rng, mean["v_reset"], spread, n)
+    if network["v_init"] == "uniform":
+        fraction = random_stream(seed, "initial_potential").random(n)
+        v_initial = v_reset + fraction * (v_threshold - v_reset)
+    else:
+        v_initial = v_reset.copy()
+    return NeuronParameters(
+        tau=tau,
+        v_threshold=v_threshold,
+        v_reset=v_reset,
+        resistance=tau / capacitance(network),
+        v_initial=v_initial,
+        bias_current=float(np.asarray(mean["bias_current"])),
+        refractory_period=float(np.asarray(mean["refractory_period"])),
+    )
+
+
+def check_parameter_draws(config: Mapping[str, Any]) -> None:
+    """Fail if any seed draws a neuron with ``tau <= 0`` or ``Vr >= Vt``, or, under the
+    phase-scan schedule, a neuron that does not fire tonically (``R I0 <= Vt``).
+
+    Raises
+    ------
+    pulsesweep.errors.ConfigError
+        Naming ``network.heterogeneity`` (or ``pulses.schedule``), the seed and the
+        offending neuron.
+    """
+    for seed in config["simulation"]["seeds"]:
+        parameters = draw_neuron_parameters(config, seed)
+        bad = np.flatnonzero((parameters.tau <= 0) | (parameters.v_reset >= parameters.v_threshold))
+        silent = np.flatnonzero(
+            parameters.resistance * parameters.bias_current <= parameters.v_threshold
+        )
+        if config["pulses"]["schedule"] == "phase_scan" and silent.size and not bad.size:
+            drive = parameters.resistance[silent[0]] * parameters.bias_current
+            raise ConfigError(
+                "pulses.schedule",
+                "phase_scan",
+                f"periodic or explicit, unless every neuron fires tonically (seed {seed} "
+                f"draws neuron {silent[0]} with R*I0 = {drive:.3g} V <= Vt = "
+                f"{parameters.v_threshold[silent[0]]:.3g} V)",
+            )
+        if bad.size:
+            raise ConfigError(
+                "network.heterogeneity",
+                config["network"]["heterogeneity"],
+                f"a spread small enough that every neuron has tau > 0 and Vr < Vt "
+                f"(seed {seed} draws neuron {bad[0]} with tau = "
+                f"{parameters.tau[bad[0]]:.3g} s, Vr = {parameters.v_reset[bad[0]]:.3g} V, "
+                f"Vt = {parameters.v_threshold[bad[0]]:.3g} V)",
+            )

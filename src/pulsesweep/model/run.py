@@ -1,0 +1,54 @@
+"""The run of one simulation: its duration, time step, integration method and target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+__all__ = ["Method", "Run", "Target"]
+
+Method = Literal["precise", "euler", "exponential_euler", "rk2", "rk4", "heun"]
+Target = Literal["numpy", "cython", "cpp_standalone"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The ``simulation`` section of a config as typed values in SI units.
+
+    Attributes
+    ----------
+    duration
+        Simulated time (s).
+    dt
+        Integration time step (s).
+    method
+        ``precise`` (exact, spikes off the grid) or one of Brian2's methods.
+    target
+        Brian2's code-generation target.
+    """
+
+    duration: float
+    dt: float
+    method: Method
+    target: Target
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Run:
+        """The run of a resolved config (its ``simulation`` section)."""
+        simulation = config["simulation"]
+        return cls(
+            duration=float(simulation["duration_s"]),
+            dt=simulation["dt_ms"] * 1e-3,
+            method=simulation["method"],
+            target=simulation["target"],
+        )
+
+    @property
+    def n_steps(self) -> int:
+        """Number of integration steps."""
+        return round(self.duration / self.dt)
+
+    def on(self, target: Target) -> Run:
+        """The same run on another code-generation target."""
+        return replace(self, target=target)

@@ -1,0 +1,100 @@
+"""Pulse schedules: when each pulse starts and which neuron receives it.
+
+The schedule is generated before the simulation, as the Brian maintainer advised in the
+forum thread, rather than drawn inside a ``network_operation``. It depends on the seed
+only, never on the kernel, height or width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pulsesweep.model.neuron import tonic_period
+from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters, random_stream
+from pulsesweep.model.run import Run
+
+__all__ = ["PulseSchedule", "make_schedule", "periodic_schedule", "phase_scan_schedule"]
+
+
+@dataclass(frozen=True)
+class PulseSchedule:
+    """Pulse onsets (s) and target neurons, sorted by onset."""
+
+    times: NDArray[np.float64]
+    neurons: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        if self.times.shape != self.neurons.shape:
+            raise ValueError("times and neurons must have the same length")
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def of_neuron(self, neuron: int) -> PulseSchedule:
+        """The pulses into ``neuron`` alone, addressed to neuron 0 of a one-neuron group."""
+        mask = self.neurons == neuron
+        return PulseSchedule(times=self.times[mask], neurons=np.zeros(mask.sum(), np.int64))
+
+
+def periodic_schedule(
+    interval: float, duration: float, n_neurons: int, rng: np.random.Generator
+) -> PulseSchedule:
+    """Pulse ``k`` at ``k * interval`` for ``k >= 1`` while before ``duration``.
+
+    Each pulse goes to a neuron drawn uniformly from ``rng``: the thread's "every 500 ms
+    a randomly chosen neuron gets a pulse".
+    """
+    count = int(np.ceil(duration / interval)) - 1
+    times = interval * np.arange(1, count + 1, dtype=np.float64)
+    times = times[times < duration]
+    neurons = rng.integers(0, n_neurons, size=len(times)).astype(np.int64)
+    return PulseSchedule(times=times, neurons=neurons)
+
+
+def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float) -> PulseSchedule:
+    """One pulse per neuron: neuron ``j`` at phase ``j / n`` of its own control cycle.
+
+    The control train of a tonic LIF neuron is known in closed form: its first spike at
+    ``t_1 = tau ln((R I0 - v0) / (R I0 - Vt))``, then one every
+    tonic period ``T`` (:func:`~pulsesweep.model.neuron.tonic_period`). Neuron ``j``'s
+    pulse falls in its first cycle that starts at or after ``settle`` (s), at ``phase * T``
+    after the cycle's spike, rounded to the time grid ``dt`` (so a pulse starts at a step boundary;
+    the phase moves by at most ``dt / 2T``). Needs ``R I0 > Vt`` for every neuron.
+    """
+    n = parameters.n_neurons
+    drive = parameters.resistance * parameters.bias_current
+    tau = parameters.tau
+    first = tau * np.log((drive - parameters.v_initial) / (drive - parameters.v_threshold))
+    period = tonic_period(parameters.neuron())
+    cycle_start = first + np.maximum(0.0, np.ceil((settle - first) / period)) * period
+    onsets = np.round((cycle_start + np.arange(n) / n * period) / dt) * dt
+    order = np.argsort(onsets, kind="stable")
+    return PulseSchedule(times=onsets[order], neurons=np.arange(n, dtype=np.int64)[order])
+
+
+def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
+    """The pulse schedule of one seed, as the config describes it."""
+    pulses = config["pulses"]
+    duration = config["simulation"]["duration_s"]
+    if pulses["schedule"] == "phase_scan":
+        return phase_scan_schedule(
+            draw_neuron_parameters(config, seed),
+            pulses["settle_ms"] * 1e-3,
+            Run.from_config(config).dt,
+        )
+    if pulses["schedule"] == "periodic":
+        return periodic_schedule(
+            interval=pulses["interval_ms"] * 1e-3,
+            duration=duration,
+            n_neurons=config["network"]["n_neurons"],
+            rng=random_stream(seed, "schedule"),
+        )
+    times = np.asarray(pulses["times_ms"], dtype=np.float64) * 1e-3
+    neurons = np.asarray(pulses["neurons"], dtype=np.int64)
+    order = np.argsort(times, kind="stable")
+    return PulseSchedule(times=times[order], neurons=neurons[order])

@@ -1,0 +1,259 @@
+"""The Brian2 network: uncoupled LIF neurons driven by a bias current plus pulses.
+
+Many grid points are simulated in one ``NeuronGroup``: point ``p`` owns neurons
+``p * n_neurons ... (p + 1) * n_neurons - 1``. The neurons are uncoupled, so a block
+evolves exactly as it would alone, and a single point goes through the same code. All
+per-point quantities (parameters, height, pulse train) are per-neuron constants, so
+the generated code is the same for every kernel, height and width.
+
+The pulses are a group of their own (:func:`pulse_group`), one per pulse of each pulse
+train, connected to the neurons of their train by :func:`pulse_synapses`, whose summed
+variable gives each neuron its ``pulse_drive`` every step.
+
+The ``precise`` method (see :mod:`pulsesweep.model.equations`) is Brian2 code too: the group has
+no differential equation; a ``run_regularly`` operation advances ``v`` exactly, and the
+reset computes the off-grid spike time, which the spike monitor records after the reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import cast
+
+import brian2 as b2
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from pulsesweep.model.equations import (
+    MEMBRANE_EQUATIONS,
+    PRECISE_EQUATIONS,
+    PRECISE_RESET,
+    PRECISE_UPDATE,
+    PULSE_EQUATIONS,
+    PULSE_UPDATE,
+    NetworkInput,
+)
+from pulsesweep.model.run import Method, Target
+from pulsesweep.model.stimulus import step_average, step_average_code
+from pulsesweep.simulation.spikes import SpikeTrains
+
+__all__ = [
+    "neuron_group",
+    "pulse_group",
+    "pulse_synapses",
+    "run_network",
+    "spike_monitor",
+    "spike_times",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _codegen_target(target: Target) -> Iterator[None]:
+    previous = b2.prefs.codegen.target
+    b2.prefs.codegen.target = target
+    try:
+        yield
+    finally:
+        b2.prefs.codegen.target = previous
+
+
+# Brian2's decorators are untyped: they turn the function into a `b2.Function`.
+@b2.implementation(  # type: ignore[untyped-decorator]
+    "cpp",
+    """
+inline double membrane_decay(double elapsed, double tau, double step_decay, double dt) {
+    return elapsed >= dt ? step_decay : exp(-elapsed / tau);
+}
+""",
+)
+@b2.implementation(  # type: ignore[untyped-decorator]
+    "cython",
+    """
+cdef double membrane_decay(double elapsed, double tau, double step_decay, double dt):
+    if elapsed >= dt:
+        return step_decay
+    return exp(-elapsed / tau)
+""",
+)
+# numpy: plain arrays, no unit checks per step.
+@b2.implementation("numpy", discard_units=True)  # type: ignore[untyped-decorator]
+@b2.check_units(elapsed=b2.second, tau=b2.second, step_decay=1, dt=b2.second, result=1)  # type: ignore[untyped-decorator]
+def membrane_decay(
+    elapsed: ArrayLike, tau: ArrayLike, step_decay: ArrayLike, dt: ArrayLike
+) -> NDArray[np.float64]:
+    """``exp(-elapsed / tau)``, which is ``step_decay`` for a whole step (no exp then)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    elapsed = np.broadcast_to(np.asarray(elapsed, dtype=np.float64), tau.shape)
+    decay = np.array(np.broadcast_to(step_decay, tau.shape), dtype=np.float64)
+    partial = elapsed < np.asarray(dt, dtype=np.float64)
+    decay[partial] = np.exp(-elapsed[partial] / tau[partial])
+    return decay
+
+
+def _step_average_function() -> b2.Function:
+    """:func:`pulsesweep.model.stimulus.step_average` for every target."""
+    function = b2.Function(
+        step_average,
+        arg_units=[1, 1, b2.second, b2.second, b2.second, 1, 1],
+        arg_types=["integer", "integer", "float", "float", "float", "integer", "integer"],
+        return_unit=1,
+        return_type="float",
+    )
+    function.implementations.add_numpy_implementation(step_average, discard_units=True)
+    function.implementations.add_implementation("cpp", step_average_code("cpp"))
+    function.implementations.add_implementation("cython", step_average_code("cython"))
+    return function
+
+
+def neuron_group(
+    n_neurons: int, dt: float, method: Method, name: str | None = None
+) -> b2.NeuronGroup:
+    """The LIF group; ``name`` fixes its name, as a standalone build needs."""
+    common = {"threshold": "v > v_threshold", "dt": dt * b2.second, "name": name or "neurongroup*"}
+    if method != "precise":
+        return b2.NeuronGroup(
+            n_neurons,
+            MEMBRANE_EQUATIONS,
+            reset="v = v_reset",
+            refractory="refractory_period",
+            method=method,
+            **common,
+        )
+    group = b2.NeuronGroup(
+        n_neurons,
+        PRECISE_EQUATIONS,
+        reset=PRECISE_RESET,
+        namespace={"membrane_decay": membrane_decay},
+        **common,
+    )
+    group.run_regularly(PRECISE_UPDATE, when="groups", name=f"{group.name}_precise_update")
+    return group
+
+
+def pulse_group(n_pulses: int, dt: float, name: str | None = None) -> b2.NeuronGroup:
+    """The pulses (:data:`PULSE_EQUATIONS`): each computes its step average at the start
+    of every step. ``n_pulses`` >= 1; padding pulses have train -1 and reach nobody."""
+    pulses = b2.NeuronGroup(
+        n_pulses,
+        PULSE_EQUATIONS,
+        dt=dt * b2.second,
+        namespace={"step_average": _step_average_function()},
+        dtype={"first_step": np.int64, "last_step": np.int64},
+        name=name or "pulses*",
+    )
+    pulses.run_regularly(PULSE_UPDATE, when="start", name=f"{pulses.name}_step_average")
+    return pulses
+
+
+def pulse_synapses(
+    pulses: b2.NeuronGroup, group: b2.NeuronGroup, name: str | None = None
+) -> b2.Synapses:
+    """Every pulse to every neuron of its train; each step, a neuron's ``pulse_drive`` is
+    the sum of its pulses' step averages (before the neurons are updated).
+
+    Connects by the groups' current ``train`` and ``pulse_train`` values: set them first
+    (in a standalone build, apply the run arguments first).
+    """
+    synapses = b2.Synapses(
+        pulses, group, "pulse_drive_post = drive_pre : 1 (summed)", name=name or "synapses*"
+    )
+    synapses.connect("train_pre == pulse_train_post")
+    return synapses
+
+
+def spike_monitor(
+    group: b2.NeuronGroup, method: Method, name: str | None = None
+) -> b2.SpikeMonitor:
+    """A monitor of every spike; under ``precise`` it also records the exact spike time."""
+    if method != "precise":
+        return b2.SpikeMonitor(group, record=True, name=name or "spikemonitor*")
+    return b2.SpikeMonitor(
+        group,
+        variables=["spike_time"],
+        record=True,
+        when="after_resets",
+        name=name or "spikemonitor*",
+    )
+
+
+def spike_times(monitor: b2.SpikeMonitor, method: Method) -> b2.core.variables.Variable:
+    """The monitor's variable that holds the spike times of ``method``."""
+    return monitor.variables["spike_time" if method == "precise" else "t"]
+
+
+def run_network(
+    inputs: Mapping[str, NetworkInput],
+    pulse_values: Mapping[str, NDArray[np.generic]],
+    dt: float,
+    n_steps: int,
+    method: Method = "precise",
+    target: Target = "numpy",
+    record_potential: Sequence[int] = (),
+) -> SpikeTrains:
+    """Simulate the network with one of Brian2's runtime targets and return all spikes.
+
+    Parameters
+    ----------
+    inputs
+        Per-neuron values by variable name (see :func:`pulsesweep.model.equations.network_inputs`).
+    pulse_values
+        Per-pulse values by variable name (see
+        :meth:`pulsesweep.model.stimulus.PulseInputs.values`).
+    dt, n_steps
+        Time step (s) and number of steps.
+    method
+        ``precise`` or a Brian2 integration method.
+    target
+        Brian2 runtime code generation target (``numpy`` or ``cython``).
+    record_potential
+        Global indices of neurons whose membrane potential is recorded at every step.
+    """
+    with _codegen_target(target):
+        n_neurons = len(cast("NDArray[np.float64]", inputs["tau"]))  # per neuron, not shared
+        group = neuron_group(n_neurons, dt, method)
+        group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
+        pulses = pulse_group(len(pulse_values["train"]), dt)
+        pulses.set_states(dict(pulse_values), units=False)
+        monitor = spike_monitor(group, method)
+        network = b2.Network(group, pulses, pulse_synapses(pulses, group), monitor)
+        if record_potential:
+            potential = b2.StateMonitor(group, "v", record=list(record_potential))
+            network.add(potential)
+        started = time.perf_counter()
+        network.run(
+            n_steps * dt * b2.second,
+            report=_ProgressReport(),
+            report_period=30 * b2.second,
+            namespace={},
+        )  # the group holds its names
+        logger.info(
+            "simulated %d neurons x %d steps in %.1f s (%s target, %s method)",
+            len(group),
+            n_steps,
+            time.perf_counter() - started,
+            target,
+            method,
+        )
+        traces = np.asarray(potential.v_) if record_potential else None
+        times = np.asarray(spike_times(monitor, method).get_value())
+        return SpikeTrains.from_times(times, monitor.i, dt, method, traces)
+
+
+class _ProgressReport:
+    """Brian2 progress callback that logs to the pulsesweep logger."""
+
+    def __call__(
+        self, elapsed: b2.Quantity, completed: float, start: b2.Quantity, duration: b2.Quantity
+    ) -> None:
+        logger.info(
+            "simulation %.0f%% done (%s of %s simulated, %.0f s wall time)",
+            100 * completed,
+            completed * duration,
+            duration,
+            float(elapsed),
+        )

@@ -1,0 +1,243 @@
+"""Builds of the compiled model: one per model shape, made once and shared by every job.
+
+A build depends only on the model's *shape* (:class:`ModelShape`: neurons, steps,
+pulses, dt, integration method), never on parameter values, so every job of one shape
+shares it. :func:`build_simulator` (which imports Brian2) generates the model with
+Brian2's ``cpp_standalone`` device and compiles it into a directory with a manifest;
+:func:`ensure_build` finds a build in the cache or compiles it in a subprocess, one
+process at a time; :func:`pulsesweep.simulation.standalone.run_simulator` runs it.
+
+The binary is compiled with ``-O3`` but without ``-march=native`` (a build made on one
+cluster node runs on the others) and without ``-ffast-math`` (results match the numpy
+target step for step).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pulsesweep._version import __version__
+from pulsesweep.model.grid import GridPoint
+from pulsesweep.model.run import Method, Run
+from pulsesweep.model.schedule import make_schedule
+from pulsesweep.simulation.distinct import most_distinct_neurons
+
+__all__ = [
+    "COMPILER_FLAGS",
+    "ModelShape",
+    "build_cache",
+    "build_shape",
+    "build_simulator",
+    "ensure_build",
+    "model_shape",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Compiler flags of every build: fast, portable across CPUs, no reassociation.
+COMPILER_FLAGS = ["-w", "-O3", "-fno-fast-math"]
+#: Names of the Brian2 objects in a build (its run arguments are `GROUP.variable`).
+GROUP, PULSES, _SYNAPSES, _MONITOR = "neurons", "pulses", "pulse_inputs", "spikes"
+
+#: Generated files that run once per run (set-up, reading the inputs, writing the spikes),
+#: not once per step: compiled at ``-O1``, they take a third of the compiler's time and
+#: none of the simulation's.
+_RUN_ONCE = (
+    "main",
+    "objects",
+    "run",
+    "synapses_classes",
+    f"code_objects/after_run_{GROUP}_spike_thresholder_codeobject",
+    f"code_objects/{_SYNAPSES}_synapses_create_generator_codeobject",
+)
+#: Headers that the generated files include, precompiled once (``common_headers.h``):
+#: each compiler run spent about 0.7 s parsing them, most of its time. One header serves
+#: both levels: gcc takes a header precompiled at ``-O3`` for ``-O1`` (both define
+#: ``__OPTIMIZE__``), not for ``-O0``, and precompiling takes as long as four objects.
+_COMMON_HEADERS = (
+    '"objects.h"',
+    '"brianlib/common_math.h"',
+    '"brianlib/stdint_compat.h"',
+    "<cmath>",
+    "<climits>",
+    "<ctime>",
+    "<fstream>",
+    "<iostream>",
+)
+#: Read after Brian2's makefile: :data:`_RUN_ONCE` at ``-O1``, and every object compiled
+#: with the precompiled headers (``private``: the header's own rule keeps its flags).
+#: Without a usable ``.gch`` the compiler reads the header.
+_PRECOMPILED = """\
+# pulsesweep: run-once code at -O1; precompiled common headers (pulsesweep.simulation.standalone)
+RUN_ONCE = {run_once}
+$(RUN_ONCE): private OPTIMISATIONS += -O1
+$(OBJS): private OPTIMISATIONS += -include common_headers.h
+$(OBJS): common_headers.h.gch
+common_headers.h.gch: common_headers.h makefile
+	$(CXX) $(filter-out -c,$(CXXFLAGS)) -x c++-header $< -o $@
+"""
+
+
+def _write_make_rules(directory: Path) -> None:
+    """The precompiled headers' source and :data:`_PRECOMPILED` as ``pulsesweep.mk``."""
+    headers = "".join(f"#include {header}\n" for header in _COMMON_HEADERS)
+    (directory / "common_headers.h").write_text(headers)
+    run_once = " ".join(f"{name}.o" for name in _RUN_ONCE)
+    (directory / "pulsesweep.mk").write_text(_PRECOMPILED.format(run_once=run_once))
+
+
+def _make_arguments(processes: int | None) -> list[str]:
+    """``make`` arguments: files side by side, no dependency file (a build is made once),
+    and the rules of :func:`_write_make_rules` after Brian2's makefile."""
+    return [f"-j{processes or ''}", "DEPS=", "-f", "makefile", "-f", "pulsesweep.mk"]
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """Everything a build depends on; jobs of equal shape share one binary."""
+
+    n_neurons: int
+    n_steps: int
+    n_pulses: int
+    dt: float
+    method: Method
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``."""
+        return (
+            f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
+            f"_dt{self.dt:g}_{self.method}"
+        )
+
+
+def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
+    """The shape of the compiled model that simulates ``points``.
+
+    Room for the most distinct neurons the points can have
+    (:func:`pulsesweep.simulation.distinct.most_distinct_neurons`), and one pulse per pulse of the
+    schedule and per (kernel, width, seed) of the pulsed points: every seed's schedule
+    has the same length, so every job with the same axes shares one build.
+    """
+    pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
+    schedule_length = len(make_schedule(config, points[0].seed))
+    run = Run.from_config(config)
+    return ModelShape(
+        n_neurons=most_distinct_neurons(points, config["network"]["n_neurons"], schedule_length),
+        n_steps=run.n_steps,
+        n_pulses=max(1, len(pulsed) * schedule_length),
+        dt=run.dt,
+        method=run.method,
+    )
+
+
+def build_cache() -> Path:
+    """Where builds made outside the workflow are kept ($PULSESWEEP_BUILD_CACHE)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pulsesweep"
+    return Path(os.environ.get("PULSESWEEP_BUILD_CACHE", default))
+
+
+def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
+    """A build of ``shape`` from the cache, compiled (in a subprocess) if missing.
+
+    Processes that need the same build at once wait for one another on a lock file
+    beside it (``.{key}.lock``): the first compiles, the others then find its build.
+    """
+    cache = cache or build_cache()
+    directory = cache / shape.key
+    if (directory / "manifest.json").exists():
+        return directory
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f".{shape.key}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if not (directory / "manifest.json").exists():
+            logger.info("compiling the model for %s", shape.key)
+            command = [
+                sys.executable,
+                "-m",
+                "pulsesweep",
+                "build",
+                "--shape",
+                json.dumps(asdict(shape)),
+                "--output",
+                str(directory),
+            ]
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return directory
+
+
+def build_simulator(shape: ModelShape, directory: str | Path, processes: int | None = None) -> Path:
+    """Generate and compile the model for ``shape`` into ``directory``.
+
+    ``processes`` compile side by side (``make -j``); by default as many as ``make``
+    starts. The build happens in a temporary directory beside ``directory`` that is renamed at
+    the end, so an interrupted build never looks complete. Must run in a process of its
+    own: it switches Brian2 to the standalone device.
+    """
+    import brian2 as b2
+
+    from pulsesweep.simulation.brian_network import (
+        neuron_group,
+        pulse_group,
+        pulse_synapses,
+        spike_monitor,
+        spike_times,
+    )
+
+    directory = Path(directory).resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    started = time.perf_counter()
+    b2.set_device("cpp_standalone", directory=str(partial), build_on_run=False)
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = _make_arguments(processes)
+    group = neuron_group(shape.n_neurons, shape.dt, shape.method, GROUP)
+    pulses = pulse_group(shape.n_pulses, shape.dt, PULSES)
+    b2.device.apply_run_args()  # the job's values, before the pulses are connected by them
+    synapses = pulse_synapses(pulses, group, _SYNAPSES)
+    monitor = spike_monitor(group, shape.method, name=_MONITOR)
+    network = b2.Network(group, pulses, synapses, monitor)
+    network.run(shape.n_steps * shape.dt * b2.second, namespace={})
+    _write_make_rules(partial)
+    b2.device.build(directory=str(partial), compile=True, run=False)
+    manifest = {
+        "shape": asdict(shape),
+        "inputs": {
+            f"{owner.name}.{name}": (np.dtype(variable.dtype).str, len(owner))
+            for owner in (group, pulses)
+            for name, variable in owner.variables.items()
+            if isinstance(variable, b2.core.variables.ArrayVariable) and not name.startswith("_")
+        },
+        "spike_times": b2.device.get_array_filename(spike_times(monitor, shape.method)),
+        "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
+        "compiler_flags": COMPILER_FLAGS,
+        "brian2_version": metadata.version("Brian2"),
+        "pulsesweep_version": __version__,
+    }
+    (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    if directory.exists():
+        shutil.rmtree(directory)
+    partial.rename(directory)
+    logger.info("built %s in %.1f s", directory, time.perf_counter() - started)
+    return directory
+
+
+def build_shape(build: str | Path) -> ModelShape:
+    """The shape a build was made for (from its manifest)."""
+    manifest = json.loads((Path(build) / "manifest.json").read_text())
+    return ModelShape(**manifest["shape"])

@@ -1,0 +1,310 @@
+"""The simulation dataset: one netCDF file per job, and its data contract.
+
+Dimensions and variables (all physical quantities in SI units with ``units`` and
+``long_name`` attributes):
+
+- ``point``: coordinates ``kernel``, ``height`` (A), ``width`` (s), ``seed``;
+- ``(point, neuron)``: ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V),
+  ``resistance`` (ohm), ``spike_count``;
+- ``spike``: ``spike_time`` (s; float64 for the ``precise`` method, whose spikes fall
+  between grid points; for Brian2's methods, on the grid, stored as integer time steps
+  with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``,
+  train by train: by point, then neuron, then time, so that a neuron's spikes are the
+  next ``spike_count`` entries;
+- ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
+- scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
+
+Global attributes carry the resolved config, its SHA-256, the seeds and the versions of
+the software that made the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pulsesweep.model.grid import GridPoint
+from pulsesweep.model.population import NeuronParameters
+from pulsesweep.model.run import Run
+from pulsesweep.model.schedule import PulseSchedule
+from pulsesweep.outputs import atomic_output, compression, provenance, write_netcdf_atomically
+from pulsesweep.simulation.spikes import SpikeTrains
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = [
+    "NEURON_VARIABLES",
+    "POINT_COORDINATES",
+    "SIMULATION_VARIABLES",
+    "FileVariable",
+    "SimulationContents",
+    "netcdf_encoding",
+    "simulation_contents",
+    "write_simulation",
+]
+
+#: A variable as xarray takes it: dimensions, values and attributes.
+Variable = tuple[str | tuple[str, ...], Any, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FileVariable:
+    """A variable of the simulation file: its dimensions, long name and units."""
+
+    dims: tuple[str, ...]
+    long_name: str
+    units: str | None = None
+
+    def attrs(self, long_name: str | None = None) -> dict[str, str]:
+        """The variable's netCDF attributes (``long_name`` given: instead of the usual)."""
+        units = {} if self.units is None else {"units": self.units}
+        return {**units, "long_name": long_name or self.long_name}
+
+
+_POINT, _NEURON, _SPIKE, _PULSE = ("point",), ("point", "neuron"), ("spike",), ("pulse",)
+
+#: Per-neuron parameters in every simulation file: units and long name.
+NEURON_VARIABLES = {
+    "tau": ("s", "membrane time constant"),
+    "v_threshold": ("V", "firing threshold"),
+    "v_reset": ("V", "reset potential"),
+    "v_initial": ("V", "initial membrane potential"),
+    "resistance": ("ohm", "membrane resistance (tau / C)"),
+}
+
+#: The simulation file's contract: every variable the writer writes and the reader
+#: requires (coordinates on ``point`` first), with its dimensions, long name and units.
+SIMULATION_VARIABLES: dict[str, FileVariable] = {
+    "kernel": FileVariable(_POINT, "pulse kernel"),
+    "height": FileVariable(_POINT, "pulse height", "A"),
+    "width": FileVariable(_POINT, "pulse width", "s"),
+    "seed": FileVariable(_POINT, "random seed of neurons, initial potentials and schedule"),
+    **{
+        name: FileVariable(_NEURON, long_name, units)
+        for name, (units, long_name) in NEURON_VARIABLES.items()
+    },
+    "spike_count": FileVariable(
+        _NEURON,
+        "number of spikes of the neuron (its train: the next spike_count spikes, train by train)",
+        "1",
+    ),
+    "spike_time": FileVariable(_SPIKE, "spike time (exact)", "s"),
+    "spike_neuron": FileVariable(_SPIKE, "index of the spiking neuron within its point", "1"),
+    "spike_point": FileVariable(_SPIKE, "index along point of the spike", "1"),
+    "pulse_time": FileVariable(_PULSE, "pulse onset (peak, for gaussian)", "s"),
+    "pulse_neuron": FileVariable(_PULSE, "index of the pulsed neuron within its point", "1"),
+    "pulse_point": FileVariable(_PULSE, "index along point of the pulse", "1"),
+    "dt": FileVariable((), "integration time step", "s"),
+    "duration": FileVariable((), "simulated time", "s"),
+    "bias_current": FileVariable((), "bias current", "A"),
+    "refractory_period": FileVariable((), "absolute refractory period", "s"),
+}
+#: The coordinates on ``point``: each point's grid values.
+POINT_COORDINATES = ("kernel", "height", "width", "seed")
+
+
+def _variable(name: str, values: Any, long_name: str | None = None) -> Variable:
+    """``values`` as the contract's variable ``name`` (dims and attributes)."""
+    variable = SIMULATION_VARIABLES[name]
+    return variable.dims, values, variable.attrs(long_name)
+
+
+def _point_coordinates(points: Sequence[GridPoint]) -> dict[str, Variable]:
+    return {
+        "kernel": _variable("kernel", np.array([p.kernel for p in points], dtype=object)),
+        "height": _variable("height", np.array([p.height for p in points])),
+        "width": _variable("width", np.array([p.width for p in points])),
+        "seed": _variable("seed", np.array([p.seed for p in points], dtype=np.int64)),
+    }
+
+
+def _pulse_variables(
+    points: Sequence[GridPoint], schedules: Mapping[int, PulseSchedule]
+) -> dict[str, Variable]:
+    times = [schedules[p.seed].times for p in points]
+    return {
+        "pulse_time": _variable("pulse_time", np.concatenate(times)),
+        "pulse_neuron": _variable(
+            "pulse_neuron", np.concatenate([schedules[p.seed].neurons for p in points])
+        ),
+        "pulse_point": _variable(
+            "pulse_point", np.repeat(np.arange(len(points)), [len(t) for t in times])
+        ),
+    }
+
+
+def _spike_variables(spikes: SpikeTrains, n_points: int, n_neurons: int) -> dict[str, Variable]:
+    # already train by train: each neuron's point and index, repeated for its spikes
+    count = np.bincount(spikes.neurons, minlength=n_points * n_neurons).astype(np.int32)
+    point, neuron = np.divmod(np.arange(n_points * n_neurons, dtype=np.int32), n_neurons)
+    point, neuron = np.repeat(point, count), np.repeat(neuron, count)
+    time_name = "spike time (step start)" if spikes.on_grid else None
+    return {
+        "spike_count": _variable("spike_count", count.reshape(n_points, n_neurons)),
+        "spike_time": _variable("spike_time", spikes.times, time_name),
+        "spike_neuron": _variable("spike_neuron", neuron),
+        "spike_point": _variable("spike_point", point),
+    }
+
+
+def simulation_contents(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    blocks: Sequence[NeuronParameters],
+    schedules: Mapping[int, PulseSchedule],
+    spikes: SpikeTrains,
+) -> SimulationContents:
+    """Assemble the contents of one simulation job's file (see the module docstring)."""
+    simulation = config["simulation"]
+    n_neurons = blocks[0].n_neurons
+    data_vars: dict[str, Variable] = {
+        name: _variable(name, np.stack([getattr(b, name) for b in blocks]))
+        for name in NEURON_VARIABLES
+    }
+    data_vars |= _spike_variables(spikes, len(points), n_neurons)
+    data_vars |= _pulse_variables(points, schedules)
+    data_vars |= {
+        "dt": _variable("dt", Run.from_config(config).dt),
+        "duration": _variable("duration", simulation["duration_s"]),
+        "bias_current": _variable("bias_current", blocks[0].bias_current),
+        "refractory_period": _variable("refractory_period", blocks[0].refractory_period),
+    }
+    attrs = {
+        "title": "pulsesweep simulation: current pulses into tonically firing LIF neurons",
+        **provenance(config),
+        "seeds": np.unique([p.seed for p in points]).astype(np.int64),
+        "integration_method": simulation["method"],
+        "codegen_target": simulation["target"],
+    }
+    return SimulationContents(data_vars, _point_coordinates(points), attrs)
+
+
+@dataclass(frozen=True)
+class SimulationContents:
+    """A simulation file's variables, coordinates (on ``point``) and attributes.
+
+    :meth:`write` writes them to netCDF with the netCDF4 library alone, as a job does
+    (importing xarray and pandas would cost it most of a second); :meth:`to_dataset`
+    makes them an xarray Dataset. Written by xarray with :func:`netcdf_encoding`, the
+    Dataset gives the same file, as the tests check.
+    """
+
+    data_vars: Mapping[str, Variable]
+    coords: Mapping[str, Variable]
+    attrs: Mapping[str, Any]
+
+    def to_dataset(self) -> xr.Dataset:
+        import xarray as xr
+
+        return xr.Dataset(self.data_vars, coords=self.coords, attrs=self.attrs)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the file atomically (see :func:`write_netcdf_atomically`)."""
+        import netCDF4
+
+        variables = {**self.coords, **self.data_vars}
+        shapes = {name: np.shape(values) for name, (_, values, _) in variables.items()}
+        encoding = _encoding(
+            {
+                name: (len(shape), np.asarray(variables[name][1]).dtype)
+                for name, shape in shapes.items()
+            },
+            self.attrs["integration_method"],
+            float(self.data_vars["dt"][1]),
+        )
+        with atomic_output(path) as partial, netCDF4.Dataset(partial, "w") as file:
+            for name, (dims, _, _) in variables.items():
+                for dim, size in zip(_dims(dims), shapes[name], strict=True):
+                    if dim not in file.dimensions:
+                        file.createDimension(dim, size)
+            for name, (dims, values, attrs) in variables.items():
+                _write_variable(
+                    file, name, _dims(dims), np.asarray(values), attrs, encoding.get(name, {})
+                )
+                if name in self.data_vars and "point" in _dims(dims):
+                    file[name].setncattr("coordinates", " ".join(sorted(self.coords)))
+            file.setncatts(self.attrs)
+        return Path(path)
+
+
+def _dims(dims: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (dims,) if isinstance(dims, str) else tuple(dims)
+
+
+def _write_variable(
+    file: Any,
+    name: str,
+    dims: tuple[str, ...],
+    values: np.ndarray,
+    attrs: Mapping[str, Any],
+    encoding: Mapping[str, Any],
+) -> None:
+    """One variable, encoded as xarray encodes it (a ``scale_factor`` stores integers)."""
+    dtype = str if values.dtype == object else np.dtype(encoding.get("dtype", values.dtype))
+    floating = dtype is not str and np.issubdtype(dtype, np.floating)
+    variable = file.createVariable(
+        name,
+        dtype,
+        dims,
+        zlib=encoding.get("zlib", False),
+        complevel=encoding.get("complevel", 4),
+        shuffle=encoding.get("shuffle", False),
+        fill_value=encoding.get("_FillValue", np.nan if floating else None),  # as xarray
+    )
+    variable.set_auto_maskandscale(False)
+    variable.setncatts(dict(attrs))
+    if "scale_factor" in encoding:
+        variable.setncattr("scale_factor", encoding["scale_factor"])
+        values = np.around(values / encoding["scale_factor"])
+    if values.ndim == 0:
+        variable.assignValue(values)
+    else:
+        variable[:] = values if dtype is str else np.asarray(values, dtype=dtype)
+
+
+def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Compression for every variable.
+
+    Spike times on the time grid (Brian2's integration methods) are stored as exact
+    integer time steps; ``precise`` spike times, which fall between grid points, as
+    float64 seconds, uncompressed: their low bytes are noise, so zlib saved 30 % of their
+    size at three times the cost of the rest of a simulation's output (measured on a
+    default job: 0.65 s of its 5 s; docs: Performance). The indices (``spike_neuron``,
+    ``spike_point``, ``pulse_neuron``, ``pulse_point``) are int32 (int16 would write
+    faster, but overflow silently in a notebook's ``spike_point * n_neurons``).
+    """
+    dt = float(dataset["dt"]) if "dt" in dataset else None
+    return _encoding(
+        {
+            str(name): (variable.ndim, variable.dtype)
+            for name, variable in dataset.variables.items()
+        },
+        dataset.attrs.get("integration_method"),
+        dt,
+    )
+
+
+def _encoding(
+    variables: Mapping[str, tuple[int, np.dtype[Any]]], method: str | None, dt: float | None
+) -> dict[str, dict[str, Any]]:
+    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``."""
+    encoding = compression(variables)
+    for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
+        if name in encoding:  # runs of one value, which zlib packs without shuffling
+            encoding[name] |= {"dtype": "int32", "shuffle": False}
+    if "spike_time" in encoding and method == "precise":
+        encoding["spike_time"] = {"zlib": False, "shuffle": False}
+    elif "spike_time" in encoding:
+        encoding["spike_time"] |= {"dtype": "int32", "scale_factor": dt, "_FillValue": -1}
+    return encoding
+
+
+def write_simulation(dataset: xr.Dataset, path: str | Path) -> Path:
+    """Write a simulation dataset with xarray, atomically, encoded as a job writes it
+    (:func:`netcdf_encoding`): the same file as :meth:`SimulationContents.write`."""
+    return write_netcdf_atomically(dataset, path, encoding=netcdf_encoding(dataset))

@@ -1,0 +1,191 @@
+"""Run one simulation job: a set of grid points simulated together in one network.
+
+:func:`simulate_points` is the one path from grid points to spikes: each point's block of
+neurons is its seed's population, driven by its seed's pulse schedule at the point's
+kernel, height and width, simulated by a compiled build (``cpp_standalone``) or by
+Brian2's runtime targets. The job (:func:`simulate`, :func:`simulate_to_netcdf`) and the
+example traces (:mod:`pulsesweep.simulation.examples`) both go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pulsesweep.config.resolution import load_config, resolve_config
+from pulsesweep.config.steps import STEPS
+from pulsesweep.model.equations import NetworkInput, network_inputs
+from pulsesweep.model.grid import GridPoint, grid_points
+from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
+from pulsesweep.model.run import Run
+from pulsesweep.model.schedule import PulseSchedule, make_schedule
+from pulsesweep.model.stimulus import PulseInputs, pulse_inputs
+from pulsesweep.simulation.builds import build_shape, ensure_build, model_shape
+from pulsesweep.simulation.distinct import DistinctNeurons, distinct_neurons
+from pulsesweep.simulation.file_format import SimulationContents, simulation_contents
+from pulsesweep.simulation.spikes import SpikeTrains
+from pulsesweep.simulation.standalone import run_simulator
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["simulate", "simulate_points", "simulate_to_netcdf"]
+
+logger = logging.getLogger(__name__)
+
+
+def _run(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    run: Run,
+    inputs: Mapping[str, NetworkInput],
+    pulses: PulseInputs,
+    neurons: DistinctNeurons,
+    build: str | Path | None,
+    record_potential: Sequence[int],
+) -> SpikeTrains:
+    """The spikes of the distinct ``neurons``, numbered as in ``neurons.simulated``."""
+    if run.target == "cpp_standalone":
+        if record_potential:
+            raise ValueError("the cpp_standalone target records no potential: use numpy")
+        if not build:
+            shape = model_shape(config, points)
+            build = ensure_build(replace(shape, n_neurons=max(shape.n_neurons, len(neurons))))
+        size = build_shape(build).n_neurons
+        return run_simulator(build, neurons.inputs(inputs, size), pulses)
+    from pulsesweep.simulation.brian_network import run_network  # imports brian2
+
+    return run_network(
+        neurons.inputs(inputs),
+        pulses.values(),
+        run.dt,
+        run.n_steps,
+        method=run.method,
+        target=run.target,
+        record_potential=record_potential,
+    )
+
+
+def simulate_points(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    populations: Mapping[int, NeuronParameters],
+    schedules: Mapping[int, PulseSchedule],
+    run: Run,
+    build: str | Path | None = None,
+    copies: bool = True,
+    record_potential: Sequence[int] = (),
+) -> tuple[SpikeTrains, PulseInputs]:
+    """Simulate ``points`` together: the spikes of every neuron of every point.
+
+    Parameters
+    ----------
+    config
+        The resolved config (its ``simulate`` keys): the build's shape comes from it.
+    points
+        Grid points; point ``p`` owns neurons ``p * n ... (p + 1) * n - 1``.
+    populations, schedules
+        Each seed's neurons and pulse schedule.
+    run
+        Duration, time step, method and target.
+    build
+        For ``cpp_standalone``: a build of
+        :func:`~pulsesweep.simulation.builds.model_shape`; by default one from the cache.
+    copies
+        Simulate each distinct neuron once and copy its spikes to the points that share
+        it (:mod:`pulsesweep.simulation.distinct`; the same spikes, bit for bit).
+    record_potential
+        Global neurons whose membrane potential is recorded at every step (Brian2's
+        runtime targets only; every neuron is then simulated as itself).
+
+    Returns
+    -------
+    tuple
+        The spikes (and potentials) by global neuron, and the pulses the points got.
+    """
+    n_neurons = populations[points[0].seed].n_neurons
+    pulses = pulse_inputs(points, schedules, n_neurons, run.dt, run.n_steps)
+    neurons = (
+        distinct_neurons(points, pulses.trains, n_neurons)
+        if copies and not record_potential
+        else DistinctNeurons.every(len(points) * n_neurons)
+    )
+    logger.info(
+        "simulating %d grid point(s) with %d pulse(s) (%.1f MB): %d distinct neurons of %d",
+        len(points),
+        len(pulses),
+        pulses.nbytes / 1e6,
+        len(neurons),
+        len(points) * n_neurons,
+    )
+    blocks = [populations[point.seed] for point in points]
+    heights = [point.height for point in points]
+    inputs = network_inputs(blocks, heights, pulses, run.method, run.dt)
+    spikes = _run(config, points, run, inputs, pulses, neurons, build, record_potential)
+    return (spikes if record_potential else spikes.select(neurons.copy_of)), pulses
+
+
+def simulate(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    build: str | Path | None = None,
+    copies: bool = True,
+) -> xr.Dataset:
+    """Simulate ``points`` together and return the simulation dataset.
+
+    Parameters
+    ----------
+    config
+        A resolved config (see :func:`pulsesweep.config.resolve_config`).
+    points
+        Grid points; each gets its own block of ``network.n_neurons`` neurons, drawn
+        from its seed, and the pulse schedule of its seed.
+    build, copies
+        As for :func:`simulate_points`; ``copies=False`` simulates every neuron of every
+        point, as a check.
+    """
+    return _simulate(config, points, build, copies).to_dataset()
+
+
+def _simulate(
+    config: Mapping[str, Any],
+    points: Sequence[GridPoint],
+    build: str | Path | None,
+    copies: bool,
+) -> SimulationContents:
+    if not points:
+        raise ValueError("no grid points to simulate")
+    config = STEPS["simulate"].view(config)
+    seeds = sorted({point.seed for point in points})
+    populations = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
+    schedules = {seed: make_schedule(config, seed) for seed in seeds}
+    run = Run.from_config(config)
+    spikes, _ = simulate_points(config, points, populations, schedules, run, build, copies)
+    blocks = [populations[point.seed] for point in points]
+    return simulation_contents(config, points, blocks, schedules, spikes)
+
+
+def simulate_to_netcdf(
+    config: Mapping[str, Any] | str | Path,
+    output: str | Path,
+    kernels: Iterable[str] | None = None,
+    heights_nA: Iterable[float] | None = None,
+    widths_ms: Iterable[float] | None = None,
+    seeds: Iterable[int] | None = None,
+    build: str | Path | None = None,
+    controls: bool = False,
+    copies: bool = True,
+) -> Path:
+    """Validate, simulate a selection of the config's grid and write it atomically.
+
+    This is the function behind ``pulsesweep simulate`` and the Snakemake rule. Each
+    selection defaults to the whole axis of the config's sweep; ``controls`` adds each
+    seed's unpulsed control; ``copies`` as for :func:`simulate`. Nothing is written if
+    the config or the selection is invalid.
+    """
+    config = load_config(config) if isinstance(config, str | Path) else resolve_config(config)
+    points = grid_points(config, kernels, heights_nA, widths_ms, seeds, controls)
+    return _simulate(config, points, build, copies).write(output)

@@ -1,0 +1,226 @@
+"""Configuration: defaults, schema, and one clear error per bad value, before any run."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SMALL, merge
+
+from pulsesweep.cli import main
+from pulsesweep.config.resolution import load_config, load_schema, resolve_config
+from pulsesweep.errors import ConfigError
+from pulsesweep.model.kernels import KERNELS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BAD_CONFIGS = {
+    "unknown kernel": (
+        {"sweep": {"kernels": ["box", "triangle"]}},
+        "sweep.kernels.1",
+        "'triangle'",
+        "one of exponential",
+    ),
+    "negative width": ({"sweep": {"widths_ms": [1.0, -2.0]}}, "sweep.widths_ms.1", "-2.0", "> 0"),
+    "zero neurons": ({"network": {"n_neurons": 0}}, "network.n_neurons", "0", ">= 1"),
+    "target neuron out of range": (
+        {"pulses": {"schedule": "explicit", "times_ms": [10.0, 20.0], "neurons": [3, 10]}},
+        "pulses.neurons.1",
+        "10",
+        "[0, 9]",
+    ),
+    "pulse after the end": (
+        {"pulses": {"schedule": "explicit", "times_ms": [10.0, 1000.0], "neurons": [3, 4]}},
+        "pulses.times_ms.1",
+        "1000.0",
+        "[0, 1000) ms",
+    ),
+    "wrong type": ({"network": {"n_neurons": "ten"}}, "network.n_neurons", "'ten'", "type integer"),
+    "unknown key": ({"network": {"n_neuron": 5}}, "network.n_neuron", "5", "n_neurons"),
+    "unknown section": ({"plots": {}}, "plots", "{}", "no such key"),
+    "reset above threshold": (
+        {"network": {"v_reset_mV": 20.0}},
+        "network.v_reset_mV",
+        "20.0",
+        "below network.v_threshold_mV",
+    ),
+    "duration off the grid": (
+        {"simulation": {"duration_s": 1.00005}},
+        "simulation.duration_s",
+        "1.00005",
+        "whole number of time steps",
+    ),
+    "unequal explicit lists": (
+        {"pulses": {"schedule": "explicit", "times_ms": [10.0], "neurons": [1, 2]}},
+        "pulses.neurons",
+        "[1, 2]",
+        "one target neuron per entry",
+    ),
+    "unknown method": (
+        {"simulation": {"method": "leapfrog"}},
+        "simulation.method",
+        "'leapfrog'",
+        "one of precise, euler",
+    ),
+    "refractory shorter than a step under precise": (
+        {"network": {"refractory_ms": 0.05}, "simulation": {"method": "precise"}},
+        "network.refractory_ms",
+        "0.05",
+        "at least simulation.dt_ms (0.1 ms)",
+    ),
+    "repeated seed": (
+        {"simulation": {"seeds": [1, 1]}},
+        "simulation.seeds",
+        "[1, 1]",
+        "without repeated values",
+    ),
+    "explicit window longer than the interval": (
+        {"pulses": {"interval_ms": 100.0}, "analysis": {"window_ms": 150.0}},
+        "analysis.window_ms",
+        "150.0",
+        "at most pulses.interval_ms (100.0)",
+    ),
+    "not a number": ({"network": {"tau_ms": float("nan")}}, "network.tau_ms", "nan", "finite"),
+    "infinite duration": (
+        {"simulation": {"duration_s": float("inf")}},
+        "simulation.duration_s",
+        "inf",
+        "finite",
+    ),
+    "too many grid points": (
+        {"sweep": {"heights_nA": list(range(1, 1001)), "widths_ms": list(range(1, 1001))}},
+        "sweep",
+        "'4000000 pulsed grid points (2 kernels x 1000 heights",
+        "at most 1000000",
+    ),
+    "too many jobs": (
+        {
+            "sweep": {"heights_nA": list(range(1, 1001)), "widths_ms": list(range(1, 201))},
+            "jobs": {"batch_axes": []},
+        },
+        "jobs.batch_axes",
+        "[]",
+        "at most 100000 simulation jobs (it makes 800000)",
+    ),
+    "too many pulses": (
+        {"pulses": {"interval_ms": 1e-4}, "simulation": {"duration_s": 1000.0}},
+        "pulses.interval_ms",
+        "0.0001",
+        "at most 1000000 pulses per seed",
+    ),
+    "heterogeneity too large": (
+        {"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},
+        "network.heterogeneity",
+        "0.5",
+        "Vr < Vt",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CONFIGS))
+def test_bad_config_fails_naming_key_value_and_allowed(case):
+    overrides, key, value, allowed = BAD_CONFIGS[case]
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(merge(SMALL, overrides))
+    assert caught.value.key == key
+    message = str(caught.value)
+    assert f"{key} = {value}" in message
+    assert allowed in message
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown kernel", "target neuron out of range", "wrong type", "unknown key"]
+)
+def test_cli_rejects_bad_config_and_writes_nothing(case, tmp_path, capsys):
+    overrides, key, value, _ = BAD_CONFIGS[case]
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(merge(SMALL, overrides)))
+    output = tmp_path / "out" / "run.nc"
+    status = main(["simulate", "--config", str(config), "--output", str(output)])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert error.count("invalid config") == 1
+    assert f"{key} = {value}" in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_selection_outside_the_config_is_rejected(tmp_path, capsys):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(SMALL))
+    status = main(
+        ["simulate", "--config", str(config), "--output", str(tmp_path / "x.nc"), "--width-ms", "7"]
+    )
+    assert status == 2
+    assert "sweep.widths_ms = 7.0" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [config]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected_ms"),
+    [
+        ({"pulses": {"interval_ms": 500.0}, "simulation": {"duration_s": 10.0}}, 200.0),
+        ({"pulses": {"interval_ms": 100.0}}, 100.0),  # the interval, not 200
+        ({"pulses": {"interval_ms": 300.0}, "simulation": {"duration_s": 1.05}}, 150.0),
+        ({"pulses": {"schedule": "explicit", "times_ms": [10.0, 920.0], "neurons": [0, 1]}}, 80.0),
+        (
+            {
+                "pulses": {"schedule": "phase_scan", "settle_ms": 100.0},
+                "simulation": {"duration_s": 0.3},
+            },
+            300.0 - 100.0 - 2 * (2 + 10 * math.log(20 / 5)),
+        ),
+    ],
+    ids=["default", "short interval", "run after the last pulse", "explicit", "phase_scan"],
+)
+def test_null_window_is_the_longest_that_fits(overrides, expected_ms):
+    """Defaults never make a valid config invalid: min(200 ms, interval, run after)."""
+    config = resolve_config(merge({"simulation": {"duration_s": 1.0}}, overrides))
+    assert config["analysis"]["window_ms"] == pytest.approx(expected_ms, abs=0.01)
+    assert resolve_config(config) == config  # resolving again changes nothing
+
+
+def test_whole_floats_become_integers_where_the_schema_wants_them():
+    config = resolve_config({"network": {"n_neurons": 5.0}, "simulation": {"seeds": [0.0, 2]}})
+    assert config["network"]["n_neurons"] == 5
+    assert isinstance(config["network"]["n_neurons"], int)
+    assert [type(seed) for seed in config["simulation"]["seeds"]] == [int, int]
+
+
+def test_defaults_fill_every_key_and_match_the_shipped_config():
+    resolved = resolve_config({})
+    shipped = load_config(ROOT / "config" / "config.yaml")
+    assert resolved == shipped
+    assert resolved["network"]["n_neurons"] == 100
+    assert resolved["sweep"]["kernels"] == list(KERNELS)
+
+
+def test_every_schema_key_has_a_description_and_a_default():
+    def walk(schema, path):
+        for key, sub in schema.get("properties", {}).items():
+            assert "description" in sub, f"{path}{key}"
+            assert "default" in sub, f"{path}{key}"
+            walk(sub, f"{path}{key}.")
+
+    walk(load_schema(), "")
+
+
+def test_schema_kernel_names_come_from_the_registry():
+    items = load_schema()["properties"]["sweep"]["properties"]["kernels"]["items"]
+    assert items["enum"] == list(KERNELS)
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"network": {"n_neurons": 3}}))
+    result = subprocess.run(
+        [sys.executable, "-m", "pulsesweep", "config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert yaml.safe_load(result.stdout)["network"]["n_neurons"] == 3
+    assert yaml.safe_load(result.stdout)["network"]["tau_ms"] == 10.0

@@ -1,0 +1,250 @@
+"""Simulation jobs: the data contract, common random numbers, determinism, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from pulsesweep.errors import SimulationFileError
+from pulsesweep.model.grid import GridPoint, grid_points
+from pulsesweep.simulation.file_format import write_simulation
+from pulsesweep.simulation.job import simulate, simulate_to_netcdf
+
+
+@pytest.fixture(scope="module")
+def small_config():
+    from conftest import SMALL
+
+    from pulsesweep.config.resolution import resolve_config
+
+    return resolve_config(SMALL)
+
+
+@pytest.fixture(scope="module")
+def small_run(small_config):
+    return simulate(small_config, grid_points(small_config))
+
+
+def test_a_file_holds_exactly_the_contract_the_reader_requires(small_run, tmp_path):
+    """The writer writes every variable of the contract, with its dimensions and
+    attributes, and nothing else; the reader refuses a file without one of them."""
+    from pulsesweep.simulation.file_format import SIMULATION_VARIABLES
+    from pulsesweep.simulation.reader import open_simulation
+
+    assert set(small_run.variables) == set(SIMULATION_VARIABLES)
+    for name, variable in SIMULATION_VARIABLES.items():
+        assert small_run[name].dims == variable.dims, name
+        assert small_run[name].attrs == variable.attrs(), name
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    xr.testing.assert_identical(open_simulation(path), small_run)
+    for name in SIMULATION_VARIABLES:
+        write_simulation(small_run.drop_vars(name), tmp_path / "partial.nc")
+        with pytest.raises(SimulationFileError, match=name):
+            open_simulation(tmp_path / "partial.nc")
+
+
+def _spikes_of(dataset: xr.Dataset, point: int, neuron: int | None = None) -> np.ndarray:
+    mask = dataset["spike_point"].values == point
+    if neuron is not None:
+        mask &= dataset["spike_neuron"].values == neuron
+    return dataset["spike_time"].values[mask]
+
+
+def test_dataset_follows_the_contract(small_run, small_config):
+    ds = small_run
+    assert ds.sizes["point"] == 2 * 2 * 2 * 2
+    assert ds.sizes["neuron"] == 10
+    assert set(ds["kernel"].values) == {"box", "exponential"}
+    assert ds["height"].attrs["units"] == "A"
+    np.testing.assert_allclose(sorted(set(ds["height"].values)), [0.0, 5e-9])
+    np.testing.assert_allclose(sorted(set(ds["width"].values)), [1e-3, 3e-3])
+    for name, units in [
+        ("tau", "s"),
+        ("v_threshold", "V"),
+        ("v_reset", "V"),
+        ("resistance", "ohm"),
+        ("spike_time", "s"),
+        ("pulse_time", "s"),
+    ]:
+        assert ds[name].attrs["units"] == units
+        assert ds[name].attrs["long_name"]
+    assert ds["tau"].dims == ("point", "neuron")
+    for name in ("spike_time", "spike_neuron", "spike_point"):
+        assert ds[name].dims == ("spike",)
+    for name in ("pulse_time", "pulse_neuron", "pulse_point"):
+        assert ds[name].dims == ("pulse",)
+    assert ds.attrs["config_sha256"]
+    assert "n_neurons: 10" in ds.attrs["config"]
+    assert ds.attrs["brian2_version"]
+    assert ds.attrs["pulsesweep_version"]
+    # 9 pulses per point (100 ms ... 900 ms), each into a neuron of that point
+    assert ds.sizes["pulse"] == 9 * ds.sizes["point"]
+    assert ds["pulse_neuron"].max() < 10
+    # precise spike times (the default) fall between grid points, inside the run
+    assert ds.attrs["integration_method"] == "precise"
+    steps = ds["spike_time"].values / 1e-4
+    assert np.mean(np.abs(steps - np.round(steps)) > 1e-3) > 0.9
+    assert ds["spike_time"].min() >= 0
+    assert ds["spike_time"].max() < 1.0
+
+
+def test_spikes_are_stored_train_by_train_in_time_order(small_run):
+    """By point, then neuron, then time: each neuron's train is one contiguous run."""
+    train = small_run["spike_point"].values * small_run.sizes["neuron"]
+    train += small_run["spike_neuron"].values
+    step = np.diff(train)
+    assert (step >= 0).all()
+    assert (np.diff(small_run["spike_time"].values)[step == 0] > 0).all()
+    assert len(np.unique(train)) == small_run.sizes["point"] * small_run.sizes["neuron"]
+
+
+def test_common_random_numbers(small_run):
+    ds = small_run
+    for seed in (0, 1):
+        points = np.flatnonzero(ds["seed"].values == seed)
+        for name in ("tau", "v_threshold", "v_reset", "resistance", "v_initial"):
+            values = ds[name].values[points]
+            assert (values == values[0]).all(), name
+        pulses = [ds["pulse_time"].values[ds["pulse_point"].values == p] for p in points]
+        targets = [ds["pulse_neuron"].values[ds["pulse_point"].values == p] for p in points]
+        assert all((p == pulses[0]).all() for p in pulses)
+        assert all((t == targets[0]).all() for t in targets)
+    first = {s: int(np.flatnonzero(ds["seed"].values == s)[0]) for s in (0, 1)}
+    for name in ("tau", "v_threshold", "v_initial"):
+        assert not np.array_equal(ds[name].values[first[0]], ds[name].values[first[1]])
+    assert not np.array_equal(
+        ds["pulse_neuron"].values[ds["pulse_point"].values == first[0]],
+        ds["pulse_neuron"].values[ds["pulse_point"].values == first[1]],
+    )
+
+
+def test_pulse_changes_only_the_pulsed_neurons(small_run):
+    """Against its height-0 control, a pulsed point differs only where a pulse went."""
+    ds = small_run
+    for seed in (0, 1):
+        of_seed = ds["seed"].values == seed
+        controls = np.flatnonzero(of_seed & (ds["height"].values == 0))
+        pulsed = np.flatnonzero(of_seed & (ds["height"].values > 0))
+        reference = _spikes_of(ds, controls[0])
+        for control in controls[1:]:  # every kernel and width gives the same control
+            np.testing.assert_array_equal(_spikes_of(ds, control), reference)
+        targets = set(ds["pulse_neuron"].values[ds["pulse_point"].values == controls[0]])
+        for point in pulsed:
+            changed = {
+                n
+                for n in range(10)
+                if not np.array_equal(_spikes_of(ds, point, n), _spikes_of(ds, controls[0], n))
+            }
+            assert changed, "a 5 nA pulse must change some spike train"
+            assert changed <= targets
+
+
+def test_spike_count_never_decreases_with_height(make_config):
+    heights = [-20, -5, -1, 0, 0.5, 1, 2, 5, 10, 20, 50]  # negative: hyperpolarising
+    config = make_config(
+        sweep={
+            "kernels": ["alpha", "inverse_time", "gaussian"],
+            "heights_nA": heights,
+            "widths_ms": [2.0],
+        },
+        simulation={"seeds": [3]},
+    )
+    ds = simulate(config, grid_points(config))
+    counts = np.bincount(ds["spike_point"].values, minlength=ds.sizes["point"])
+    for kernel in ("alpha", "inverse_time", "gaussian"):
+        points = np.flatnonzero(ds["kernel"].values == kernel)
+        by_height = counts[points][np.argsort(ds["height"].values[points])]
+        assert (np.diff(by_height) >= 0).all(), (kernel, by_height)
+        assert by_height[-1] > by_height[3] > by_height[0]  # 50 nA > control > -20 nA
+
+
+def test_batched_and_single_point_runs_are_identical(small_config, small_run):
+    for index in (0, 5, 15):
+        row = small_run.isel(point=index)
+        point = GridPoint(
+            str(row["kernel"].values), float(row["height"]), float(row["width"]), int(row["seed"])
+        )
+        alone = simulate(small_config, [point])
+        np.testing.assert_array_equal(alone["spike_time"].values, _spikes_of(small_run, index))
+        mask = small_run["spike_point"].values == index
+        np.testing.assert_array_equal(
+            alone["spike_neuron"].values, small_run["spike_neuron"].values[mask]
+        )
+
+
+def test_same_inputs_give_an_identical_dataset(small_config, small_run):
+    xr.testing.assert_identical(simulate(small_config, grid_points(small_config)), small_run)
+
+
+def test_netcdf_round_trip_is_identical(small_run, tmp_path):
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    with xr.open_dataset(path) as actual:
+        xr.testing.assert_identical(actual.load(), small_run)
+    assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]
+
+
+_STORAGE = ("dtype", "zlib", "shuffle", "complevel", "chunksizes", "contiguous")
+
+
+@pytest.mark.parametrize("method", ["precise", "euler"])
+def test_a_job_writes_the_file_xarray_would(make_config, tmp_path, method):
+    """Jobs write with netCDF4 alone (no xarray import); the file is the one xarray
+    writes from the same contents: raw bytes' types, attributes, compression, values."""
+    config = make_config(simulation={"method": method})
+    path = simulate_to_netcdf(config, tmp_path / "job.nc", kernels=["box"])
+    expected = simulate(config, grid_points(config, kernels=["box"]))
+    write_simulation(expected, tmp_path / "xarray.nc")
+    with (
+        xr.open_dataset(path, decode_cf=False) as raw,
+        xr.open_dataset(tmp_path / "xarray.nc", decode_cf=False) as reference,
+    ):
+        xr.testing.assert_identical(raw.load(), reference.load())
+        for name, variable in reference.variables.items():
+            storage = {key: variable.encoding.get(key) for key in _STORAGE}
+            assert {key: raw[name].encoding.get(key) for key in _STORAGE} == storage, name
+    with xr.open_dataset(path) as actual:
+        xr.testing.assert_identical(actual.load(), expected)
+
+
+def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        assert raw["spike_time"].dtype == np.float64
+        assert "scale_factor" not in raw["spike_time"].attrs
+        np.testing.assert_array_equal(raw["spike_time"].values, small_run["spike_time"].values)
+
+
+def test_indices_are_stored_as_int32_compressed_without_shuffling(small_run, tmp_path):
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
+            assert raw[name].dtype == np.int32, name
+            assert (raw[name].encoding["zlib"], raw[name].encoding["shuffle"]) == (True, False)
+            np.testing.assert_array_equal(raw[name].values, small_run[name].values)
+
+
+def test_grid_spike_times_are_stored_as_integer_steps(make_config, tmp_path):
+    config = make_config(simulation={"method": "euler"})
+    run = simulate(config, grid_points(config, kernels=["box"], widths_ms=[1.0]))
+    steps = run["spike_time"].values / 1e-4
+    np.testing.assert_allclose(steps, np.round(steps), rtol=0, atol=1e-9)  # on the grid
+    path = write_simulation(run, tmp_path / "run.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        assert raw["spike_time"].dtype == np.int32
+        assert raw["spike_time"].attrs["scale_factor"] == pytest.approx(1e-4)
+        np.testing.assert_array_equal(raw["spike_time"].values * 1e-4, run["spike_time"].values)
+    with xr.open_dataset(path) as decoded:
+        xr.testing.assert_identical(decoded.load(), run)
+
+
+def test_simulate_to_netcdf_selects_part_of_the_grid(tmp_path):
+    from conftest import SMALL
+
+    path = simulate_to_netcdf(
+        SMALL, tmp_path / "sel.nc", kernels=["box"], heights_nA=[5], seeds=[1]
+    )
+    with xr.open_dataset(path) as ds:
+        assert list(ds["kernel"].values) == ["box", "box"]
+        np.testing.assert_allclose(ds["width"].values, [1e-3, 3e-3])
+        assert set(ds["seed"].values) == {1}
