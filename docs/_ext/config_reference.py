@@ -1,0 +1,249 @@
+"""Sphinx extension: the configuration reference, rendered from the config's JSON schema.
+
+The schema is the one place where every key, its type, its default, its allowed values
+and its description live, so the reference is generated from it at every build and can
+never drift from what the workflow accepts. A page asks for the reference with the line
+
+    <!-- config-reference -->
+
+which this extension replaces, while Sphinx reads the page, with a section per schema
+section and a table of its keys (MyST Markdown). :func:`render_reference` is the same
+rendering as a plain function, for the tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Where the schema lives, in order of preference: the ``pulsesweep.config`` subpackage,
+#: then the file beside the package's old ``config`` module.
+SCHEMA_PATHS = (
+    ROOT / "src" / "pulsesweep" / "config" / "config.schema.yaml",
+    ROOT / "src" / "pulsesweep" / "config.schema.yaml",
+)
+
+#: The line of a page that the reference replaces.
+MARKER = "<!-- config-reference -->"
+
+#: Characters that Markdown would read as markup in a description (outside code spans).
+_MARKDOWN_SPECIAL = "\\*_[]<>|$"
+
+_BOUNDS = (
+    ("minimum", "≥"),
+    ("exclusiveMinimum", ">"),
+    ("maximum", "≤"),
+    ("exclusiveMaximum", "<"),
+)
+
+
+def schema_path() -> Path:
+    """The schema file: the first of :data:`SCHEMA_PATHS` that exists.
+
+    Raises
+    ------
+    FileNotFoundError
+        If none of them exists.
+    """
+    for path in SCHEMA_PATHS:
+        if path.is_file():
+            return path
+    searched = ", ".join(str(path) for path in SCHEMA_PATHS)
+    raise FileNotFoundError(f"no config schema found (looked for {searched})")
+
+
+def registry_kernel_names() -> list[str] | None:
+    """The kernel names that the package adds to the schema when it loads it, or None.
+
+    The schema file lists no kernel names: the package takes them from its kernel
+    registry. The reference asks the package for its loaded schema (``load_schema`` of
+    ``pulsesweep.config``), so it lists the same names as the validation.
+    """
+    for module_name in ("pulsesweep.config", "pulsesweep.config.resolution"):
+        try:
+            load = importlib.import_module(module_name).load_schema
+        except (ImportError, AttributeError):
+            continue
+        kernels = load()["properties"]["sweep"]["properties"]["kernels"]["items"]
+        names = kernels.get("enum")
+        return list(names) if names else None
+    return None
+
+
+def load_schema(path: Path | None = None) -> dict[str, Any]:
+    """Read the schema file and add the kernel names of the registry, if available.
+
+    Parameters
+    ----------
+    path
+        The schema file; by default :func:`schema_path`.
+
+    Returns
+    -------
+    dict
+        The schema as the package validates configs against it.
+    """
+    schema: dict[str, Any] = yaml.safe_load((path or schema_path()).read_text())
+    names = registry_kernel_names()
+    if names:
+        schema["properties"]["sweep"]["properties"]["kernels"]["items"]["enum"] = names
+    return schema
+
+
+def leaf_keys(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:
+    """Every key that is not itself a section, as (dotted path, its schema), in order."""
+    for key, sub in schema.get("properties", {}).items():
+        if sub.get("type") == "object" and "properties" in sub:
+            yield from leaf_keys(sub, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", sub
+
+
+def _types(sub: Mapping[str, Any]) -> list[str]:
+    kind = sub.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
+
+
+def _plural(kind: str) -> str:
+    return {"null": "nulls"}.get(kind, f"{kind}s")
+
+
+def describe_type(sub: Mapping[str, Any]) -> str:
+    """The JSON type of a key in words: ``integer``, ``number or null``, ``list of strings``."""
+    words = []
+    for kind in _types(sub):
+        if kind == "array":
+            items = _types(sub.get("items", {}))
+            words.append("list of " + " or ".join(_plural(k) for k in items) if items else "list")
+        else:
+            words.append(kind)
+    return " or ".join(words) or "any"
+
+
+def _value(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+def _bounds(sub: Mapping[str, Any]) -> list[str]:
+    return [f"{sign} {_value(sub[name])}" for name, sign in _BOUNDS if name in sub]
+
+
+def _choices(sub: Mapping[str, Any]) -> list[str]:
+    if "enum" in sub:
+        return ["one of " + ", ".join(f"`{_value(value)}`" for value in sub["enum"])]
+    if "const" in sub:
+        return [f"exactly `{_value(sub['const'])}`"]
+    if "pattern" in sub:
+        return [f"matches `{sub['pattern']}`"]
+    return []
+
+
+def describe_allowed(sub: Mapping[str, Any]) -> str:
+    """The values a key allows beyond its type, in words (empty if any value of the type)."""
+    rules = [*_bounds(sub), *_choices(sub)]
+    if "array" in _types(sub):
+        items = sub.get("items", {})
+        rules += [f"each {rule}" for rule in [*_bounds(items), *_choices(items)]]
+        if "minItems" in sub:
+            count = sub["minItems"]
+            rules.append(f"at least {count} item{'s' if count != 1 else ''}")
+        if "maxItems" in sub:
+            rules.append(f"at most {sub['maxItems']} items")
+        if sub.get("uniqueItems"):
+            rules.append("no repeats")
+        contains = sub.get("contains", {})
+        if "const" in contains:
+            rules.append(f"must contain `{_value(contains['const'])}`")
+        elif contains:
+            rules += [f"must contain an item that {rule}" for rule in _choices(contains)]
+    return "; ".join(rules)
+
+
+def format_default(value: Any) -> str:
+    """A default as JSON, the way a YAML config can spell it too (``null``, ``[0, 1]``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _escape(text: str) -> str:
+    """``text`` with Markdown markup escaped outside its code spans (``...``)."""
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):  # even parts lie outside code spans
+        parts[index] = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in parts[index])
+    return "`".join(parts)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render_section(name: str, section: Mapping[str, Any], level: int = 2) -> list[str]:
+    """The Markdown of one schema section: a heading, its description and a key table."""
+    lines = [f"{'#' * level} `{name}`", ""]
+    if section.get("description"):
+        lines += [_escape(_cell(section["description"])), ""]
+    lines += [
+        _row(["key", "type", "default", "allowed", "description"]),
+        _row(["---"] * 5),
+    ]
+    for key, sub in leaf_keys(section):
+        lines.append(
+            _row(
+                [
+                    f"`{key}`",
+                    describe_type(sub),
+                    f"`{format_default(sub.get('default'))}`",
+                    describe_allowed(sub),
+                    _escape(_cell(sub.get("description", ""))),
+                ]
+            )
+        )
+    return [*lines, ""]
+
+
+def render_reference(schema: Mapping[str, Any] | None = None, level: int = 2) -> str:
+    """The configuration reference as MyST Markdown: every section and key of ``schema``.
+
+    Parameters
+    ----------
+    schema
+        The configuration's JSON schema; by default :func:`load_schema`.
+    level
+        The heading level of each section (2: ``##``).
+
+    Returns
+    -------
+    str
+        A heading per section, in schema order, each followed by its description and a
+        table with every key's type, default, allowed values and description.
+    """
+    schema = load_schema() if schema is None else schema
+    lines = []
+    for name, section in schema["properties"].items():
+        lines += render_section(name, section, level)
+    return "\n".join(lines)
+
+
+def _insert_reference(app: Any, docname: str, source: list[str]) -> None:
+    """Sphinx ``source-read`` handler: replace :data:`MARKER` with the reference."""
+    if MARKER not in source[0]:
+        return
+    path = schema_path()
+    app.env.note_dependency(str(path))  # the page is rebuilt when the schema changes
+    source[0] = source[0].replace(MARKER, render_reference(load_schema(path)))
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the ``source-read`` handler that puts the reference into its page."""
+    app.connect("source-read", _insert_reference)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
