@@ -25,6 +25,7 @@ from pulsesweep.errors import ConfigError, OutputError
 from pulsesweep.jobs import job_files, simulation_jobs
 from pulsesweep.logs import log_to_file
 from pulsesweep.outputs import atomic_output
+from pulsesweep.simulation.file_format import SIMULATION_VARIABLES
 from pulsesweep.simulation.job import simulate_to_netcdf
 
 
@@ -91,7 +92,11 @@ def another_config(path: Path) -> None:
     ("damage", "problem"),
     [
         (truncate, "not a readable netCDF file"),
-        (foreign, "not a pulsesweep simulation file: it lacks kernel, height, width and 20 more"),
+        (
+            foreign,
+            "not a pulsesweep simulation file: it lacks kernel, height, width and "
+            f"{len(SIMULATION_VARIABLES) - 3} more",
+        ),
         (another_config, "simulated with another config"),
     ],
     ids=["truncated", "foreign", "another config"],
