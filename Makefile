@@ -4,12 +4,12 @@
 # except by `make test-cluster`, which says so.
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORES  ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-cluster lint docs bench bench-scale accuracy bench-cluster clean-results
+.PHONY: run test test-fast test-cluster lint docs bench bench-scale accuracy bench-cluster clean-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
 # The test suite. It leaves the machine alone: no system packages, no /etc, no daemons.
+# Another Python: make test PYTHON=python3.13 VENV=.venv-3.13
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The tests that need no workflow run (minutes less): for the other Pythons in CI.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not cluster"
 
 # The SLURM profile on a real single-node cluster. CHANGES THE MACHINE: as root, installs
 # Debian's slurm and munge packages with apt (if missing), adds this host to /etc/hosts

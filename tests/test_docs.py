@@ -139,3 +139,14 @@ def test_benchmark_writer_replaces_only_its_section(tmp_path):
     assert "Python" in line
     with pytest.raises(ValueError, match="y:start"):
         docs_page.replace_section("y", "text", page=page, header="")
+
+
+def test_the_troubleshooting_page_names_every_key_an_error_can_name():
+    """Every ConfigError the package raises names a key: each is in the page's list."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text()
+    raised = set()
+    for path in (ROOT / "src" / "pulsesweep").rglob("*.py"):
+        raised |= set(re.findall(r'ConfigError\(\s*f?"([\w.]+)', path.read_text()))
+    assert len(raised) > 15
+    for key in raised:
+        assert f"`{key.rstrip('.')}" in page, key

@@ -7,27 +7,36 @@ functions as the Snakemake rules; ``config``, ``jobs`` and ``kernels`` inspect a
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from pulsesweep._version import __version__
+from pulsesweep.config.checks import check_sweep
 from pulsesweep.config.resolution import config_text, load_config
-from pulsesweep.errors import PulsesweepError
+from pulsesweep.errors import PulsesweepError, UsageError
 from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
+from pulsesweep.logs import log_to_stderr
 from pulsesweep.model.kernels import KERNELS
 
 __all__ = ["main"]
 
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line that points to the help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 if TYPE_CHECKING:
     #: What ``add_subparsers`` returns: each subcommand adds its parser to it.
-    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
+    Subcommands = argparse._SubParsersAction[_Parser]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pulsesweep",
         description="Sweep current pulses injected into tonically firing LIF neurons.",
     )
@@ -129,7 +138,7 @@ def _add_figure(commands: Subcommands) -> None:
         "Draw the named figures (default: every figure of responses.nc) from "
         "one input file into DIRECTORY as NAME.png, NAME.svg, ...",
     )
-    figure.add_argument("--config", required=True, help="YAML config file")
+    _config_argument(figure)
     figure.add_argument(
         "--input", required=True, help="responses.nc (examples.nc for example_traces)"
     )
@@ -154,13 +163,20 @@ def _add_figure(commands: Subcommands) -> None:
 
 
 def _add_config(commands: Subcommands) -> None:
-    show = commands.add_parser("config", help="validate a config and print it resolved")
-    show.add_argument("config", help="YAML config file")
+    show = _command(
+        commands,
+        "config",
+        "validate a config and print it resolved",
+        "Merge the config files in order (as Snakemake merges `--configfile my.yaml` over "
+        "config/config.yaml: `--config config/config.yaml my.yaml`), fill in the schema's "
+        "defaults, check everything and print the result.",
+    )
+    _config_argument(show, positional=True)
 
 
 def _add_jobs(commands: Subcommands) -> None:
     jobs = commands.add_parser("jobs", help="list the simulation jobs of a config")
-    jobs.add_argument("config", help="YAML config file")
+    _config_argument(jobs, positional=True)
 
 
 def _add_kernels(commands: Subcommands) -> None:
@@ -187,19 +203,45 @@ def _command(
     return commands.add_parser(name, help=summary, description=description or summary)
 
 
+def _config_argument(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+    """``--config FILE [FILE ...]``: the config files, merged in order. ``positional``: the
+    files may also come first, without ``--config`` (the old form, deprecated)."""
+    parser.add_argument(
+        "--config",
+        nargs="+",
+        required=not positional,
+        metavar="FILE",
+        help="YAML config file(s), merged in order as Snakemake merges them: later files "
+        "over earlier ones, then the schema's defaults",
+    )
+    if positional:
+        parser.add_argument("old_config", nargs="*", metavar="FILE", help=argparse.SUPPRESS)
+
+
+def _config_files(arguments: argparse.Namespace) -> list[str]:
+    """The config files of a command; the old positional form with a deprecation note."""
+    old: list[str] = getattr(arguments, "old_config", None) or []
+    if old:
+        command = f"pulsesweep {arguments.command}"
+        print(
+            f"{command}: warning: `{command} FILE` is deprecated; use `{command} --config FILE`",
+            file=sys.stderr,
+        )
+    files: list[str] = [*(arguments.config or []), *old]
+    if not files:
+        raise UsageError("no config: give it with --config FILE")
+    return files
+
+
 def _config_and_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, help="YAML config file")
+    _config_argument(parser)
     parser.add_argument("--output", required=True, help="netCDF file to write")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if arguments.quiet else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    log_to_stderr(arguments.quiet)
     try:
         _COMMANDS[arguments.command](arguments)
     except PulsesweepError as error:
@@ -216,7 +258,7 @@ def _simulate(arguments: argparse.Namespace) -> None:
 
     print(
         simulate_to_netcdf(
-            arguments.config,
+            load_config(*_config_files(arguments)),
             arguments.output,
             arguments.kernels,
             arguments.heights_nA,
@@ -232,9 +274,16 @@ def _simulate(arguments: argparse.Namespace) -> None:
 def _build(arguments: argparse.Namespace) -> None:
     import json
 
-    from pulsesweep.simulation.builds import ModelShape, build_simulator
+    from pulsesweep.simulation.builds import build_simulator
+    from pulsesweep.simulation.shapes import ModelShape
 
-    shape = ModelShape(**json.loads(arguments.shape))
+    try:
+        shape = ModelShape(**json.loads(arguments.shape))
+    except (ValueError, TypeError) as error:  # not JSON, or not the fields of a shape
+        raise UsageError(
+            f"--shape {arguments.shape!r}: not a model shape as JSON ({error}); give its "
+            "n_neurons, n_steps, n_pulses, dt and method, as `pulsesweep jobs` plans them"
+        ) from None
     print(build_simulator(shape, arguments.output, arguments.processes))
 
 
@@ -242,7 +291,7 @@ def _aggregate(arguments: argparse.Namespace) -> None:
     from pulsesweep.analysis.aggregate import aggregate_to_netcdf
     from pulsesweep.jobs import job_files
 
-    config = load_config(arguments.config)
+    config = load_config(*_config_files(arguments))
     print(
         aggregate_to_netcdf(
             config,
@@ -256,20 +305,20 @@ def _aggregate(arguments: argparse.Namespace) -> None:
 def _examples(arguments: argparse.Namespace) -> None:
     from pulsesweep.simulation.examples import examples_to_netcdf
 
-    print(examples_to_netcdf(load_config(arguments.config), arguments.output))
+    print(examples_to_netcdf(load_config(*_config_files(arguments)), arguments.output))
 
 
 def _theory(arguments: argparse.Namespace) -> None:
     from pulsesweep.analysis.theory_curves import theory_curves_to_netcdf
 
-    print(theory_curves_to_netcdf(load_config(arguments.config), arguments.output))
+    print(theory_curves_to_netcdf(load_config(*_config_files(arguments)), arguments.output))
 
 
 def _figure(arguments: argparse.Namespace) -> None:
     from pulsesweep.figures.drawing import write_figures
 
     names = arguments.names or list(RESPONSE_FIGURES)
-    config = load_config(arguments.config)
+    config = load_config(*_config_files(arguments))
     figures = write_figures(
         config, arguments.input, names, arguments.directory, arguments.processes, arguments.theory
     )
@@ -278,13 +327,16 @@ def _figure(arguments: argparse.Namespace) -> None:
 
 
 def _config(arguments: argparse.Namespace) -> None:
-    print(config_text(load_config(arguments.config)), end="")
+    config = load_config(*_config_files(arguments))
+    check_sweep(config)
+    print(config_text(config), end="")
 
 
 def _jobs(arguments: argparse.Namespace) -> None:
     from pulsesweep.jobs import simulation_jobs
 
-    config = load_config(arguments.config)
+    config = load_config(*_config_files(arguments))
+    check_sweep(config)
     for name, job in simulation_jobs(config).items():
         print(
             f"{name}\t{job.n_points} point(s)\t~{job.memory_mb(config)} MB"

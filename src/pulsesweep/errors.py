@@ -10,7 +10,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigError", "OutputError", "PulsesweepError", "SimulationFileError"]
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "OutputError",
+    "PulsesweepError",
+    "SimulationFileError",
+    "UsageError",
+    "file_problem",
+]
 
 
 def one_line(text: object) -> str:
@@ -79,3 +87,37 @@ class OutputError(PulsesweepError, OSError):
             f"cannot write {self.path}: {one_line(reason)}; make sure {directory} "
             f"is writable and has room ({free}), then run again"
         )
+
+
+class UsageError(PulsesweepError, ValueError):
+    """A command line that asks for something impossible; the message says what instead."""
+
+
+class InputError(PulsesweepError, ValueError):
+    """An input file that is missing, unreadable or not what it should be.
+
+    Parameters
+    ----------
+    path
+        The file.
+    problem
+        What is wrong with it (``file_problem`` says it for an ``OSError``).
+    remedy
+        What to do about it.
+    """
+
+    def __init__(self, path: str | Path, problem: str, remedy: str) -> None:
+        self.path, self.problem = Path(path), one_line(problem)
+        super().__init__(f"{path}: {self.problem}; {one_line(remedy)}")
+
+
+def file_problem(error: OSError) -> str:
+    """What an ``OSError`` of opening a file says, in words: "no such file", "a directory,
+    not a file", "permission denied", ..."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "a directory, not a file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return one_line(error.strerror or error)

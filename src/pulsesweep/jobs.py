@@ -19,14 +19,16 @@ from itertools import product
 from typing import Any
 
 from pulsesweep.config.steps import STEPS, canonical
+from pulsesweep.errors import ConfigError
 from pulsesweep.model.grid import grid_points
 from pulsesweep.model.neuron import tonic_rate
 from pulsesweep.model.run import Run
-from pulsesweep.simulation.builds import ModelShape
+from pulsesweep.simulation.shapes import ModelShape, model_shape
 
 __all__ = [
     "CONTROL_PREFIX",
     "SimulationJob",
+    "check_memory",
     "control_jobs",
     "job_files",
     "model_shapes",
@@ -80,8 +82,6 @@ class SimulationJob:
 
     def model_shape(self, config: Mapping[str, Any]) -> ModelShape:
         """The shape of the compiled model this job runs (see simulation.model_shape)."""
-        from pulsesweep.simulation.builds import model_shape
-
         return model_shape(config, grid_points(config, **self.selection()))
 
     def neuron_steps(self, config: Mapping[str, Any]) -> int:
@@ -206,3 +206,35 @@ def job_files(
         for name, job in simulation_jobs(config).items()
         if job.is_control == control
     ]
+
+
+def check_memory(
+    config: Mapping[str, Any], jobs: Mapping[str, SimulationJob], budget_mb: int | None
+) -> None:
+    """Refuse a plan with a job whose memory estimate exceeds ``budget_mb``, what
+    Snakemake may give its jobs (``--resources mem_mb``; the default profile's 16000), in
+    one line that names the key to change and the figures; nothing without a budget.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``jobs.batch_axes``, or ``network.n_neurons`` when every job is already one
+        grid point.
+    """
+    if not budget_mb or not jobs:
+        return
+    needed, name = max((job.memory_mb(config), name) for name, job in jobs.items())
+    if needed <= budget_mb:
+        return
+    batched = config["jobs"]["batch_axes"]
+    if batched:
+        key, value, fewer = "jobs.batch_axes", batched, "fewer axes simulated together"
+    else:  # every job is one grid point already
+        key, value = "network.n_neurons", config["network"]["n_neurons"]
+        fewer = "fewer neurons (or a shorter run)"
+    raise ConfigError(
+        key,
+        value,
+        f"{fewer}: job {name} needs about {needed} MB, more than the {budget_mb} MB that "
+        "Snakemake may give its jobs (--resources mem_mb)",
+    )

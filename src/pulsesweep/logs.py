@@ -1,4 +1,5 @@
-"""Logging for workflow jobs: everything a job says goes to its Snakemake log file."""
+"""Logging: everything a workflow job says goes to its Snakemake log file; the command
+line says it on the terminal."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pulsesweep.errors import PulsesweepError
 
-__all__ = ["log_to_file"]
+__all__ = ["log_to_file", "log_to_stderr"]
 
 
 @contextlib.contextmanager
@@ -26,7 +28,7 @@ def log_to_file(path: str | Path) -> Iterator[logging.Logger]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, mode="w")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(_FORMAT))
     logger = logging.getLogger("pulsesweep")
     logger.addHandler(handler)
     previous_level = logger.level
@@ -44,3 +46,31 @@ def log_to_file(path: str | Path) -> Iterator[logging.Logger]:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
         handler.close()
+
+
+_FORMAT = "%(asctime)s %(name)s %(levelname)s: %(message)s"
+
+
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler that writes to whatever ``sys.stderr`` is when it writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter(_FORMAT))
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # StreamHandler sets it; sys.stderr wins
+        pass
+
+
+def log_to_stderr(quiet: bool = False) -> None:
+    """Send pulsesweep's log records to standard error: INFO and up, or only warnings if
+    ``quiet``. Once per process; later calls change the level only."""
+    logger = logging.getLogger("pulsesweep")
+    if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
+        logger.addHandler(_Stderr())
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)

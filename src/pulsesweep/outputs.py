@@ -19,7 +19,7 @@ import numpy as np
 
 from pulsesweep._version import __version__
 from pulsesweep.config.resolution import config_sha256, config_text
-from pulsesweep.errors import OutputError
+from pulsesweep.errors import InputError, OutputError, file_problem
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "atomic_output",
     "compression",
+    "load_netcdf",
     "provenance",
     "remove_abandoned_partials",
     "write_netcdf_atomically",
@@ -154,3 +155,24 @@ def write_netcdf_atomically(
             partial, engine="netcdf4", encoding=encoding or _dataset_compression(dataset)
         )
     return Path(path)
+
+
+def load_netcdf(path: str | Path, made_by: str) -> xr.Dataset:
+    """Load a netCDF file that pulsesweep wrote, fully, or fail in one line that says
+    whether it is missing or damaged, and how to make it (``made_by``, e.g. "`snakemake
+    --cores N`")."""
+    import xarray as xr
+
+    path = Path(path)
+    if not path.is_file():
+        problem = file_problem(IsADirectoryError() if path.is_dir() else FileNotFoundError())
+        raise InputError(path, problem, f"make it with {made_by}")
+    try:
+        with xr.open_dataset(path) as dataset:
+            return dataset.load()
+    except OSError as error:
+        reason = file_problem(error) if error.errno else "not a readable netCDF file"
+        raise InputError(path, reason, f"make it again with {made_by}") from None
+    except (RuntimeError, ValueError) as error:  # what netCDF4 and xarray raise for junk
+        problem = f"not a readable netCDF file ({error})"
+        raise InputError(path, problem, f"make it again with {made_by}") from None

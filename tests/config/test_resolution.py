@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import subprocess
 import sys
@@ -224,3 +225,97 @@ def test_python_dash_m_runs_the_cli(tmp_path):
     )
     assert yaml.safe_load(result.stdout)["network"]["n_neurons"] == 3
     assert yaml.safe_load(result.stdout)["network"]["tau_ms"] == 10.0
+
+
+def test_config_files_merge_as_snakemake_merges_them(tmp_path):
+    """Later files over earlier ones, key by key: Snakemake's own update_config is the
+    oracle."""
+    from snakemake.utils import update_config
+
+    from pulsesweep.config.resolution import load_config, merge_configs
+
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    mine = {"network": {"n_neurons": 7}, "sweep": {"widths_ms": [2.0]}, "pulses": {}}
+    expected = copy.deepcopy(base)
+    update_config(expected, mine)
+    assert merge_configs(base, mine) == expected
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(mine))
+    merged = load_config(ROOT / "config" / "config.yaml", tmp_path / "mine.yaml")
+    assert merged["network"]["n_neurons"] == 7
+    assert merged["network"]["tau_ms"] == base["network"]["tau_ms"]
+    assert merged["sweep"]["widths_ms"] == [2.0]
+    assert merged["sweep"]["kernels"] == base["sweep"]["kernels"]
+
+
+@pytest.mark.parametrize(
+    ("contents", "problem"),
+    [
+        (None, "no such file"),
+        ("dir", "a directory, not a file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
+        ("network:\n  n_neurons: [1\n", "not valid YAML (line 3, column 1"),
+        ("- a\n- b\n", "holds a list, not a mapping of sections"),
+    ],
+    ids=["missing", "directory", "binary", "bad YAML", "a list"],
+)
+def test_a_bad_config_file_fails_in_one_line_naming_the_file(tmp_path, contents, problem):
+    from pulsesweep.config.resolution import load_config
+    from pulsesweep.errors import InputError
+
+    path = tmp_path / "my.yaml"
+    if contents == "dir":
+        path.mkdir()
+    elif isinstance(contents, bytes):
+        path.write_bytes(contents)
+    elif contents is not None:
+        path.write_text(contents)
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {problem}")
+    assert "\n" not in message
+
+
+def test_an_empty_config_file_is_every_default():
+    from pulsesweep.config.resolution import read_config_file
+
+    assert read_config_file("/dev/null") == {}
+
+
+def test_strings_from_the_command_line_become_what_the_schema_asks_for():
+    """Snakemake passes `--config 'sweep={"widths_ms": [1, 2.5]}'` as strings."""
+    given = {
+        "network": {"n_neurons": "10", "tau_ms": "1e1"},
+        "sweep": {"widths_ms": ["1", "2.5"], "kernels": ["box"]},
+        "analysis": {"window_ms": "null"},
+        "simulation": {"seeds": ["0", "3"]},
+    }
+    typed = {
+        "network": {"n_neurons": 10, "tau_ms": 10.0},
+        "sweep": {"widths_ms": [1, 2.5], "kernels": ["box"]},
+        "analysis": {"window_ms": None},
+        "simulation": {"seeds": [0, 3]},
+    }
+    assert resolve_config(given, science=False) == resolve_config(typed, science=False)
+    with pytest.raises(ConfigError, match=r"sweep\.widths_ms\.0 = 'one'.*--configfile my\.yaml"):
+        resolve_config({"sweep": {"widths_ms": ["one"]}}, science=False)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"sweep": {"heights_nA": [0]}}, "sweep.heights_nA"),
+        ({"pulses": {"interval_ms": 20000.0}}, "pulses.interval_ms"),
+        ({"pulses": {"schedule": "explicit", "times_ms": [], "neurons": []}}, "pulses.times_ms"),
+        ({"analysis": {"window_ms": 0.05}}, "analysis.window_ms"),
+    ],
+    ids=["controls only", "no pulse in the run", "no explicit times", "window under a step"],
+)
+def test_a_sweep_that_measures_nothing_is_refused_naming_the_key(change, key):
+    from pulsesweep.config.checks import check_sweep
+
+    config = resolve_config(merge(SMALL, change))  # it still simulates: controls, say
+    with pytest.raises(ConfigError) as caught:
+        check_sweep(config)
+    assert caught.value.key == key
+    check_sweep(resolve_config(SMALL))  # the small sweep measures

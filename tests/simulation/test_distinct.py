@@ -12,8 +12,9 @@ from pulsesweep.model.grid import grid_points
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import make_schedule
 from pulsesweep.model.stimulus import pulse_inputs
-from pulsesweep.simulation.distinct import DistinctNeurons, distinct_neurons, most_distinct_neurons
+from pulsesweep.simulation.distinct import DistinctNeurons, distinct_neurons
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.shapes import most_distinct_neurons
 from pulsesweep.simulation.spikes import SpikeTrains
 
 

@@ -25,8 +25,9 @@ from pulsesweep.model.grid import GridPoint, grid_points
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import PulseSchedule, make_schedule
 from pulsesweep.model.stimulus import pulse_inputs
-from pulsesweep.simulation.builds import ensure_build, model_shape
+from pulsesweep.simulation.builds import ensure_build
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.shapes import model_shape
 from pulsesweep.simulation.standalone import run_simulator
 
 STANDALONE = merge(SMALL, {"simulation": {"target": "cpp_standalone"}})

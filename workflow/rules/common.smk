@@ -1,6 +1,7 @@
 # Config validation, grid expansion and input functions shared by all rules.
 # The logic lives in the pulsesweep package; this file only connects it to Snakemake.
 
+import importlib.util
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -13,21 +14,28 @@ sys.path.append(str(Path(workflow.basedir) / "src"))
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from pulsesweep.config.checks import check_sweep
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.errors import ConfigError
 from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
-from pulsesweep.jobs import job_files, model_shapes, simulation_jobs
+from pulsesweep.jobs import check_memory, job_files, model_shapes, simulation_jobs
 from pulsesweep.config.steps import STEPS
 
 # Fail before any job runs, with one message that names the key, the value and what is
-# allowed; then let Snakemake check (and fill in) the same schema.
+# allowed; then let Snakemake check (and fill in) the same schema. The checks that need
+# numpy (the populations each seed draws) run here when the Snakefile's Python has it;
+# with Snakemake alone (--sdm conda), every job runs them before it starts its work.
 try:
-    config.update(resolve_config(config))
+    science = importlib.util.find_spec("numpy") is not None
+    config.update(resolve_config(config, science=science))
+    check_sweep(config)
+    JOBS = simulation_jobs(config)
+    memory = workflow.global_resources.get("mem_mb")
+    check_memory(config, JOBS, getattr(memory, "value", memory))
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 validate(config, "../schemas/config.schema.yaml")
 
-JOBS = simulation_jobs(config)
 JOB_SHAPES = model_shapes(config)
 SHAPES = {shape.key: shape for shape in JOB_SHAPES.values()}
 FIGURE_FORMATS = config["figures"]["formats"]

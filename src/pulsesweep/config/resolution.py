@@ -20,19 +20,19 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
+from pulsesweep.config.checks import check_consistency, check_science
 from pulsesweep.config.steps import canonical
-from pulsesweep.errors import ConfigError
+from pulsesweep.errors import ConfigError, InputError, file_problem
 from pulsesweep.model.kernels import kernel_names
-from pulsesweep.model.neuron import tonic_rate
-from pulsesweep.model.population import check_parameter_draws
 
 __all__ = [
     "ConfigError",
     "config_sha256",
     "config_text",
-    "default_window_ms",
     "load_config",
     "load_schema",
+    "merge_configs",
+    "read_config_file",
     "resolve_config",
 ]
 
@@ -61,25 +61,73 @@ def load_schema() -> dict[str, Any]:
     return copy.deepcopy(_schema())
 
 
-def load_config(path: str | Path) -> Config:
-    """Read a YAML config file and resolve it (see :func:`resolve_config`)."""
+def read_config_file(path: str | Path) -> Config:
+    """The mapping a YAML config file holds (an empty file holds no keys), unresolved.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable, not text, not YAML (with the line and column
+        of the first error) or not a mapping of sections.
+    """
     path = Path(path)
+    remedy = "give the path of a YAML config file (see config/config.yaml)"
     try:
-        raw = _read_yaml(path.read_text()) or {}
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(path, file_problem(error), remedy) from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not a text file", remedy) from None
+    try:
+        raw = _read_yaml(text)
     except yaml.YAMLError as error:
-        raise ConfigError(str(path), "<unparsable YAML>", f"valid YAML ({error})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise InputError(path, f"not valid YAML ({where}{problem})", "fix the YAML there") from None
+    if raw is None:
+        return {}
     if not isinstance(raw, Mapping):
-        raise ConfigError("<top level>", raw, "a mapping of sections")
-    return resolve_config(raw)
+        found = type(raw).__name__
+        raise InputError(path, f"holds a {found}, not a mapping of sections", remedy)
+    return dict(raw)
 
 
-def resolve_config(config: Mapping[str, Any]) -> Config:
+def merge_configs(*configs: Mapping[str, Any]) -> Config:
+    """Later configs over earlier ones, key by key at every level of nesting: how
+    Snakemake merges ``--configfile my.yaml`` over the Snakefile's ``config/config.yaml``
+    (a list is replaced, not merged)."""
+    merged: Config = {}
+    for config in configs:
+        for key, value in config.items():
+            if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+                merged[key] = merge_configs(merged[key], value)
+            else:
+                merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load_config(*paths: str | Path, science: bool = True) -> Config:
+    """Read YAML config files, merge them in order (:func:`merge_configs`) and resolve the
+    result (:func:`resolve_config`). ``load_config("config/config.yaml", "my.yaml")`` is
+    the config that ``snakemake --configfile my.yaml`` runs."""
+    if not paths:
+        raise TypeError("load_config needs at least one config file")
+    return resolve_config(merge_configs(*(read_config_file(path) for path in paths)), science)
+
+
+def resolve_config(config: Mapping[str, Any], science: bool = True) -> Config:
     """Validate ``config`` against the schema and fill in every default.
 
     Parameters
     ----------
     config
         A (possibly partial) configuration; it is not modified.
+    science
+        Also run the checks that need the science stack (numpy): the populations each
+        seed draws (:func:`~pulsesweep.config.checks.check_science`). The Snakefile plans
+        without them, with the standard library, PyYAML and jsonschema alone, and runs
+        them in the workflow's first job.
 
     Returns
     -------
@@ -91,6 +139,7 @@ def resolve_config(config: Mapping[str, Any]) -> Config:
     ConfigError
         For the first problem found, naming the key, the value and what is allowed.
     """
+    config = _from_strings(_schema(), dict(config))
     _check_finite(config, "")
     resolved: Config = _fill_defaults(_schema(), copy.deepcopy(dict(config)))
     validator = jsonschema.Draft202012Validator(_schema())
@@ -100,8 +149,39 @@ def resolve_config(config: Mapping[str, Any]) -> Config:
     if errors:
         raise _describe(errors[0])
     resolved = _whole_numbers_as_int(_schema(), resolved)
-    _check_consistency(resolved)
+    check_consistency(resolved)
+    if science:
+        check_science(resolved)
     return resolved
+
+
+_NULLS = ("null", "Null", "NULL", "~", "")
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
+
+
+def _from_strings(schema: Mapping[str, Any], value: Any) -> Any:
+    """Strings where the schema wants a number, null or a boolean, as those: Snakemake
+    passes the nested values of ``--config 'sweep={"widths_ms": [1, 2]}'`` as strings."""
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {key: _from_strings(properties.get(key, {}), item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_strings(schema.get("items", {}), item) for item in value]
+    if not isinstance(value, str):
+        return value
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if "null" in kinds and value in _NULLS:
+        return None
+    if "boolean" in kinds and value in _BOOLEANS:
+        return _BOOLEANS[value]
+    if {"number", "integer"} & set(kinds):
+        for number in (int, float):  # as YAML reads it: 1 is an int, 1.0 and 1e-3 floats
+            try:
+                return number(value)
+            except ValueError:
+                continue
+    return value
 
 
 def _check_finite(value: Any, path: str) -> None:
@@ -171,188 +251,17 @@ def _describe(error: jsonschema.ValidationError) -> ConfigError:
             "no such key; known keys here: " + ", ".join(allowed_keys),
         )
     describe = _ALLOWED_BY_KEYWORD.get(str(error.validator), lambda _: error.message)
-    return ConfigError(path, error.instance, describe(error.validator_value))
+    allowed = describe(error.validator_value)
+    if error.validator == "type" and isinstance(error.instance, str):
+        allowed += _COMMAND_LINE_HINT
+    return ConfigError(path, error.instance, allowed)
 
 
-def _check_consistency(config: Config) -> None:
-    """Checks that relate several keys, which a JSON schema cannot express."""
-    network, simulation, pulses = config["network"], config["simulation"], config["pulses"]
-    if network["v_reset_mV"] >= network["v_threshold_mV"]:
-        raise ConfigError(
-            "network.v_reset_mV",
-            network["v_reset_mV"],
-            f"a value below network.v_threshold_mV ({network['v_threshold_mV']})",
-        )
-    steps = simulation["duration_s"] * 1e3 / simulation["dt_ms"]
-    if not steps <= MAX_STEPS:
-        raise ConfigError(
-            "simulation.dt_ms",
-            simulation["dt_ms"],
-            f"at least {simulation['duration_s'] * 1e3 / MAX_STEPS:g} ms: at most "
-            f"{MAX_STEPS:g} time steps in simulation.duration_s",
-        )
-    drive = network["tau_ms"] / network["capacitance_nF"] * network["bias_current_nA"]
-    if not math.isfinite(drive):
-        raise ConfigError(
-            "network.capacitance_nF",
-            network["capacitance_nF"],
-            "a value for which R*I0 = tau/C * I0 is a finite voltage",
-        )
-    if not math.isclose(steps, round(steps), rel_tol=0, abs_tol=1e-6):
-        raise ConfigError(
-            "simulation.duration_s",
-            simulation["duration_s"],
-            f"a whole number of time steps of simulation.dt_ms ({simulation['dt_ms']} ms)",
-        )
-    if simulation["method"] == "precise" and network["refractory_ms"] < simulation["dt_ms"]:
-        raise ConfigError(
-            "network.refractory_ms",
-            network["refractory_ms"],
-            f"at least simulation.dt_ms ({simulation['dt_ms']} ms) with simulation.method "
-            "precise, which finds at most one spike per neuron and step (or another method)",
-        )
-    duration_ms = simulation["duration_s"] * 1e3
-    if pulses["schedule"] == "explicit":
-        _check_explicit_schedule(pulses, network["n_neurons"], duration_ms)
-    _check_size(config)
-    _check_analysis(config, duration_ms)
-    check_parameter_draws(config)
-
-
-#: The most grid points of one config, and the most simulation jobs they may make.
-MAX_GRID_POINTS, MAX_JOBS = 1_000_000, 100_000
-#: The most pulses of one seed's schedule, and the most neurons drawn over all seeds.
-MAX_PULSES, MAX_DRAWN_NEURONS = 1_000_000, 10_000_000
-#: The most time steps of one run.
-MAX_STEPS = 1e10
-
-
-def _check_size(config: Config) -> None:
-    """Grids and schedules small enough to plan (sizes only; nothing is allocated)."""
-    sweep, pulses = config["sweep"], config["pulses"]
-    sizes = {
-        "kernel": len(sweep["kernels"]),
-        "height": sum(1 for height in sweep["heights_nA"] if height != 0),
-        "width": len(sweep["widths_ms"]),
-        "seed": len(config["simulation"]["seeds"]),
-    }
-    points = math.prod(sizes.values())
-    if points > MAX_GRID_POINTS:
-        shape = " x ".join(f"{size} {axis}s" for axis, size in sizes.items())
-        raise ConfigError(
-            "sweep",
-            f"{points} pulsed grid points ({shape})",
-            f"at most {MAX_GRID_POINTS}: split the sweep into several configs",
-        )
-    batched = config["jobs"]["batch_axes"]
-    jobs = math.prod(size for axis, size in sizes.items() if axis not in batched)
-    if jobs > MAX_JOBS:
-        raise ConfigError(
-            "jobs.batch_axes",
-            batched,
-            f"more axes, so that the grid makes at most {MAX_JOBS} simulation jobs "
-            f"(it makes {jobs})",
-        )
-    drawn = config["network"]["n_neurons"] * sizes["seed"]
-    if drawn > MAX_DRAWN_NEURONS:
-        raise ConfigError(
-            "network.n_neurons",
-            config["network"]["n_neurons"],
-            f"at most {MAX_DRAWN_NEURONS // sizes['seed']} with {sizes['seed']} seeds "
-            f"(at most {MAX_DRAWN_NEURONS} neurons drawn over all seeds)",
-        )
-    duration_ms = config["simulation"]["duration_s"] * 1e3
-    if pulses["schedule"] == "periodic" and duration_ms / pulses["interval_ms"] > MAX_PULSES:
-        raise ConfigError(
-            "pulses.interval_ms",
-            pulses["interval_ms"],
-            f"at least {duration_ms / MAX_PULSES:g} ms: at most {MAX_PULSES} pulses per seed",
-        )
-
-
-def _check_explicit_schedule(pulses: Config, n_neurons: int, duration_ms: float) -> None:
-    times, neurons = pulses["times_ms"], pulses["neurons"]
-    if len(times) != len(neurons):
-        raise ConfigError(
-            "pulses.neurons",
-            neurons,
-            f"one target neuron per entry of pulses.times_ms ({len(times)} entries)",
-        )
-    for index, time in enumerate(times):
-        if not 0 <= time < duration_ms:
-            raise ConfigError(
-                f"pulses.times_ms.{index}", time, f"a time in [0, {duration_ms:g}) ms"
-            )
-    for index, neuron in enumerate(neurons):
-        if not 0 <= neuron < n_neurons:
-            raise ConfigError(
-                f"pulses.neurons.{index}", neuron, f"a neuron index in [0, {n_neurons - 1}]"
-            )
-
-
-#: The longest response window that ``analysis.window_ms: null`` gives (ms).
-LONGEST_DEFAULT_WINDOW_MS = 200.0
-
-
-def default_window_ms(config: Mapping[str, Any]) -> float:
-    """``analysis.window_ms`` when it is null: the longest window that fits the schedule.
-
-    ``min(200 ms, pulses.interval_ms, the run after the last pulse)``; for the
-    ``phase_scan`` schedule the run after its last pulse is the simulated time after
-    ``pulses.settle_ms`` and two periods of the mean neuron.
-    """
-    pulses, duration_ms = config["pulses"], config["simulation"]["duration_s"] * 1e3
-    limits = [LONGEST_DEFAULT_WINDOW_MS, duration_ms]
-    if pulses["schedule"] == "periodic":
-        interval = pulses["interval_ms"]
-        last = interval * (math.ceil(duration_ms / interval) - 1)
-        limits += [interval, duration_ms - last if last > 0 else duration_ms]
-    elif pulses["schedule"] == "explicit" and pulses["times_ms"]:
-        limits.append(duration_ms - max(pulses["times_ms"]))
-    elif pulses["schedule"] == "phase_scan" and (rate := tonic_rate(config["network"])) > 0:
-        limits.append(duration_ms - pulses["settle_ms"] - 2e3 / rate)
-    window = min(limits)
-    # No room after the pulses: the checks below name the key to change instead.
-    return window if window > 0 else LONGEST_DEFAULT_WINDOW_MS
-
-
-def _check_analysis(config: Config, duration_ms: float) -> None:
-    if config["analysis"]["window_ms"] is None:
-        config["analysis"]["window_ms"] = default_window_ms(config)
-    window, pulses = config["analysis"]["window_ms"], config["pulses"]
-    if pulses["schedule"] == "periodic" and window > pulses["interval_ms"]:
-        raise ConfigError(
-            "analysis.window_ms", window, f"at most pulses.interval_ms ({pulses['interval_ms']})"
-        )
-    if window > duration_ms:
-        raise ConfigError(
-            "analysis.window_ms", window, f"at most the simulated time ({duration_ms:g} ms)"
-        )
-    rate = tonic_rate(config["network"])
-    metric = config["analysis"]["criterion_metric"]
-    if rate == 0 and metric in ("phase_advance", "spike_advance"):
-        raise ConfigError(
-            "analysis.criterion_metric",
-            metric,
-            "extra_spikes or null when the neurons do not fire tonically "
-            "(R*I0 <= Vt: phase metrics are undefined)",
-        )
-    if pulses["schedule"] == "phase_scan" and rate > 0:
-        needed = pulses["settle_ms"] + 2e3 / rate + window
-        if needed > duration_ms:
-            raise ConfigError(
-                "simulation.duration_s",
-                config["simulation"]["duration_s"],
-                f"at least {needed / 1e3:g} s for the phase_scan schedule: pulses.settle_ms, "
-                "two periods of the mean neuron and analysis.window_ms",
-            )
-    figures, sweep = config["figures"], config["sweep"]
-    for key, axis in (("prc_height_nA", "heights_nA"), ("prc_width_ms", "widths_ms")):
-        value = figures[key]
-        if value is not None and value not in sweep[axis]:
-            raise ConfigError(
-                f"figures.{key}", value, f"null or a value of sweep.{axis}: {sweep[axis]}"
-            )
+#: Where a string is refused: values given with ``snakemake --config`` are strings.
+_COMMAND_LINE_HINT = (
+    " (a value given with `snakemake --config` is a string; give it in a YAML file "
+    "instead: `snakemake --configfile my.yaml`)"
+)
 
 
 def config_text(config: Mapping[str, Any]) -> str:

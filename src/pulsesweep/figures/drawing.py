@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from pulsesweep.analysis.theory_curves import theory_curves
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.figures.registry import FIGURES, figure_entry
-from pulsesweep.outputs import atomic_output
+from pulsesweep.outputs import atomic_output, load_netcdf
 
 __all__ = ["save_figure", "write_figures"]
 
@@ -82,9 +82,9 @@ def write_figures(
             "example_traces comes from examples.nc, the other figures from "
             "responses.nc: draw them in separate calls"
         )
-    logger.info("drawing %d figure(s) from %s, %d at a time", len(names), source, processes)
     config = resolve_config(config)
     dataset = _load(source)
+    logger.info("drawing %d figure(s) from %s, %d at a time", len(names), source, processes)
     if any(entry.theory for entry in entries):
         curves = _load(theory) if theory else theory_curves(config)
         dataset = xr.merge([dataset, curves], join="exact", combine_attrs="override")
@@ -99,8 +99,7 @@ def write_figures(
 
 
 def _load(path: str | Path) -> xr.Dataset:
-    with xr.open_dataset(path) as dataset:
-        return dataset.load()
+    return load_netcdf(path, "`snakemake --cores N` (or `pulsesweep --help`)")
 
 
 def _draw(dataset: xr.Dataset, config: Mapping[str, Any], directory: Path, name: str) -> list[Path]:

@@ -3,9 +3,11 @@
 A pulse of height ``h`` and width ``w`` with onset ``t0`` adds the current
 ``h * k((t - t0) / w)`` to a neuron's bias current. Each kernel is described by its
 shape ``k(s)`` and by its antiderivative ``K(s) = integral of k from -inf to s``, which
-gives the charge a pulse delivers over any interval exactly. Adding a kernel is one
-entry in :data:`KERNELS`; the configuration schema and the workflow take their list of
-allowed names from it.
+gives the charge a pulse delivers over any interval exactly. This module holds each
+kernel's definition without numpy (the Snakefile reads the names when it plans a sweep);
+``k`` and ``K`` vectorised with numpy are in :mod:`pulsesweep.model.kernel_functions`.
+Adding a kernel is an entry in :data:`KERNELS` and its ``k`` and ``K`` there; the
+configuration schema and the workflow take their list of allowed names from here.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    FloatArray = NDArray[np.float64]
 
 __all__ = ["KERNELS", "Kernel", "get_kernel", "kernel_names"]
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,6 @@ class Kernel:
         Identifier used in configs, file names and netCDF coordinates.
     formula
         Human-readable definition, used in documentation and figure captions.
-    shape
-        ``k(s)``, vectorised over ``s``.
-    antiderivative
-        ``K(s)``, the integral of ``k`` from ``-inf`` to ``s``; finite for every ``s``.
     total_integral
         ``K(+inf)``, or ``None`` if the integral diverges (then the charge is only
         defined over a finite window).
@@ -56,16 +56,30 @@ class Kernel:
 
     name: str
     formula: str
-    shape: Callable[[FloatArray], FloatArray]
-    antiderivative: Callable[[FloatArray], FloatArray]
     total_integral: float | None
     code: str
     start: float = 0.0
     stop: float = math.inf
     response_onset: float = 0.0
 
+    @property
+    def shape(self) -> Callable[[FloatArray], FloatArray]:
+        """``k(s)``, vectorised over ``s`` (numpy)."""
+        from pulsesweep.model.kernel_functions import FUNCTIONS
+
+        return FUNCTIONS[self.name][0]
+
+    @property
+    def antiderivative(self) -> Callable[[FloatArray], FloatArray]:
+        """``K(s)``, the integral of ``k`` from ``-inf`` to ``s``; finite for every ``s``."""
+        from pulsesweep.model.kernel_functions import FUNCTIONS
+
+        return FUNCTIONS[self.name][1]
+
     def integral(self, s_start: ArrayLike, s_stop: ArrayLike) -> FloatArray:
         """Integral of ``k`` over ``[s_start, s_stop]`` (dimensionless)."""
+        import numpy as np
+
         start = np.asarray(s_start, dtype=np.float64)
         stop = np.asarray(s_stop, dtype=np.float64)
         return self.antiderivative(stop) - self.antiderivative(start)
@@ -96,6 +110,8 @@ class Kernel:
             return height * width * self.total_integral
         if window < 0:
             raise ValueError(f"window must be >= 0, got {window}")
+        import numpy as np
+
         end = np.asarray(window / width, dtype=np.float64)
         return float(height * width * self.antiderivative(end))
 
@@ -106,26 +122,7 @@ class Kernel:
         return float(height * width * self.integral(start, start + window / width))
 
 
-def _causal(function: Callable[[FloatArray], FloatArray]) -> Callable[[FloatArray], FloatArray]:
-    """Make ``function`` zero for ``s < 0`` without evaluating it there."""
-
-    def causal(s: FloatArray) -> FloatArray:
-        s = np.asarray(s, dtype=np.float64)
-        return np.where(s >= 0, function(np.maximum(s, 0.0)), 0.0)
-
-    return causal
-
-
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
-
-
-def _gaussian_antiderivative(s: ArrayLike) -> NDArray[np.float64]:
-    """``sqrt(pi/2) erfc(-s / sqrt(2))``; scipy is imported here, not with the module,
-    so that reading a config (the Snakefile, every job) does not pay for it."""
-    from scipy import special
-
-    result: NDArray[np.float64] = _SQRT_HALF_PI * special.erfc(-np.asarray(s) / math.sqrt(2))
-    return result
 
 
 KERNELS: dict[str, Kernel] = {
@@ -134,8 +131,6 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             name="exponential",
             formula="exp(-s) for s >= 0",
-            shape=_causal(lambda s: np.exp(-s)),
-            antiderivative=_causal(lambda s: -np.expm1(-s)),
             total_integral=1.0,
             code="-expm1(-s)",
             stop=40.0,
@@ -143,16 +138,12 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             name="inverse_time",
             formula="1/(1+s) for s >= 0",
-            shape=_causal(lambda s: 1.0 / (1.0 + s)),
-            antiderivative=_causal(np.log1p),
             total_integral=None,
             code="log1p(s)",
         ),
         Kernel(
             name="box",
             formula="1 for 0 <= s < 1",
-            shape=_causal(lambda s: (s < 1.0).astype(np.float64)),
-            antiderivative=_causal(lambda s: np.minimum(s, 1.0)),
             total_integral=1.0,
             code="fmin(s, 1.0)",
             stop=1.0,
@@ -160,8 +151,6 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             name="gaussian",
             formula="exp(-s^2/2), centred on the onset",
-            shape=lambda s: np.exp(-0.5 * np.square(s)),
-            antiderivative=_gaussian_antiderivative,
             total_integral=math.sqrt(2 * math.pi),
             code=f"{_SQRT_HALF_PI!r} * erfc(-s / {math.sqrt(2)!r})",
             start=-10.0,
@@ -171,8 +160,6 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             name="alpha",
             formula="s*exp(1-s) for s >= 0, peak 1 at s = 1",
-            shape=_causal(lambda s: s * np.exp(1.0 - s)),
-            antiderivative=_causal(lambda s: math.e * -np.expm1(-s) - math.e * s * np.exp(-s)),
             total_integral=math.e,
             code=f"{math.e!r} * -expm1(-s) - {math.e!r} * s * exp(-s)",
             stop=45.0,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "NEURON_PARAMETERS",
@@ -67,7 +68,15 @@ NEURON_PARAMETERS = (
 def neuron_arrays(neuron: Neuron) -> list[NDArray[np.float64]]:
     """The parameters of ``neuron`` as float64 arrays broadcast to one shape, in the order of
     :data:`NEURON_PARAMETERS`."""
-    values = (
+    import numpy as np
+
+    values = _parameters(neuron)
+    return list(np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values)))
+
+
+def _parameters(neuron: Neuron) -> tuple[ArrayLike, ...]:
+    """The parameters of ``neuron`` in the order of :data:`NEURON_PARAMETERS`."""
+    return (
         neuron["tau"],
         neuron["resistance"],
         neuron["bias_current"],
@@ -75,7 +84,6 @@ def neuron_arrays(neuron: Neuron) -> list[NDArray[np.float64]]:
         neuron["v_reset"],
         neuron["refractory_period"],
     )
-    return list(np.broadcast_arrays(*(np.asarray(value, dtype=np.float64) for value in values)))
 
 
 def as_neuron(values: Sequence[ArrayLike]) -> Neuron:
@@ -109,7 +117,7 @@ def mean_neuron(network: Mapping[str, Any]) -> Neuron:
     }
 
 
-def tonic_period(neuron: Neuron) -> NDArray[np.float64]:
+def tonic_period(neuron: Neuron) -> float | NDArray[np.float64]:
     """The period of tonic firing, ``T = t_ref + tau ln((R I0 - Vr)/(R I0 - Vt))``.
 
     Parameters
@@ -119,15 +127,25 @@ def tonic_period(neuron: Neuron) -> NDArray[np.float64]:
 
     Returns
     -------
-    numpy.ndarray
-        ``T`` (s), a numpy scalar for scalar parameters; infinite where ``R I0 <= Vt``
-        (the neuron never fires).
+    float or numpy.ndarray
+        ``T`` (s), infinite where ``R I0 <= Vt`` (the neuron never fires): a float when
+        every parameter is a Python number (computed without numpy, as the Snakefile
+        plans a sweep), otherwise an array (a numpy scalar for 0-d arrays).
     """
-    tau, resistance, bias, threshold, reset, refractory = neuron_arrays(neuron)
-    drive = resistance * bias
-    fires = drive > threshold
-    ratio = np.divide(drive - reset, drive - threshold, out=np.ones_like(drive), where=fires)
-    period: NDArray[np.float64] = np.where(fires, refractory + tau * np.log(ratio), np.inf)[()]
+    values = _parameters(neuron)
+    if all(isinstance(value, int | float) for value in values):
+        tau, resistance, bias, threshold, reset, refractory = (float(v) for v in values)  # type: ignore[arg-type]
+        drive = resistance * bias
+        if not drive > threshold:
+            return math.inf
+        return refractory + tau * math.log((drive - reset) / (drive - threshold))
+    import numpy as np
+
+    taus, resistances, biases, thresholds, resets, refractories = neuron_arrays(neuron)
+    drives = resistances * biases
+    fires = drives > thresholds
+    ratio = np.divide(drives - resets, drives - thresholds, out=np.ones_like(drives), where=fires)
+    period: NDArray[np.float64] = np.where(fires, refractories + taus * np.log(ratio), np.inf)[()]
     return period
 
 

@@ -2,23 +2,34 @@
 
 The schedule is generated before the simulation, as the Brian maintainer advised in the
 forum thread, rather than drawn inside a ``network_operation``. It depends on the seed
-only, never on the kernel, height or width.
+only, never on the kernel, height or width. How many pulses a schedule has
+(:func:`schedule_length`) is known without drawing it, and without numpy, which this module
+imports only to draw schedules: the Snakefile sizes the compiled model from it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from pulsesweep.model.neuron import tonic_period
-from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters, random_stream
 from pulsesweep.model.run import Run
 
-__all__ = ["PulseSchedule", "make_schedule", "periodic_schedule", "phase_scan_schedule"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from pulsesweep.model.population import NeuronParameters
+
+__all__ = [
+    "PulseSchedule",
+    "make_schedule",
+    "periodic_schedule",
+    "phase_scan_schedule",
+    "schedule_length",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class PulseSchedule:
 
     def of_neuron(self, neuron: int) -> PulseSchedule:
         """The pulses into ``neuron`` alone, addressed to neuron 0 of a one-neuron group."""
+        import numpy as np
+
         mask = self.neurons == neuron
         return PulseSchedule(times=self.times[mask], neurons=np.zeros(mask.sum(), np.int64))
 
@@ -49,9 +62,9 @@ def periodic_schedule(
     Each pulse goes to a neuron drawn uniformly from ``rng``: the thread's "every 500 ms
     a randomly chosen neuron gets a pulse".
     """
-    count = int(np.ceil(duration / interval)) - 1
-    times = interval * np.arange(1, count + 1, dtype=np.float64)
-    times = times[times < duration]
+    import numpy as np
+
+    times = interval * np.arange(1, _periodic_count(interval, duration) + 1, dtype=np.float64)
     neurons = rng.integers(0, n_neurons, size=len(times)).astype(np.int64)
     return PulseSchedule(times=times, neurons=neurons)
 
@@ -66,6 +79,8 @@ def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float) 
     after the cycle's spike, rounded to the time grid ``dt`` (so a pulse starts at a step boundary;
     the phase moves by at most ``dt / 2T``). Needs ``R I0 > Vt`` for every neuron.
     """
+    import numpy as np
+
     n = parameters.n_neurons
     drive = parameters.resistance * parameters.bias_current
     tau = parameters.tau
@@ -79,6 +94,10 @@ def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float) 
 
 def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
     """The pulse schedule of one seed, as the config describes it."""
+    import numpy as np
+
+    from pulsesweep.model.population import draw_neuron_parameters, random_stream
+
     pulses = config["pulses"]
     duration = config["simulation"]["duration_s"]
     if pulses["schedule"] == "phase_scan":
@@ -98,3 +117,25 @@ def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
     neurons = np.asarray(pulses["neurons"], dtype=np.int64)
     order = np.argsort(times, kind="stable")
     return PulseSchedule(times=times[order], neurons=neurons[order])
+
+
+def _periodic_count(interval: float, duration: float) -> int:
+    """The pulses ``k * interval`` (``k >= 1``) before ``duration``."""
+    count = math.ceil(duration / interval) - 1
+    while count > 0 and interval * count >= duration:  # rounding at the end of the run
+        count -= 1
+    return count
+
+
+def schedule_length(config: Mapping[str, Any]) -> int:
+    """The number of pulses in every seed's schedule (:func:`make_schedule`), without
+    drawing one: ``network.n_neurons`` for ``phase_scan``, the pulses before the end of
+    the run for ``periodic``, the given times for ``explicit``."""
+    pulses = config["pulses"]
+    if pulses["schedule"] == "phase_scan":
+        n_neurons: int = config["network"]["n_neurons"]
+        return n_neurons
+    if pulses["schedule"] == "periodic":
+        duration = config["simulation"]["duration_s"]
+        return _periodic_count(pulses["interval_ms"] * 1e-3, duration)
+    return len(pulses["times_ms"])

@@ -4,34 +4,36 @@ simulation file, its contract and its reader; the per-kernel example traces.
 
 Brian2's objects (:mod:`pulsesweep.simulation.brian_network`) are not re-exported here: a
 simulation job imports Brian2 only when it runs a Brian2 runtime target.
+Its names are imported when first used.
 """
 
 from __future__ import annotations
 
-from pulsesweep.simulation import builds as _builds
-from pulsesweep.simulation import distinct as _distinct
-from pulsesweep.simulation import examples as _examples
-from pulsesweep.simulation import file_format as _file_format
-from pulsesweep.simulation import job as _job
-from pulsesweep.simulation import reader as _reader
-from pulsesweep.simulation import spikes as _spikes
-from pulsesweep.simulation import standalone as _standalone
-from pulsesweep.simulation.builds import *  # noqa: F403
-from pulsesweep.simulation.distinct import *  # noqa: F403
-from pulsesweep.simulation.examples import *  # noqa: F403
-from pulsesweep.simulation.file_format import *  # noqa: F403
-from pulsesweep.simulation.job import *  # noqa: F403
-from pulsesweep.simulation.reader import *  # noqa: F403
-from pulsesweep.simulation.spikes import *  # noqa: F403
-from pulsesweep.simulation.standalone import *  # noqa: F403
+from typing import TYPE_CHECKING
 
-__all__ = [
-    *_builds.__all__,
-    *_standalone.__all__,
-    *_distinct.__all__,
-    *_spikes.__all__,
-    *_file_format.__all__,
-    *_reader.__all__,
-    *_job.__all__,
-    *_examples.__all__,
-]
+from pulsesweep._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from pulsesweep.simulation.builds import *  # noqa: F403
+    from pulsesweep.simulation.distinct import *  # noqa: F403
+    from pulsesweep.simulation.examples import *  # noqa: F403
+    from pulsesweep.simulation.file_format import *  # noqa: F403
+    from pulsesweep.simulation.job import *  # noqa: F403
+    from pulsesweep.simulation.reader import *  # noqa: F403
+    from pulsesweep.simulation.shapes import *  # noqa: F403
+    from pulsesweep.simulation.spikes import *  # noqa: F403
+    from pulsesweep.simulation.standalone import *  # noqa: F403
+
+#: The modules whose public names this subpackage re-exports, in order.
+_MODULES = (
+    "shapes",
+    "builds",
+    "standalone",
+    "distinct",
+    "spikes",
+    "file_format",
+    "reader",
+    "job",
+    "examples",
+)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)

@@ -23,28 +23,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from pulsesweep._version import __version__
-from pulsesweep.model.grid import GridPoint
-from pulsesweep.model.run import Method, Run
-from pulsesweep.model.schedule import make_schedule
-from pulsesweep.simulation.distinct import most_distinct_neurons
+from pulsesweep.errors import InputError
+from pulsesweep.simulation.shapes import ModelShape
 
 __all__ = [
     "COMPILER_FLAGS",
-    "ModelShape",
     "build_cache",
     "build_shape",
     "build_simulator",
     "ensure_build",
-    "model_shape",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,45 +99,6 @@ def _make_arguments(processes: int | None) -> list[str]:
     """``make`` arguments: files side by side, no dependency file (a build is made once),
     and the rules of :func:`_write_make_rules` after Brian2's makefile."""
     return [f"-j{processes or ''}", "DEPS=", "-f", "makefile", "-f", "pulsesweep.mk"]
-
-
-@dataclass(frozen=True)
-class ModelShape:
-    """Everything a build depends on; jobs of equal shape share one binary."""
-
-    n_neurons: int
-    n_steps: int
-    n_pulses: int
-    dt: float
-    method: Method
-
-    @property
-    def key(self) -> str:
-        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``."""
-        return (
-            f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
-            f"_dt{self.dt:g}_{self.method}"
-        )
-
-
-def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
-    """The shape of the compiled model that simulates ``points``.
-
-    Room for the most distinct neurons the points can have
-    (:func:`pulsesweep.simulation.distinct.most_distinct_neurons`), and one pulse per pulse of the
-    schedule and per (kernel, width, seed) of the pulsed points: every seed's schedule
-    has the same length, so every job with the same axes shares one build.
-    """
-    pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
-    schedule_length = len(make_schedule(config, points[0].seed))
-    run = Run.from_config(config)
-    return ModelShape(
-        n_neurons=most_distinct_neurons(points, config["network"]["n_neurons"], schedule_length),
-        n_steps=run.n_steps,
-        n_pulses=max(1, len(pulsed) * schedule_length),
-        dt=run.dt,
-        method=run.method,
-    )
 
 
 def build_cache() -> Path:
@@ -238,6 +193,16 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
 
 
 def build_shape(build: str | Path) -> ModelShape:
-    """The shape a build was made for (from its manifest)."""
-    manifest = json.loads((Path(build) / "manifest.json").read_text())
+    """The shape a build was made for (from its manifest).
+
+    Raises
+    ------
+    pulsesweep.errors.InputError
+        If ``build`` is not a directory with a build's manifest.
+    """
+    path = Path(build) / "manifest.json"
+    if not path.is_file():
+        remedy = "give a directory made by `pulsesweep build`, or leave --build out"
+        raise InputError(build, "not a build (it has no manifest.json)", remedy)
+    manifest = json.loads(path.read_text())
     return ModelShape(**manifest["shape"])

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pulsesweep.model.equations import NetworkInput
 from pulsesweep.model.grid import GridPoint
 
-__all__ = ["DistinctNeurons", "distinct_neurons", "most_distinct_neurons"]
+__all__ = ["DistinctNeurons", "distinct_neurons"]
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,3 @@ def distinct_neurons(
     return DistinctNeurons(
         simulated=first[order].astype(np.int64), copy_of=position[copy_of.ravel()].astype(np.int64)
     )
-
-
-def most_distinct_neurons(
-    points: Sequence[GridPoint], n_neurons: int, pulses_per_schedule: int
-) -> int:
-    """An upper bound of :func:`distinct_neurons` that depends on the points' axes only,
-    not on which neurons the seeds' schedules pick: a build of this size fits every seed.
-
-    Each seed has at most ``n_neurons`` unpulsed neurons, and each pulsed point adds at
-    most one neuron per pulse of its schedule (and no more than it has neurons).
-    """
-    seeds = len({point.seed for point in points})
-    pulsed = sum(point.height != 0 for point in points)
-    bound = seeds * n_neurons + pulsed * min(pulses_per_schedule, n_neurons)
-    return max(1, min(len(points) * n_neurons, bound))

@@ -23,9 +23,10 @@ from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import PulseSchedule, make_schedule
 from pulsesweep.model.stimulus import PulseInputs, pulse_inputs
-from pulsesweep.simulation.builds import build_shape, ensure_build, model_shape
+from pulsesweep.simulation.builds import build_shape, ensure_build
 from pulsesweep.simulation.distinct import DistinctNeurons, distinct_neurons
 from pulsesweep.simulation.file_format import SimulationContents, simulation_contents
+from pulsesweep.simulation.shapes import model_shape
 from pulsesweep.simulation.spikes import SpikeTrains
 from pulsesweep.simulation.standalone import run_simulator
 
@@ -93,7 +94,7 @@ def simulate_points(
         Duration, time step, method and target.
     build
         For ``cpp_standalone``: a build of
-        :func:`~pulsesweep.simulation.builds.model_shape`; by default one from the cache.
+        :func:`~pulsesweep.simulation.shapes.model_shape`; by default one from the cache.
     copies
         Simulate each distinct neuron once and copy its spikes to the points that share
         it (:mod:`pulsesweep.simulation.distinct`; the same spikes, bit for bit).

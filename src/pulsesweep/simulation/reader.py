@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pulsesweep.errors import SimulationFileError
+from pulsesweep.errors import InputError, SimulationFileError
 from pulsesweep.simulation.file_format import POINT_COORDINATES, SIMULATION_VARIABLES
 
 if TYPE_CHECKING:
@@ -22,12 +22,16 @@ if TYPE_CHECKING:
 
 __all__ = ["open_simulation", "read_spike_trains"]
 
+_MAKE = "`snakemake --cores N` (or `pulsesweep simulate`)"
+
 
 def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
     """Load one simulation file fully (but the variables in ``skip``).
 
     Raises
     ------
+    pulsesweep.errors.InputError
+        Naming the file, if it is missing.
     pulsesweep.errors.SimulationFileError
         Naming the file, if it is unreadable or lacks a variable of the contract
         (:data:`~pulsesweep.simulation.file_format.SIMULATION_VARIABLES`), or if its
@@ -35,6 +39,9 @@ def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
     """
     import xarray as xr
 
+    if not Path(path).is_file():  # missing, not damaged: nothing to delete
+        problem = "a directory, not a file" if Path(path).is_dir() else "no such file"
+        raise InputError(path, problem, f"make it with {_MAKE}")
     try:
         with xr.open_dataset(path) as dataset:
             missing = [name for name in SIMULATION_VARIABLES if name not in dataset.variables]

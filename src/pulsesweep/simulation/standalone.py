@@ -21,7 +21,8 @@ import numpy as np
 
 from pulsesweep.model.equations import NetworkInput
 from pulsesweep.model.stimulus import PulseInputs
-from pulsesweep.simulation.builds import GROUP, PULSES, ModelShape
+from pulsesweep.simulation.builds import GROUP, PULSES
+from pulsesweep.simulation.shapes import ModelShape
 from pulsesweep.simulation.spikes import SpikeTrains
 
 __all__ = ["run_simulator"]

@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pulsesweep.model import neuron as _neuron
 from pulsesweep.model.kernels import Kernel, get_kernel
-from pulsesweep.model.neuron import Neuron, as_neuron, neuron_arrays, tonic_period
+from pulsesweep.model.neuron import Neuron, as_neuron, neuron_arrays
 from pulsesweep.theory.membrane import float_arrays, membrane_response, numpy_result
 from pulsesweep.theory.spike_search import Trajectory, next_spike
 
@@ -36,6 +37,12 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 _CHUNK_PULSES = 1 << 16  # pulses computed together (bounds the memory)
+
+
+def tonic_period(neuron: Neuron) -> FloatArray:
+    """The period of tonic firing, :func:`pulsesweep.model.neuron.tonic_period`, as numpy
+    arrays (a numpy scalar for scalar parameters), as every function here returns."""
+    return np.asarray(_neuron.tonic_period(as_neuron(neuron_arrays(neuron))))[()]
 
 
 def firing_rate(current: ArrayLike, neuron: Neuron) -> FloatArray:

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from pulsesweep.model.kernels import get_kernel
-from pulsesweep.model.neuron import Neuron, as_neuron, neuron_arrays, tonic_period
-from pulsesweep.theory.lif import FloatArray, firing_rate
+from pulsesweep.model.neuron import Neuron, as_neuron, neuron_arrays
+from pulsesweep.theory.lif import FloatArray, firing_rate, tonic_period
 from pulsesweep.theory.membrane import float_arrays, numpy_result
 
 __all__ = [

@@ -1,0 +1,68 @@
+"""The shape of the compiled model: everything a build depends on, planned from the config
+alone and without numpy (the Snakefile names every job's build when it plans a sweep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulsesweep.model.grid import GridPoint
+from pulsesweep.model.run import Method, Run
+from pulsesweep.model.schedule import schedule_length
+
+__all__ = ["ModelShape", "model_shape", "most_distinct_neurons"]
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """Everything a build depends on; jobs of equal shape share one binary."""
+
+    n_neurons: int
+    n_steps: int
+    n_pulses: int
+    dt: float
+    method: Method
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``."""
+        return (
+            f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
+            f"_dt{self.dt:g}_{self.method}"
+        )
+
+
+def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
+    """The shape of the compiled model that simulates ``points``.
+
+    Room for the most distinct neurons the points can have (:func:`most_distinct_neurons`), and
+    one pulse per pulse of the schedule and per (kernel, width, seed) of the pulsed points:
+    every seed's schedule has the same length, so every job with the same axes shares one build.
+    """
+    pulsed = {(p.kernel, p.width, p.seed) for p in points if p.height != 0}
+    length = schedule_length(config)
+    run = Run.from_config(config)
+    return ModelShape(
+        n_neurons=most_distinct_neurons(points, config["network"]["n_neurons"], length),
+        n_steps=run.n_steps,
+        n_pulses=max(1, len(pulsed) * length),
+        dt=run.dt,
+        method=run.method,
+    )
+
+
+def most_distinct_neurons(
+    points: Sequence[GridPoint], n_neurons: int, pulses_per_schedule: int
+) -> int:
+    """An upper bound of :func:`distinct_neurons` that depends on the points' axes only,
+    not on which neurons the seeds' schedules pick: a build of this size fits every seed.
+
+    Each seed has at most ``n_neurons`` unpulsed neurons, and each pulsed point adds at
+    most one neuron per pulse of its schedule (and no more than it has neurons).
+    """
+    seeds = len({point.seed for point in points})
+    pulsed = sum(point.height != 0 for point in points)
+    bound = seeds * n_neurons + pulsed * min(pulses_per_schedule, n_neurons)
+    return max(1, min(len(points) * n_neurons, bound))
