@@ -143,6 +143,7 @@ def test_tonic_rate_is_the_inverse_closed_form_period(tau, vt, vr, bias, t_ref):
         "bias_current_nA": bias,
         "refractory_ms": t_ref,
         "capacitance_nF": 10.0,
+        "v_rest_mV": 0.0,
     }
     period = lif_period(
         tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3, t_ref * 1e-3

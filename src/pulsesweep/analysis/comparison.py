@@ -43,12 +43,13 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         values: NDArray[np.float64] = responses[f"neuron_{name}"].transpose("seed", "pulse").values
         return values
 
+    rest = float(responses["v_rest"])  # the theory measures potentials from rest
     neuron: Neuron = {
         "tau": per_pulse("tau"),
         "resistance": per_pulse("resistance"),
         "bias_current": float(responses["bias_current"]),
-        "v_threshold": per_pulse("v_threshold"),
-        "v_reset": per_pulse("v_reset"),
+        "v_threshold": per_pulse("v_threshold") - rest,
+        "v_reset": per_pulse("v_reset") - rest,
         "refractory_period": float(responses["refractory_period"]),
     }
     period = theory.tonic_period(neuron)  # (seed, pulse)

@@ -48,7 +48,7 @@ _NEURON = {
     for name, (units, long_name) in NEURON_VARIABLES.items()
 }
 #: Parameters every neuron shares, as the simulation files have them.
-_CONSTANTS = ("bias_current", "refractory_period")
+_CONSTANTS = ("bias_current", "refractory_period", "v_rest")
 #: The per-pulse variables (``pulse_<name>``): units and long name.
 PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in METRICS.items()},

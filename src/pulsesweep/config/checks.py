@@ -29,6 +29,14 @@ def check_consistency(config: Config) -> None:
             network["v_reset_mV"],
             f"a value below network.v_threshold_mV ({network['v_threshold_mV']})",
         )
+    if network["v_threshold_mV"] <= network["v_rest_mV"]:
+        raise ConfigError(
+            "network.v_threshold_mV",
+            network["v_threshold_mV"],
+            f"a value above network.v_rest_mV ({network['v_rest_mV']} mV): potentials are "
+            "absolute, and a neuron whose threshold is below rest fires without input "
+            "(Brian-style values such as -50 mV need network.v_rest_mV, e.g. -70)",
+        )
     steps = simulation["duration_s"] * 1e3 / simulation["dt_ms"]
     if not steps <= MAX_STEPS:
         raise ConfigError(

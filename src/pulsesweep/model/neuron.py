@@ -1,7 +1,9 @@
 """The LIF neuron of the config in SI units, and its period of tonic firing.
 
-``tau dv/dt = R I - v``, threshold ``Vt``, reset ``Vr``, absolute refractory period
-``t_ref``, bias current ``I0``, ``R = tau / C``. Everything that needs the configured
+``tau dv/dt = v_rest - v + R I``, threshold ``Vt``, reset ``Vr``, absolute refractory
+period ``t_ref``, bias current ``I0``, ``R = tau / C``. Measured from rest (``v - v_rest``)
+the equation is ``tau dv/dt = R I - v``: the model and the theory work in those terms,
+and only what is read from and written to files is absolute. Everything that needs the configured
 (mean) neuron or its tonic period takes it from here: the population's draws, the
 schedules, the config's checks, the resource estimates and the theory.
 """
@@ -23,6 +25,7 @@ __all__ = [
     "capacitance",
     "mean_neuron",
     "neuron_arrays",
+    "resting_potential",
     "tonic_period",
     "tonic_rate",
 ]
@@ -104,15 +107,22 @@ def capacitance(network: Mapping[str, Any]) -> float:
     return float(network["capacitance_nF"]) * 1e-9
 
 
+def resting_potential(network: Mapping[str, Any]) -> float:
+    """The resting potential ``v_rest`` (V) of ``network.v_rest_mV``."""
+    return float(network["v_rest_mV"]) * 1e-3
+
+
 def mean_neuron(network: Mapping[str, Any]) -> Neuron:
-    """The mean neuron of a config's ``network`` section, in SI units."""
-    tau = network["tau_ms"] * 1e-3
+    """The mean neuron of a config's ``network`` section, in SI units, its potentials
+    measured from rest (``v - v_rest``, in which ``tau dv/dt = R I - v``): the model and
+    the theory compute with these; files store absolute potentials."""
+    tau, rest = network["tau_ms"] * 1e-3, network["v_rest_mV"]
     return {
         "tau": tau,
         "resistance": tau / capacitance(network),
         "bias_current": network["bias_current_nA"] * 1e-9,
-        "v_threshold": network["v_threshold_mV"] * 1e-3,
-        "v_reset": network["v_reset_mV"] * 1e-3,
+        "v_threshold": (network["v_threshold_mV"] - rest) * 1e-3,
+        "v_reset": (network["v_reset_mV"] - rest) * 1e-3,
         "refractory_period": network["refractory_ms"] * 1e-3,
     }
 

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.errors import ConfigError
-from pulsesweep.model.neuron import Neuron, capacitance, mean_neuron
+from pulsesweep.model.neuron import Neuron, capacitance, mean_neuron, resting_potential
 
 __all__ = [
     "NeuronParameters",
@@ -37,7 +37,8 @@ def random_stream(seed: int, stream: Stream) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class NeuronParameters:
-    """Per-neuron parameters of one population, in SI units (s, V, ohm, A)."""
+    """Per-neuron parameters of one population, in SI units (s, V, ohm, A), the
+    potentials measured from rest; ``v_rest`` (V) is the resting potential itself."""
 
     tau: NDArray[np.float64]
     v_threshold: NDArray[np.float64]
@@ -46,6 +47,13 @@ class NeuronParameters:
     v_initial: NDArray[np.float64]
     bias_current: float
     refractory_period: float
+    v_rest: float = 0.0
+
+    def absolute(self, name: str) -> NDArray[np.float64]:
+        """Parameter ``name`` as the files store it: a potential (``v_*``) absolute,
+        ``v_rest`` added, anything else as it is."""
+        values: NDArray[np.float64] = getattr(self, name)
+        return values + self.v_rest if name.startswith("v_") else values
 
     @property
     def n_neurons(self) -> int:
@@ -72,6 +80,7 @@ class NeuronParameters:
             v_initial=self.v_initial[neurons],
             bias_current=self.bias_current,
             refractory_period=self.refractory_period,
+            v_rest=self.v_rest,
         )
 
 
@@ -111,6 +120,7 @@ def draw_neuron_parameters(config: Mapping[str, Any], seed: int) -> NeuronParame
         v_initial=v_initial,
         bias_current=float(np.asarray(mean["bias_current"])),
         refractory_period=float(np.asarray(mean["refractory_period"])),
+        v_rest=resting_potential(network),
     )
 
 
@@ -136,7 +146,7 @@ def check_parameter_draws(config: Mapping[str, Any]) -> None:
                 "pulses.schedule",
                 "phase_scan",
                 f"periodic or explicit, unless every neuron fires tonically (seed {seed} "
-                f"draws neuron {silent[0]} with R*I0 = {drive:.3g} V <= Vt = "
+                f"draws neuron {silent[0]} with R*I0 = {drive:.3g} V <= Vt - v_rest = "
                 f"{parameters.v_threshold[silent[0]]:.3g} V)",
             )
         if bad.size:
@@ -145,6 +155,6 @@ def check_parameter_draws(config: Mapping[str, Any]) -> None:
                 config["network"]["heterogeneity"],
                 f"a spread small enough that every neuron has tau > 0 and Vr < Vt "
                 f"(seed {seed} draws neuron {bad[0]} with tau = "
-                f"{parameters.tau[bad[0]]:.3g} s, Vr = {parameters.v_reset[bad[0]]:.3g} V, "
-                f"Vt = {parameters.v_threshold[bad[0]]:.3g} V)",
+                f"{parameters.tau[bad[0]]:.3g} s, Vr = {parameters.absolute('v_reset')[bad[0]]:.3g}"
+                f" V, Vt = {parameters.absolute('v_threshold')[bad[0]]:.3g} V)",
             )

@@ -98,7 +98,8 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     dt, steps = example.run.dt, example.run.n_steps
     trains = np.array([pulse_train(k, example.width, own.times, dt, steps) for k in kernels])
     current = parameters.bias_current + example.height * trains
-    return _traces(config, example, current, recording.potential, parameters)
+    potential = recording.potential + parameters.v_rest  # absolute, as the files store it
+    return _traces(config, example, current, potential, parameters)
 
 
 def _traces(
@@ -141,7 +142,7 @@ def _traces(
             "seed": example.seed,
             "height": example.height,
             "width": example.width,
-            "v_threshold": float(parameters.v_threshold[0]),
+            "v_threshold": float(parameters.absolute("v_threshold")[0]),
         },
     )
 

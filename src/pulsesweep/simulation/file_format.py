@@ -12,7 +12,8 @@ Dimensions and variables (all physical quantities in SI units with ``units`` and
   train by train: by point, then neuron, then time, so that a neuron's spikes are the
   next ``spike_count`` entries;
 - ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
-- scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period``.
+- scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period`` and ``v_rest``: every
+  potential is absolute, the model integrating ``v - v_rest``.
 
 Global attributes carry the resolved config, its SHA-256, the seeds and the versions of
 the software that made the file.
@@ -103,6 +104,7 @@ SIMULATION_VARIABLES: dict[str, FileVariable] = {
     "duration": FileVariable((), "simulated time", "s"),
     "bias_current": FileVariable((), "bias current", "A"),
     "refractory_period": FileVariable((), "absolute refractory period", "s"),
+    "v_rest": FileVariable((), "resting potential (every potential here is absolute)", "V"),
 }
 #: The coordinates on ``point``: each point's grid values.
 POINT_COORDINATES = ("kernel", "height", "width", "seed")
@@ -163,7 +165,7 @@ def simulation_contents(
     simulation = config["simulation"]
     n_neurons = blocks[0].n_neurons
     data_vars: dict[str, Variable] = {
-        name: _variable(name, np.stack([getattr(b, name) for b in blocks]))
+        name: _variable(name, np.stack([b.absolute(name) for b in blocks]))
         for name in NEURON_VARIABLES
     }
     data_vars |= _spike_variables(spikes, len(points), n_neurons)
@@ -173,6 +175,7 @@ def simulation_contents(
         "duration": _variable("duration", simulation["duration_s"]),
         "bias_current": _variable("bias_current", blocks[0].bias_current),
         "refractory_period": _variable("refractory_period", blocks[0].refractory_period),
+        "v_rest": _variable("v_rest", blocks[0].v_rest),
     }
     attrs = {
         "title": "pulsesweep simulation: current pulses into tonically firing LIF neurons",
