@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pulsesweep.config.resolution import resolve_config
+from pulsesweep.config.resolution import merge_configs, resolve_config
 
 #: A small sweep: 10 neurons, 1 s, a pulse every 100 ms.
 SMALL = {
@@ -24,14 +23,8 @@ SMALL = {
 
 
 def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overrides`` into a copy of ``base``."""
-    merged = copy.deepcopy(dict(base))
-    for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+    """Deep-merge ``overrides`` into a copy of ``base``, as Snakemake merges configs."""
+    return merge_configs(base, overrides)
 
 
 @pytest.fixture
