@@ -9,13 +9,16 @@ BIN    := $(VENV)/bin
 CORES  ?= $(shell nproc 2>/dev/null || echo 2)
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast test-cluster lint docs bench bench-scale accuracy bench-cluster clean-results
+.PHONY: install run test test-fast test-cluster lint docs bench bench-scale accuracy bench-cluster clean-results
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
+
+# The venv alone (make test and the others install it when it is missing).
+install: $(STAMP)
 
 # Snakemake finds profiles/default by itself.
 run: $(STAMP)

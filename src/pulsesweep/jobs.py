@@ -13,6 +13,9 @@ registry, numbers), so no config value reaches a path or a shell unchecked.
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
@@ -34,6 +37,7 @@ __all__ = [
     "model_shapes",
     "pulse_jobs",
     "simulation_jobs",
+    "slurm_memory_mb",
 ]
 
 AXES = ("kernel", "height", "width", "seed")
@@ -208,12 +212,32 @@ def job_files(
     ]
 
 
+def slurm_memory_mb(partition: str) -> int | None:
+    """The most memory (MB) one job can get in SLURM ``partition``: its largest node's.
+
+    From ``sinfo`` (its ``%m`` column); None where ``sinfo`` is missing, fails or knows no
+    such partition (the plan then checks nothing SLURM-specific).
+    """
+    if shutil.which("sinfo") is None:
+        return None
+    command = ["sinfo", "--noheader", "--partition", partition, "--format", "%m"]
+    try:
+        listed = subprocess.run(command, capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sizes = [int(size) for size in re.findall(r"^\s*(\d+)\+?\s*$", listed.stdout, re.M)]
+    return max(sizes) if sizes else None
+
+
 def check_memory(
-    config: Mapping[str, Any], jobs: Mapping[str, SimulationJob], budget_mb: int | None
+    config: Mapping[str, Any], jobs: Mapping[str, SimulationJob], budgets: Mapping[str, int]
 ) -> None:
-    """Refuse a plan with a job whose memory estimate exceeds ``budget_mb``, what
-    Snakemake may give its jobs (``--resources mem_mb``; the default profile's 16000), in
-    one line that names the key to change and the figures; nothing without a budget.
+    """Refuse a plan with a job whose memory estimate exceeds a budget, in one line that
+    names the key to change and the figures; nothing without budgets.
+
+    ``budgets`` maps what gives the memory to its MB, e.g. ``{"Snakemake may give its jobs
+    (--resources mem_mb)": 16000}`` (the default profile's), or the largest node of the
+    SLURM partition (:func:`slurm_memory_mb`).
 
     Raises
     ------
@@ -221,9 +245,10 @@ def check_memory(
         Naming ``jobs.batch_axes``, or ``network.n_neurons`` when every job is already one
         grid point.
     """
-    if not budget_mb or not jobs:
+    if not budgets or not jobs:
         return
     needed, name = max((job.memory_mb(config), name) for name, job in jobs.items())
+    budget_mb, giver = min((mb, giver) for giver, mb in budgets.items())
     if needed <= budget_mb:
         return
     batched = config["jobs"]["batch_axes"]
@@ -235,6 +260,5 @@ def check_memory(
     raise ConfigError(
         key,
         value,
-        f"{fewer}: job {name} needs about {needed} MB, more than the {budget_mb} MB that "
-        "Snakemake may give its jobs (--resources mem_mb)",
+        f"{fewer}: job {name} needs about {needed} MB, more than the {budget_mb} MB {giver}",
     )

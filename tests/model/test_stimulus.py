@@ -39,7 +39,8 @@ def simulated_drive(points, schedule, n_neurons, target):
         network.run(STEPS * DT * b2.second, namespace={})
     finally:
         b2.prefs.codegen.target = previous
-    return monitor.pulse_drive.reshape(len(points), n_neurons, STEPS)
+    drive = np.array(monitor.pulse_drive, copy=True)  # the monitor's memory goes with it
+    return drive.reshape(len(points), n_neurons, STEPS)
 
 
 @pytest.mark.parametrize("target", ["numpy", "cython"])

@@ -98,3 +98,36 @@ def test_profile_names_every_setting_it_relies_on():
     assert profile["slurm-status-command"] == "squeue"
     assert profile["group-components"] == ["simulations=8"]
     assert {"slurm_partition", "mem_mb", "runtime"} <= set(profile["default-resources"])
+
+
+@pytest.mark.cluster
+def test_a_job_over_the_largest_node_is_refused_before_anything_is_submitted(cluster, tmp_path):
+    """The plan asks the real SLURM (``sinfo``) how much memory its partition's largest
+    node has and refuses a job that needs more, naming the key and the figures."""
+    import re
+
+    import yaml
+
+    from pulsesweep.config import resolve_config
+    from pulsesweep.jobs import simulation_jobs
+
+    listed = subprocess.run(
+        ["scontrol", "show", "node"], env=cluster, capture_output=True, text=True, check=True
+    )
+    node_mb = int(re.search(r"RealMemory=(\d+)", listed.stdout)[1])
+    config = yaml.safe_load(TEST_CONFIG.read_text()) | {"jobs": {"batch_axes": ["height"]}}
+    while True:  # grow the population until the largest job outgrows the node
+        jobs = simulation_jobs(resolved := resolve_config(config))
+        needed = max(job.memory_mb(resolved) for job in jobs.values())
+        if needed > node_mb:
+            break
+        config["network"]["n_neurons"] *= 2
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(config))
+    profile = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), "--configfile", str(path)]
+    result = snakemake(tmp_path, "-n", *profile, *SLURM_OPTIONS, env=cluster, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert output.count("invalid config: jobs.batch_axes = ['height'];") == 1, output
+    assert f"more than the {node_mb} MB of the largest node in SLURM partition main" in output
+    assert not (tmp_path / "results").exists()

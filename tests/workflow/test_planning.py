@@ -8,6 +8,8 @@ science stack.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -16,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+import xarray as xr
 import yaml
 from conftest import ROOT, TEST_CONFIG, snakemake
 
@@ -57,7 +60,7 @@ def dry_run(python: str, directory: Path, config: Path, block: tuple[str, ...] =
 def _plan_imports() -> str:
     """The package imports of the workflow's parse (common.smk's ``from pulsesweep``)."""
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
-    return "\n".join(re.findall(r"^from pulsesweep[\w.]* import .*$", common, re.M))
+    return "\n".join(re.findall(r"^from pulsesweep[\w.]* import (?:\([^)]*\)|.*)$", common, re.M))
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -139,3 +142,101 @@ def test_without_numpy_each_job_checks_what_needs_it_before_it_starts(tmp_path):
     with pytest.raises(ConfigError, match=r"^invalid config: network\.heterogeneity = 0\.5;"):
         simulate_to_netcdf(bad, tmp_path / "job.nc")
     assert list(tmp_path.iterdir()) == []
+
+
+def _largest_job_mb(config: dict) -> int:
+    from pulsesweep.config import resolve_config
+    from pulsesweep.jobs import simulation_jobs
+
+    resolved = resolve_config(config)
+    return max(job.memory_mb(resolved) for job in simulation_jobs(resolved).values())
+
+
+def _write(tmp_path: Path, config: dict) -> Path:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_job_over_snakemakes_memory_is_refused_naming_the_batching(tmp_path):
+    """A job whose estimate exceeds ``--resources mem_mb`` stops the plan in one line
+    that names ``jobs.batch_axes`` and the figures; the same plan with room passes."""
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    needed = _largest_job_mb(config)
+    path = _write(tmp_path, config)
+    arguments = ["-n", "--configfile", str(path), "--resources"]
+    tight = snakemake(tmp_path, *arguments, f"mem_mb={needed - 1}", check=False)
+    assert tight.returncode != 0
+    expected = (
+        "invalid config: jobs.batch_axes = ['height', 'width']; allowed: fewer axes "
+        "simulated together: job kernel-"
+    )
+    output = tight.stdout + tight.stderr  # a dry run reports on stdout
+    assert output.count(expected) == 1, output
+    assert f"needs about {needed} MB, more than the {needed - 1} MB that Snakemake" in output
+    assert "Traceback" not in output
+    snakemake(tmp_path, *arguments, f"mem_mb={needed}")
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_job_over_the_largest_slurm_node_is_refused(tmp_path):
+    """Under the SLURM profile's partition, a job that needs more than the partition's
+    largest node (``sinfo``, here a stand-in that lists two nodes) is refused."""
+    config = yaml.safe_load(TEST_CONFIG.read_text()) | {"jobs": {"batch_axes": []}}
+    needed = _largest_job_mb(config)
+    bin_directory = tmp_path / "bin"
+    bin_directory.mkdir()
+    sinfo = bin_directory / "sinfo"
+    sinfo.write_text(f"#!/bin/sh\necho '   {needed // 2}'\necho '{needed - 1}+'\n")
+    sinfo.chmod(0o755)
+    environment = {**os.environ, "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}"}
+    path = _write(tmp_path, config)
+    arguments = ["-n", "--configfile", str(path), "--default-resources", "slurm_partition=big"]
+    result = snakemake(tmp_path, *arguments, check=False, env=environment)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert output.count("invalid config: network.n_neurons = 10;") == 1, output
+    assert f"more than the {needed - 1} MB of the largest node in SLURM partition big" in output
+    sinfo.write_text(f"#!/bin/sh\necho '{needed}'\n")
+    snakemake(tmp_path, *arguments, env=environment)
+
+
+def test_slurm_node_memory_is_read_from_sinfo_or_left_unknown(tmp_path, monkeypatch):
+    from pulsesweep.jobs import slurm_memory_mb
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert slurm_memory_mb("main") is None  # no sinfo
+    sinfo = tmp_path / "sinfo"
+    sinfo.write_text("#!/bin/sh\n[ \"$3\" = main ] && printf ' 3000\\n64000+\\n'\n")
+    sinfo.chmod(0o755)
+    assert slurm_memory_mb("main") == 64000
+    assert slurm_memory_mb("other") is None  # sinfo knows no such partition
+
+
+def test_snakemake_runs_the_config_pulsesweep_config_shows(tmp_path):
+    """Snakemake merges ``--configfile`` over the working directory's
+    ``config/config.yaml`` (here one that differs from the schema's defaults), then fills
+    in the schema's defaults; the file it writes carries the config it ran, which is
+    what ``pulsesweep config --config config/config.yaml my.yaml`` shows."""
+    from pulsesweep.cli import main
+    from pulsesweep.config.steps import STEPS
+
+    shipped = tmp_path / "config" / "config.yaml"
+    shipped.parent.mkdir()
+    shipped.write_text(yaml.safe_dump({"network": {"n_neurons": 7, "tau_ms": 12.0}}))
+    mine = tmp_path / "my.yaml"
+    mine.write_text(yaml.safe_dump({"network": {"tau_ms": 15.0}, "analysis": {"window_ms": 40.0}}))
+    snakemake(tmp_path, "results/theory_curves.nc", "--cores", "1", "--configfile", str(mine))
+    with xr.open_dataset(tmp_path / "results" / "theory_curves.nc") as curves:
+        ran = yaml.safe_load(curves.attrs["config"])
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        assert main(["config", "--config", str(shipped), str(mine)]) in (None, 0)
+    expected = STEPS["theory_curves"].view(yaml.safe_load(shown.getvalue()))
+    assert ran == expected
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    network = schema["properties"]["network"]["properties"]
+    assert ran["network"]["n_neurons"] == 7  # config/config.yaml, not the schema's 100
+    assert ran["network"]["tau_ms"] == 15.0  # --configfile, over config/config.yaml
+    assert ran["network"]["refractory_ms"] == network["refractory_ms"]["default"]
+    assert ran["analysis"]["window_ms"] == 40.0

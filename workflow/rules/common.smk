@@ -18,8 +18,41 @@ from pulsesweep.config.checks import check_sweep
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.errors import ConfigError
 from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
-from pulsesweep.jobs import check_memory, job_files, model_shapes, simulation_jobs
+from pulsesweep.jobs import (
+    check_memory,
+    job_files,
+    model_shapes,
+    simulation_jobs,
+    slurm_memory_mb,
+)
 from pulsesweep.config.steps import STEPS
+
+
+def slurm_partition():
+    """The SLURM partition of the simulate jobs (--set-resources, else --default-resources;
+    the SLURM profile's), or None."""
+    settings = workflow.resource_settings
+    chosen = settings.overwrite_resources.get("simulate", {}).get("slurm_partition")
+    defaults = getattr(settings, "_parsed_default_resources", None) or {}
+    raw = getattr(chosen or defaults.get("slurm_partition"), "raw", None)
+    return str(raw).strip("'\"") if raw else None
+
+
+def memory_budgets():
+    """What may give a simulate job its memory (MB): Snakemake's --resources mem_mb (the
+    default profile's), and under SLURM the largest node of the job's partition."""
+    budgets = {}
+    memory = workflow.global_resources.get("mem_mb")
+    memory = getattr(memory, "value", memory)
+    if memory:
+        budgets["that Snakemake may give its jobs (--resources mem_mb)"] = int(memory)
+    partition = slurm_partition()
+    planning = not getattr(workflow, "remote_exec", False)  # not inside a SLURM job
+    node_memory = slurm_memory_mb(partition) if partition and planning else None
+    if node_memory:
+        budgets[f"of the largest node in SLURM partition {partition} (sinfo)"] = node_memory
+    return budgets
+
 
 # Fail before any job runs, with one message that names the key, the value and what is
 # allowed; then let Snakemake check (and fill in) the same schema. The checks that need
@@ -30,8 +63,7 @@ try:
     config.update(resolve_config(config, science=science))
     check_sweep(config)
     JOBS = simulation_jobs(config)
-    memory = workflow.global_resources.get("mem_mb")
-    check_memory(config, JOBS, getattr(memory, "value", memory))
+    check_memory(config, JOBS, memory_budgets())
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 validate(config, "../schemas/config.schema.yaml")

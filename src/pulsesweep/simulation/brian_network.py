@@ -239,9 +239,12 @@ def run_network(
             target,
             method,
         )
-        traces = np.asarray(potential.v_) if record_potential else None
-        times = np.asarray(spike_times(monitor, method).get_value())
-        return SpikeTrains.from_times(times, monitor.i, dt, method, traces)
+        # Copies: from brian2 2.11 on, a monitor's arrays are views of memory that is
+        # freed with the monitor (reading them after the network has gone reads garbage).
+        traces = np.array(potential.v_, copy=True) if record_potential else None
+        times = np.array(spike_times(monitor, method).get_value(), copy=True)
+        neurons = np.array(monitor.i, copy=True)
+        return SpikeTrains.from_times(times, neurons, dt, method, traces)
 
 
 class _ProgressReport:
