@@ -116,12 +116,13 @@ def test_a_job_over_the_largest_node_is_refused_before_anything_is_submitted(clu
     )
     node_mb = int(re.search(r"RealMemory=(\d+)", listed.stdout)[1])
     config = yaml.safe_load(TEST_CONFIG.read_text()) | {"jobs": {"batch_axes": ["height"]}}
-    while True:  # grow the population until the largest job outgrows the node
+    config["network"]["n_neurons"] = 100_000
+    while True:  # a longer run until the largest job outgrows the node
         jobs = simulation_jobs(resolved := resolve_config(config))
         needed = max(job.memory_mb(resolved) for job in jobs.values())
         if needed > node_mb:
             break
-        config["network"]["n_neurons"] *= 2
+        config["simulation"]["duration_s"] *= 2
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(config))
     profile = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), "--configfile", str(path)]
