@@ -52,12 +52,28 @@ def test_config_reference_documents_every_key_with_its_default():
 
 
 def test_config_reference_reads_the_schema_the_package_validates_with():
-    assert config_reference.load_schema() == load_schema()
+    """The same schema, with the built-in kernels listed as the names of sweep.kernels."""
+    from pulsesweep.model.kernels import KERNELS
+
+    documented = config_reference.load_schema()
+    items = documented["properties"]["sweep"]["properties"]["kernels"]["items"]
+    assert items.pop("enum") == list(KERNELS)
+    assert documented == load_schema()
+
+
+def test_config_reference_documents_the_keys_of_a_configs_own_kernels():
+    text = config_reference.render_reference()
+    body = text.split("## `kernels`\n")[1].split("\n## ")[0]
+    for key in ("shape", "start", "stop", "response_onset"):
+        assert f"| `NAME.{key}` |" in body, key
+    assert re.search(r"^\| `NAME.shape` \| [^|]+ \| required \|", body, re.MULTILINE)
 
 
 def test_config_reference_lists_the_allowed_values():
     text = config_reference.render_reference()
-    kernels = load_schema()["properties"]["sweep"]["properties"]["kernels"]["items"]["enum"]
+    from pulsesweep.model.kernels import KERNELS
+
+    kernels = list(KERNELS)
     row = next(line for line in text.splitlines() if line.startswith("| `kernels` |"))
     assert all(f"`{name}`" in row for name in kernels)
     assert "> 0" in next(line for line in text.splitlines() if line.startswith("| `tau_ms` |"))

@@ -60,25 +60,21 @@ def schema_path() -> Path:
 
 
 def registry_kernel_names() -> list[str] | None:
-    """The kernel names that the package adds to the schema when it loads it, or None.
+    """The built-in kernel names (``pulsesweep.model.kernels.kernel_names``), or None.
 
-    The schema file lists no kernel names: the package takes them from its kernel
-    registry. The reference asks the package for its loaded schema (``load_schema`` of
-    ``pulsesweep.config``), so it lists the same names as the validation.
+    The schema file lists no kernel names: the sweep may name a built-in kernel or one the
+    config defines under ``kernels``. The reference lists the built-ins as the allowed
+    names of ``sweep.kernels``.
     """
-    for module_name in ("pulsesweep.config", "pulsesweep.config.resolution"):
-        try:
-            load = importlib.import_module(module_name).load_schema
-        except (ImportError, AttributeError):
-            continue
-        kernels = load()["properties"]["sweep"]["properties"]["kernels"]["items"]
-        names = kernels.get("enum")
-        return list(names) if names else None
-    return None
+    try:
+        names = importlib.import_module("pulsesweep.model.kernels").kernel_names()
+    except (ImportError, AttributeError):
+        return None
+    return list(names) or None
 
 
 def load_schema(path: Path | None = None) -> dict[str, Any]:
-    """Read the schema file and add the kernel names of the registry, if available.
+    """Read the schema file and add the built-in kernel names, if available.
 
     Parameters
     ----------
@@ -88,7 +84,8 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
     Returns
     -------
     dict
-        The schema as the package validates configs against it.
+        The schema, with the built-in kernels as the enum of ``sweep.kernels`` (the
+        package also accepts the names of the config's own kernels).
     """
     schema: dict[str, Any] = yaml.safe_load((path or schema_path()).read_text())
     names = registry_kernel_names()
@@ -102,8 +99,13 @@ def leaf_keys(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str
     for key, sub in schema.get("properties", {}).items():
         if sub.get("type") == "object" and "properties" in sub:
             yield from leaf_keys(sub, f"{prefix}{key}.")
+        elif sub.get("type") == "object" and "properties" in sub.get("additionalProperties", {}):
+            yield from leaf_keys(sub["additionalProperties"], f"{prefix}{key}.NAME.")
         else:
             yield f"{prefix}{key}", sub
+    entries = schema.get("additionalProperties")
+    if not prefix and isinstance(entries, Mapping) and "properties" in entries:
+        yield from leaf_keys(entries, "NAME.")  # a section of named entries (kernels)
 
 
 def _types(sub: Mapping[str, Any]) -> list[str]:
@@ -202,7 +204,7 @@ def render_section(name: str, section: Mapping[str, Any], level: int = 2) -> lis
                 [
                     f"`{key}`",
                     describe_type(sub),
-                    f"`{format_default(sub.get('default'))}`",
+                    f"`{format_default(sub['default'])}`" if "default" in sub else "required",
                     describe_allowed(sub),
                     _escape(_cell(sub.get("description", ""))),
                 ]

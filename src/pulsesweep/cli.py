@@ -18,7 +18,7 @@ from pulsesweep.config.resolution import config_text, load_config
 from pulsesweep.errors import PulsesweepError, UsageError
 from pulsesweep.figures.registry import FIGURE_NAMES, RESPONSE_FIGURES
 from pulsesweep.logs import log_to_stderr
-from pulsesweep.model.kernels import KERNELS
+from pulsesweep.model.kernels import KERNELS, kernel_table
 
 __all__ = ["main"]
 
@@ -180,7 +180,12 @@ def _add_jobs(commands: Subcommands) -> None:
 
 
 def _add_kernels(commands: Subcommands) -> None:
-    commands.add_parser("kernels", help="list the pulse kernels and their charge")
+    kernels = commands.add_parser(
+        "kernels", help="list the pulse kernels (with a config's own) and their charge"
+    )
+    kernels.add_argument(
+        "--config", nargs="+", metavar="FILE", help="also list the kernels these configs define"
+    )
 
 
 _SUBCOMMANDS = (
@@ -345,11 +350,14 @@ def _jobs(arguments: argparse.Namespace) -> None:
 
 
 def _kernels(arguments: argparse.Namespace) -> None:
-    for kernel in KERNELS.values():
-        charge = (
-            "diverges" if kernel.total_integral is None else f"{kernel.total_integral:.6g} * h * w"
-        )
-        print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}")
+    table = tuple(KERNELS.values())
+    if arguments.config:
+        table = kernel_table(load_config(*arguments.config))
+    for kernel in table:
+        total = kernel.total
+        charge = "diverges" if total is None else f"{total:.6g} * h * w"
+        how = "" if kernel.builtin else ("  (exact)" if kernel.exact else "  (quadrature)")
+        print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}{how}")
 
 
 _COMMANDS = {

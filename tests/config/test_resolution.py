@@ -209,9 +209,21 @@ def test_every_schema_key_has_a_description_and_a_default():
     walk(load_schema(), "")
 
 
-def test_schema_kernel_names_come_from_the_registry():
-    items = load_schema()["properties"]["sweep"]["properties"]["kernels"]["items"]
-    assert items["enum"] == list(KERNELS)
+def test_the_sweep_names_built_in_kernels_or_the_configs_own():
+    own = {"kernels": {"ramp": {"shape": "s"}}}
+    resolved = resolve_config(own | {"sweep": {"kernels": ["ramp", *KERNELS]}}, science=False)
+    assert resolved["kernels"]["ramp"] == {
+        "shape": "s",
+        "start": 0,
+        "stop": None,
+        "response_onset": None,
+    }
+    with pytest.raises(ConfigError) as error:
+        resolve_config(own | {"sweep": {"kernels": ["box", "rampe"]}}, science=False)
+    assert str(error.value) == (
+        f"invalid config: sweep.kernels.1 = 'rampe'; allowed: one of {', '.join(KERNELS)}, "
+        "ramp (or a kernel defined under kernels)"
+    )
 
 
 def test_python_dash_m_runs_the_cli(tmp_path):

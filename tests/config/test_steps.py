@@ -44,6 +44,7 @@ def test_params_hold_exactly_the_declared_keys(make_config):
             "example_height_nA": config["figures"]["example_height_nA"],
             "example_width_ms": config["figures"]["example_width_ms"],
         },
+        "kernels": {},
         "network": canonical(config["network"]),
         "pulses": canonical(config["pulses"]),
         "simulation": canonical(config["simulation"]),

@@ -272,3 +272,35 @@ def test_every_figure_of_the_registry_has_a_drawing_function_and_a_report_captio
     assert sorted(path.stem for path in (ROOT / "workflow" / "report").glob("*.rst")) == sorted(
         [*FIGURE_NAMES, "workflow"]
     )
+
+
+def test_a_configs_own_kernel_runs_end_to_end(tmp_path):
+    """A double exponential defined in the config: swept beside the box, its charge the
+    closed form's, its responses growing with height, every figure drawn."""
+    config = tmp_path / "own.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            merge(
+                yaml.safe_load(TEST_CONFIG.read_text()),
+                {
+                    "kernels": {"double_exponential": {"shape": "exp(-s) - exp(-3*s)"}},
+                    "sweep": {"kernels": ["box", "double_exponential"]},
+                },
+            )
+        )
+    )
+    snakemake(tmp_path, "--cores", "2", "--configfile", str(config))
+    with xr.open_dataset(tmp_path / "results" / "responses.nc") as responses:
+        own = responses.sel(kernel="double_exponential")
+        end = responses.attrs["window"] / responses["width"]  # the window, in s
+        integral = -np.expm1(-end) + np.expm1(-3 * end) / 3  # of exp(-s) - exp(-3 s)
+        expected = responses["height"] * responses["width"] * integral
+        np.testing.assert_allclose(
+            own["charge"], expected.transpose(*own["charge"].dims), rtol=1e-12
+        )
+        extra = own["extra_spikes"].mean("seed")
+        assert (extra.diff("height") >= 0).all()
+        assert float(extra.isel(height=-1).max()) > 0
+    for name in FIGURE_NAMES:
+        pixels = image.imread(tmp_path / "results" / "figures" / f"{name}.png")
+        assert pixels[..., :3].std() > 0.02, f"{name} is blank"

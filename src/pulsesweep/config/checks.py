@@ -15,13 +15,49 @@ from pulsesweep.errors import ConfigError
 from pulsesweep.model.neuron import tonic_rate
 from pulsesweep.model.schedule import schedule_length
 
-__all__ = ["check_consistency", "check_science", "check_sweep", "default_window_ms"]
+__all__ = [
+    "check_consistency",
+    "check_kernels",
+    "check_science",
+    "check_sweep",
+    "default_window_ms",
+]
 
 Config = dict[str, Any]
 
 
+def check_kernels(config: Config) -> None:
+    """The config's own kernels parse (standard library alone) and the sweep names only
+    kernels that exist."""
+    from pulsesweep.model.kernels import KERNELS, shape_problem
+
+    for name, definition in config["kernels"].items():
+        if name in KERNELS:
+            raise ConfigError(
+                f"kernels.{name}", definition, "a name that is not a built-in kernel's"
+            )
+        problem = shape_problem(definition["shape"])
+        if problem:
+            raise ConfigError(f"kernels.{name}.shape", definition["shape"], problem)
+        start, stop = definition["start"], definition["stop"]
+        if stop is not None and not start < stop:
+            raise ConfigError(f"kernels.{name}.start", start, f"a value below stop ({stop})")
+        onset = definition["response_onset"]
+        if onset is not None and not (start <= onset and (stop is None or onset < stop)):
+            raise ConfigError(f"kernels.{name}.response_onset", onset, "a value in [start, stop)")
+    allowed = [*KERNELS, *config["kernels"]]
+    for index, name in enumerate(config["sweep"]["kernels"]):
+        if name not in allowed:
+            raise ConfigError(
+                f"sweep.kernels.{index}",
+                name,
+                f"one of {', '.join(allowed)} (or a kernel defined under kernels)",
+            )
+
+
 def check_consistency(config: Config) -> None:
     """Checks that relate several keys, which a JSON schema cannot express."""
+    check_kernels(config)
     network, simulation, pulses = config["network"], config["simulation"], config["pulses"]
     if network["v_reset_mV"] >= network["v_threshold_mV"]:
         raise ConfigError(
@@ -258,6 +294,8 @@ def check_science(config: Config) -> None:
     ConfigError
         Naming the key to change, as the other checks do.
     """
+    from pulsesweep.model.kernel_expressions import check_kernel_numerics
     from pulsesweep.model.population import check_parameter_draws
 
     check_parameter_draws(config)
+    check_kernel_numerics(config)

@@ -23,7 +23,6 @@ import yaml
 from pulsesweep.config.checks import check_consistency, check_science
 from pulsesweep.config.steps import canonical
 from pulsesweep.errors import ConfigError, InputError, file_problem
-from pulsesweep.model.kernels import kernel_names
 
 __all__ = [
     "ConfigError",
@@ -51,13 +50,11 @@ def _read_yaml(text: str) -> Any:
 def _schema() -> dict[str, Any]:
     text = resources.files("pulsesweep.config").joinpath("config.schema.yaml").read_text()
     schema: dict[str, Any] = _read_yaml(text)
-    kernels = schema["properties"]["sweep"]["properties"]["kernels"]["items"]
-    kernels["enum"] = kernel_names()
     return schema
 
 
 def load_schema() -> dict[str, Any]:
-    """The configuration's JSON schema, with the kernel names from the registry."""
+    """The configuration's JSON schema."""
     return copy.deepcopy(_schema())
 
 
@@ -159,12 +156,20 @@ _NULLS = ("null", "Null", "NULL", "~", "")
 _BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
 
 
+def _child(schema: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The schema of ``key`` in an object: its property's, or that of every other entry."""
+    properties = schema.get("properties", {})
+    if key in properties:
+        return cast("Mapping[str, Any]", properties[key])
+    entries = schema.get("additionalProperties")
+    return entries if isinstance(entries, Mapping) else {}
+
+
 def _from_strings(schema: Mapping[str, Any], value: Any) -> Any:
     """Strings where the schema wants a number, null or a boolean, as those: Snakemake
     passes the nested values of ``--config 'sweep={"widths_ms": [1, 2]}'`` as strings."""
     if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        return {key: _from_strings(properties.get(key, {}), item) for key, item in value.items()}
+        return {key: _from_strings(_child(schema, key), item) for key, item in value.items()}
     if isinstance(value, list):
         return [_from_strings(schema.get("items", {}), item) for item in value]
     if not isinstance(value, str):
@@ -201,9 +206,8 @@ def _whole_numbers_as_int(schema: Mapping[str, Any], value: Any) -> Any:
     if schema.get("type") == "integer" and isinstance(value, float):
         return int(value)
     if isinstance(value, dict):
-        properties = schema.get("properties", {})
         return {
-            key: _whole_numbers_as_int(properties.get(key, {}), item) for key, item in value.items()
+            key: _whole_numbers_as_int(_child(schema, key), item) for key, item in value.items()
         }
     if isinstance(value, list):
         return [_whole_numbers_as_int(schema.get("items", {}), item) for item in value]
@@ -218,6 +222,10 @@ def _fill_defaults(schema: Mapping[str, Any], instance: Any) -> Any:
             instance[key] = copy.deepcopy(subschema["default"])
         if key in instance:
             instance[key] = _fill_defaults(subschema, instance[key])
+    entries = schema.get("additionalProperties")
+    if isinstance(entries, Mapping):  # a mapping of named entries, e.g. kernels
+        for key in set(instance) - set(schema.get("properties", {})):
+            instance[key] = _fill_defaults(entries, instance[key])
     return instance
 
 

@@ -117,6 +117,7 @@ STEPS: dict[StepName, Step] = {
     "simulate": Step(
         "simulate",
         (
+            "kernels",
             "network",
             "pulses",
             "simulation.duration_s",
@@ -125,10 +126,13 @@ STEPS: dict[StepName, Step] = {
             "simulation.target",
         ),
     ),
-    "aggregate": Step("aggregate", ("network", "simulation", "pulses", "sweep", "analysis")),
+    "aggregate": Step(
+        "aggregate", ("kernels", "network", "simulation", "pulses", "sweep", "analysis")
+    ),
     "examples": Step(
         "examples",
         (
+            "kernels",
             "network",
             "simulation",
             "pulses",
@@ -141,6 +145,7 @@ STEPS: dict[StepName, Step] = {
     "theory_curves": Step(
         "theory_curves",
         (
+            "kernels",
             "network",
             "sweep.kernels",
             "sweep.heights_nA",
@@ -150,6 +155,8 @@ STEPS: dict[StepName, Step] = {
             "figures.prc_width_ms",
         ),
     ),
-    "figures": Step("figures", ("network", "simulation", "pulses", "sweep", "analysis", "figures")),
+    "figures": Step(
+        "figures", ("kernels", "network", "simulation", "pulses", "sweep", "analysis", "figures")
+    ),
     "example_figure": Step("example_figure", ("figures.formats",)),
 }

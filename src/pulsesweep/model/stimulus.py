@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.model.grid import GridPoint
-from pulsesweep.model.kernels import get_kernel, kernel_names
+from pulsesweep.model.kernels import KERNELS, Kernel, get_kernel
 from pulsesweep.model.schedule import PulseSchedule
 
 __all__ = [
@@ -59,8 +59,8 @@ class PulseInputs:
     trains
         ``(n_points, n_neurons)`` pulse train of every neuron of every point (0: none).
     train, kernel, onset, width, first_step, last_step
-        One value per pulse: its train, its kernel (index into
-        :func:`pulsesweep.model.kernels.kernel_names`), onset ``t0`` and width ``w`` (s), and
+        One value per pulse: its train, its kernel (index into the job's
+        :func:`pulsesweep.model.kernels.kernel_table`), onset ``t0`` and width ``w`` (s), and
         the steps ``first_step <= n < last_step`` where it is not zero.
     """
 
@@ -100,9 +100,9 @@ def pulse_steps(
     shape = get_kernel(kernel)
     onsets = np.asarray(onsets, dtype=np.float64)
     first = np.maximum(0, np.floor((onsets + shape.start * width) / dt)).astype(np.int64)
-    if np.isinf(shape.stop):
+    if np.isinf(shape.effective_stop):
         return first, np.full(onsets.shape, n_rows, dtype=np.int64)
-    last = np.ceil((onsets + shape.stop * width) / dt).astype(np.int64) + 1
+    last = np.ceil((onsets + shape.effective_stop * width) / dt).astype(np.int64) + 1
     return first, np.minimum(n_rows, last)
 
 
@@ -114,11 +114,13 @@ def step_average(
     width: ArrayLike,
     first_step: ArrayLike,
     last_step: ArrayLike,
+    table: Sequence[Kernel] = tuple(KERNELS.values()),
 ) -> NDArray[np.float64]:
     """Average of each unit-height pulse over the step ``[step dt, (step+1) dt)``.
 
-    Vectorised over pulses; ``kernel`` is an index into
-    :func:`pulsesweep.model.kernels.kernel_names`. Zero outside ``first_step .. last_step``.
+    Vectorised over pulses; ``kernel`` is an index into ``table`` (the job's
+    :func:`pulsesweep.model.kernels.kernel_table`; the built-ins by default). Zero outside
+    ``first_step .. last_step``.
     """
     kernel, step, dt, onset, width, first, last = np.broadcast_arrays(
         kernel, step, dt, onset, width, first_step, last_step
@@ -127,38 +129,63 @@ def step_average(
     active = (step >= first) & (step < last)
     if not active.any():  # most steps of a sparse schedule: no kernel to evaluate
         return result
-    for index, name in enumerate(kernel_names()):
+    for index, shape in enumerate(table):
         chosen = active & (kernel == index)
         if chosen.any():
             start = (step[chosen] * dt[chosen] - onset[chosen]) / width[chosen]
             stop = ((step[chosen] + 1) * dt[chosen] - onset[chosen]) / width[chosen]
-            integral = get_kernel(name).integral(start, stop)
+            integral = shape.integral(start, stop)
             result[chosen] = integral * (width[chosen] / dt[chosen])
     return result
 
 
-def step_average_code(language: Literal["cpp", "cython"]) -> str:
+def step_average_code(
+    language: Literal["cpp", "cython"], table: Sequence[Kernel] = tuple(KERNELS.values())
+) -> str:
     """:func:`step_average` for one pulse, as a C++ or Cython function of that name.
 
-    The same operations in the same order as the numpy version, one branch per kernel
-    (:attr:`pulsesweep.model.kernels.Kernel.code`).
+    The same operations in the same order as the numpy version: one branch per built-in
+    kernel (:attr:`pulsesweep.model.kernels.Kernel.code`), and for each kernel of
+    ``table`` defined by its expression, the functions its
+    :class:`~pulsesweep.model.kernel_expressions.ExpressionKernel` generates.
     """
     cpp = language == "cpp"
-    branches = []
-    for index, name in enumerate(kernel_names()):
-        shape = get_kernel(name)
-        causal = "s = fmax(s, 0.0); " if shape.start == 0 else ""
-        if cpp:
-            branches.append(f"    case {index}: {causal}return {shape.code};")
-        else:
-            body = f"{causal.strip()}\n        " if causal else ""
-            branches.append(f"    if kernel == {index}:\n        {body}return {shape.code}")
-    if cpp:
-        return f"""
+    branches, custom, definitions = [], [], []
+    for index, shape in enumerate(table):
+        if shape.builtin:
+            causal = "s = fmax(s, 0.0); " if shape.start == 0 else ""
+            if cpp:
+                branches.append(f"    case {index}: {causal}return {shape.code};")
+            else:
+                body = f"{causal.strip()}\n        " if causal else ""
+                branches.append(f"    if kernel == {index}:\n        {body}return {shape.code}")
+            continue
+        definitions.append(shape._expression.code(language, index))
+        call = f"custom_integral_{index}(start, stop)"
+        custom.append(
+            f"    case {index}: return {call};"
+            if cpp
+            else f"    if kernel == {index}:\n        return {call}"
+        )
+    return (_CPP_STEP_AVERAGE if cpp else _CYTHON_STEP_AVERAGE).format(
+        definitions="\n".join(definitions),
+        branches="\n".join(branches),
+        custom="\n".join(custom),
+    )
+
+
+_CPP_STEP_AVERAGE = """
+{definitions}
 static inline double pulse_antiderivative(int kernel, double s) {{
     switch (kernel) {{
-{chr(10).join(branches)}
+{branches}
     default: return 0.0;
+    }}
+}}
+static inline double pulse_integral(int kernel, double start, double stop) {{
+    switch (kernel) {{
+{custom}
+    default: return pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start);
     }}
 }}
 static inline double step_average(int kernel, int64_t step, double dt, double onset,
@@ -166,16 +193,21 @@ static inline double step_average(int kernel, int64_t step, double dt, double on
     if (step < first_step || step >= last_step) return 0.0;
     const double start = (step * dt - onset) / width;
     const double stop = ((step + 1) * dt - onset) / width;
-    return (pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start))
-           * (width / dt);
+    return pulse_integral(kernel, start, stop) * (width / dt);
 }}
 """
-    return f"""
-from libc.math cimport exp, expm1, log1p, erfc, fmin, fmax
+_CYTHON_STEP_AVERAGE = """
+from libc.math cimport exp, expm1, log, log1p, sqrt, sin, cos, tan, sinh, cosh, tanh
+from libc.math cimport erf, erfc, fmin, fmax, fabs, pow, ceil
+{definitions}
 
 cdef double pulse_antiderivative(int kernel, double s):
-{chr(10).join(branches)}
+{branches}
     return 0.0
+
+cdef double pulse_integral(int kernel, double start, double stop):
+{custom}
+    return pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start)
 
 cdef double step_average(int kernel, long step, double dt, double onset, double width,
                          long first_step, long last_step):
@@ -183,8 +215,7 @@ cdef double step_average(int kernel, long step, double dt, double onset, double 
         return 0.0
     cdef double start = (step * dt - onset) / width
     cdef double stop = ((step + 1) * dt - onset) / width
-    return (pulse_antiderivative(kernel, stop) - pulse_antiderivative(kernel, start)) * (
-        width / dt)
+    return pulse_integral(kernel, start, stop) * (width / dt)
 """
 
 
@@ -215,12 +246,12 @@ def pulse_train(
     """
     train = np.zeros(n_rows) if out is None else out
     onsets = np.asarray(onsets, dtype=np.float64)
-    index = kernel_names().index(kernel)
+    table = (get_kernel(kernel),)
     for onset, first, last in zip(
         onsets, *pulse_steps(kernel, width, onsets, dt, n_rows), strict=True
     ):
         steps = np.arange(first, last)
-        train[first:last] += step_average(index, steps, dt, onset, width, first, last)
+        train[first:last] += step_average(0, steps, dt, onset, width, first, last, table)
     return train
 
 
@@ -230,6 +261,7 @@ def pulse_inputs(
     n_neurons: int,
     dt: float,
     n_steps: int,
+    table: Sequence[Kernel] = tuple(KERNELS.values()),
 ) -> PulseInputs:
     """Every pulse of ``points`` once per pulse train, and each neuron's train.
 
@@ -245,7 +277,11 @@ def pulse_inputs(
         Time step (s).
     n_steps
         Number of simulated steps.
+    table
+        The kernels a pulse's ``kernel`` indexes (the job's
+        :func:`pulsesweep.model.kernels.kernel_table`; the built-ins by default).
     """
+    names = [shape.name for shape in table]
     trains = np.zeros((len(points), n_neurons), dtype=np.int32)
     pulses: list[list[NDArray[np.generic]]] = []
     next_train, train_of = 1, {}
@@ -260,7 +296,7 @@ def pulse_inputs(
             order = np.argsort(rank, kind="stable")
             onset = schedule.times[order]
             first, last = pulse_steps(point.kernel, point.width, onset, dt, n_steps + 1)
-            kernel = np.full(len(onset), kernel_names().index(point.kernel))
+            kernel = np.full(len(onset), names.index(point.kernel))
             width = np.full(len(onset), point.width)
             pulses.append([train_of[key] + rank[order], kernel, onset, width, first, last])
         trains[index, neurons] = train_of[key] + np.arange(len(neurons))

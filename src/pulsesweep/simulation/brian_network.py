@@ -21,7 +21,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 import brian2 as b2
 import numpy as np
@@ -36,6 +36,7 @@ from pulsesweep.model.equations import (
     PULSE_UPDATE,
     NetworkInput,
 )
+from pulsesweep.model.kernels import KERNELS, Kernel
 from pulsesweep.model.run import Method, Target
 from pulsesweep.model.stimulus import step_average, step_average_code
 from pulsesweep.simulation.spikes import SpikeTrains
@@ -95,18 +96,25 @@ def membrane_decay(
     return decay
 
 
-def _step_average_function() -> b2.Function:
-    """:func:`pulsesweep.model.stimulus.step_average` for every target."""
+def _step_average_function(table: Sequence[Kernel]) -> b2.Function:
+    """:func:`pulsesweep.model.stimulus.step_average` of the kernels ``table`` for every
+    target."""
+
+    def numpy_step_average(
+        kernel: Any, step: Any, dt: Any, onset: Any, width: Any, first: Any, last: Any
+    ) -> NDArray[np.float64]:
+        return step_average(kernel, step, dt, onset, width, first, last, table)
+
     function = b2.Function(
-        step_average,
+        numpy_step_average,
         arg_units=[1, 1, b2.second, b2.second, b2.second, 1, 1],
         arg_types=["integer", "integer", "float", "float", "float", "integer", "integer"],
         return_unit=1,
         return_type="float",
     )
-    function.implementations.add_numpy_implementation(step_average, discard_units=True)
-    function.implementations.add_implementation("cpp", step_average_code("cpp"))
-    function.implementations.add_implementation("cython", step_average_code("cython"))
+    function.implementations.add_numpy_implementation(numpy_step_average, discard_units=True)
+    function.implementations.add_implementation("cpp", step_average_code("cpp", table))
+    function.implementations.add_implementation("cython", step_average_code("cython", table))
     return function
 
 
@@ -135,14 +143,20 @@ def neuron_group(
     return group
 
 
-def pulse_group(n_pulses: int, dt: float, name: str | None = None) -> b2.NeuronGroup:
+def pulse_group(
+    n_pulses: int,
+    dt: float,
+    name: str | None = None,
+    table: Sequence[Kernel] = tuple(KERNELS.values()),
+) -> b2.NeuronGroup:
     """The pulses (:data:`PULSE_EQUATIONS`): each computes its step average at the start
-    of every step. ``n_pulses`` >= 1; padding pulses have train -1 and reach nobody."""
+    of every step, of its kernel in ``table``. ``n_pulses`` >= 1; padding pulses have
+    train -1 and reach nobody."""
     pulses = b2.NeuronGroup(
         n_pulses,
         PULSE_EQUATIONS,
         dt=dt * b2.second,
-        namespace={"step_average": _step_average_function()},
+        namespace={"step_average": _step_average_function(table)},
         dtype={"first_step": np.int64, "last_step": np.int64},
         name=name or "pulses*",
     )
@@ -194,6 +208,7 @@ def run_network(
     method: Method = "precise",
     target: Target = "numpy",
     record_potential: Sequence[int] = (),
+    table: Sequence[Kernel] = tuple(KERNELS.values()),
 ) -> SpikeTrains:
     """Simulate the network with one of Brian2's runtime targets and return all spikes.
 
@@ -212,12 +227,14 @@ def run_network(
         Brian2 runtime code generation target (``numpy`` or ``cython``).
     record_potential
         Global indices of neurons whose membrane potential is recorded at every step.
+    table
+        The kernels the pulses' ``kernel`` indexes (:func:`pulsesweep.model.kernel_table`).
     """
     with _codegen_target(target):
         n_neurons = len(cast("NDArray[np.float64]", inputs["tau"]))  # per neuron, not shared
         group = neuron_group(n_neurons, dt, method)
         group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
-        pulses = pulse_group(len(pulse_values["train"]), dt)
+        pulses = pulse_group(len(pulse_values["train"]), dt, table=table)
         pulses.set_states(dict(pulse_values), units=False)
         monitor = spike_monitor(group, method)
         network = b2.Network(group, pulses, pulse_synapses(pulses, group), monitor)

@@ -31,6 +31,7 @@ import numpy as np
 
 from pulsesweep._version import __version__
 from pulsesweep.errors import InputError
+from pulsesweep.model.kernels import kernel_table
 from pulsesweep.simulation.shapes import ModelShape
 
 __all__ = [
@@ -162,7 +163,8 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
     b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = _make_arguments(processes)
     group = neuron_group(shape.n_neurons, shape.dt, shape.method, GROUP)
-    pulses = pulse_group(shape.n_pulses, shape.dt, PULSES)
+    table = kernel_table({"kernels": shape.kernel_definitions()})
+    pulses = pulse_group(shape.n_pulses, shape.dt, PULSES, table)
     b2.device.apply_run_args()  # the job's values, before the pulses are connected by them
     synapses = pulse_synapses(pulses, group, _SYNAPSES)
     monitor = spike_monitor(group, shape.method, name=_MONITOR)

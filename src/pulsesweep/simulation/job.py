@@ -19,6 +19,7 @@ from pulsesweep.config.resolution import load_config, resolve_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.model.equations import NetworkInput, network_inputs
 from pulsesweep.model.grid import GridPoint, grid_points
+from pulsesweep.model.kernels import kernel_table
 from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import PulseSchedule, make_schedule
@@ -67,6 +68,7 @@ def _run(
         method=run.method,
         target=run.target,
         record_potential=record_potential,
+        table=kernel_table(config),
     )
 
 
@@ -108,7 +110,8 @@ def simulate_points(
         The spikes (and potentials) by global neuron, and the pulses the points got.
     """
     n_neurons = populations[points[0].seed].n_neurons
-    pulses = pulse_inputs(points, schedules, n_neurons, run.dt, run.n_steps)
+    table = kernel_table(config)
+    pulses = pulse_inputs(points, schedules, n_neurons, run.dt, run.n_steps, table)
     neurons = (
         distinct_neurons(points, pulses.trains, n_neurons)
         if copies and not record_potential

@@ -4,6 +4,8 @@ alone and without numpy (the Snakefile names every job's build when it plans a s
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +14,7 @@ from pulsesweep.model.grid import GridPoint
 from pulsesweep.model.run import Method, Run
 from pulsesweep.model.schedule import schedule_length
 
-__all__ = ["ModelShape", "model_shape", "most_distinct_neurons"]
+__all__ = ["ModelShape", "model_shape", "most_distinct_neurons", "shape_kernels"]
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,39 @@ class ModelShape:
     n_pulses: int
     dt: float
     method: Method
+    #: The config's own kernels, ``(name, shape, start, stop)`` by name: their code is
+    #: part of the build (the built-ins' always is).
+    kernels: tuple[tuple[str, str, float, float | None], ...] = ()
+
+    def __post_init__(self) -> None:  # from JSON, the kernels come as lists
+        kernels = tuple((str(n), str(e), float(a), b) for n, e, a, b in self.kernels)
+        object.__setattr__(self, "kernels", kernels)
 
     @property
     def key(self) -> str:
-        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``."""
-        return (
+        """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``
+        (and ``_k`` with a hash of the config's own kernels, if it has any)."""
+        key = (
             f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
             f"_dt{self.dt:g}_{self.method}"
         )
+        if self.kernels:
+            digest = hashlib.sha256(json.dumps(self.kernels).encode()).hexdigest()[:10]
+            key += f"_k{digest}"
+        return key
+
+    def kernel_definitions(self) -> dict[str, dict[str, Any]]:
+        """The config's own kernels as its ``kernels:`` section defines them."""
+        return {n: {"shape": e, "start": a, "stop": b} for n, e, a, b in self.kernels}
+
+
+def shape_kernels(config: Mapping[str, Any]) -> tuple[tuple[str, str, float, float | None], ...]:
+    """The config's own kernels, as :attr:`ModelShape.kernels` holds them."""
+    definitions = config.get("kernels") or {}
+    return tuple(
+        (name, str(d["shape"]), float(d.get("start", 0.0)), d.get("stop"))
+        for name, d in sorted(definitions.items())
+    )
 
 
 def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> ModelShape:
@@ -50,6 +77,7 @@ def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> Model
         n_pulses=max(1, len(pulsed) * length),
         dt=run.dt,
         method=run.method,
+        kernels=shape_kernels(config),
     )
 
 
