@@ -62,6 +62,18 @@ def pulse_response(kernel: str, x: float, width: float, tau: float) -> float:
     raise ValueError(f"unknown kernel {kernel!r}")
 
 
+#: The default neuron (tau 10 ms, Vt 15 mV, Vr 0, t_ref 2 ms, C 10 nF, I0 20 nA), as
+#: ExactLIF's keyword arguments.
+DEFAULT_NEURON = {
+    "tau": 1e-2,
+    "resistance": 1e6,
+    "v_threshold": 15e-3,
+    "v_reset": 0.0,
+    "refractory": 2e-3,
+    "bias": 20e-9,
+}
+
+
 @dataclass(frozen=True)
 class ExactLIF:
     """One LIF neuron with bias current ``bias`` and at most one pulse.

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from lif_exact import ExactLIF
 from scipy.integrate import solve_ivp
 
 Shape = Callable[[float], float]
@@ -22,18 +23,11 @@ SHAPES: dict[str, tuple[Shape, float]] = {
 
 
 @dataclass(frozen=True)
-class OdeLIF:
-    """``tau dv/dt = -v + R (I0 + h k((t - t0)/w))``, threshold, reset, refractoriness;
-    potentials from rest (SI units)."""
+class OdeLIF(ExactLIF):
+    """The neuron of :class:`lif_exact.ExactLIF` (its fields; its pulse unused),
+    ``tau dv/dt = -v + R (I0 + h k((t - t0)/w))`` solved numerically for any ``k``."""
 
-    tau: float
-    resistance: float
-    v_threshold: float
-    v_reset: float
-    refractory: float
-    bias: float
-
-    def spike_train(
+    def solve(
         self, shape: Shape, start: float, onset: float, height: float, width: float, end: float
     ) -> list[float]:
         """Every spike in ``[0, end)`` of the neuron from ``v(0) = Vr``, the pulse at ``onset``."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import SMALL, merge
-from lif_exact import ExactLIF
+from lif_exact import DEFAULT_NEURON, ExactLIF
 from lif_ode import SHAPES, OdeLIF
 
 from pulsesweep.config.resolution import resolve_config
@@ -14,14 +14,7 @@ from pulsesweep.model.grid import grid_points
 from pulsesweep.model.kernels import KERNELS
 from pulsesweep.simulation.job import simulate
 
-NEURON = {
-    "tau": 1e-2,
-    "resistance": 1e6,
-    "v_threshold": 15e-3,
-    "v_reset": 0.0,
-    "refractory": 2e-3,
-    "bias": 20e-9,
-}
+NEURON = DEFAULT_NEURON
 #: The config's own kernels, as users write them; the oracle's are in lif_ode.SHAPES.
 OWN = {
     "double_exponential": {"shape": "exp(-s) - exp(-3*s)"},
@@ -56,7 +49,7 @@ def _train(dataset, point, neuron):
 
 def test_the_ode_oracle_is_the_closed_form_lif():
     exact = ExactLIF(**NEURON, pulse=("exponential", 50e-3, 10e-9, 3e-3))
-    solved = OdeLIF(**NEURON).spike_train(
+    solved = OdeLIF(**NEURON).solve(
         lambda s: np.exp(-s) if s >= 0 else 0.0, 0.0, 50e-3, 10e-9, 3e-3, 0.2
     )
     np.testing.assert_allclose(solved, exact.spike_train(0.0, 0.2), rtol=0, atol=1e-9)
@@ -77,12 +70,12 @@ def test_own_kernels_fire_as_the_ode_solution(own_runs, kernel):
     points, dataset = own_runs
     shape, start = SHAPES[kernel]
     oracle, moved = OdeLIF(**NEURON), 0.0
-    unpulsed = np.array(oracle.spike_train(lambda s: 0.0, 0.0, 0.0, 0.0, 1.0, 0.25))
+    unpulsed = np.array(oracle.solve(lambda s: 0.0, 0.0, 0.0, 0.0, 1.0, 0.25))
     for index, point in enumerate(points):
         if point.kernel != kernel:
             continue
         for neuron, onset in enumerate(np.array(ONSETS_MS) * 1e-3):
-            expected = oracle.spike_train(shape, start, onset, point.height, point.width, 0.25)
+            expected = oracle.solve(shape, start, onset, point.height, point.width, 0.25)
             actual = _train(dataset, index, neuron)
             assert len(actual) == len(expected), (point, neuron)
             np.testing.assert_allclose(actual, expected, rtol=0, atol=5e-6, err_msg=str(point))

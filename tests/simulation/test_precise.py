@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from conftest import SMALL, merge
-from lif_exact import KERNEL_NAMES, ExactLIF, first_spike, lif_period
+from lif_exact import DEFAULT_NEURON, KERNEL_NAMES, ExactLIF, first_spike, lif_period
 
 from pulsesweep.analysis.responses import pulse_response
 from pulsesweep.config.resolution import resolve_config
@@ -19,14 +19,7 @@ from pulsesweep.simulation.job import simulate
 
 DT = 1e-4
 #: The default neuron (tau 10 ms, Vt 15 mV, Vr 0, t_ref 2 ms, C 10 nF, I0 20 nA).
-NEURON = {
-    "tau": 1e-2,
-    "resistance": 1e6,
-    "v_threshold": 15e-3,
-    "v_reset": 0.0,
-    "refractory": 2e-3,
-    "bias": 20e-9,
-}
+NEURON = DEFAULT_NEURON
 PERIOD = lif_period(1e-2, 1e6, 20e-9, 15e-3, 0.0, 2e-3)
 FIRST = first_spike(1e-2, 1e6, 20e-9, 15e-3, 0.0)
 

@@ -4,7 +4,7 @@ exactly where sympy finds an antiderivative, by Gauss–Legendre quadrature othe
 An :class:`ExpressionKernel` gives what the simulation and the theory need of a kernel:
 ``k`` and ``K`` vectorised with numpy, the integral over any interval, the total charge
 (None where it diverges), the range where the kernel is not negligible, and C++ and
-Cython code for the compiled targets, with the same operations as the numpy functions.
+Cython code for the compiled targets (:mod:`pulsesweep.model.kernel_code`).
 
 Where sympy finds no antiderivative (or one that disagrees with adaptive quadrature), each
 integral is Gauss–Legendre quadrature of order :data:`GAUSS_LEGENDRE_ORDER` over the part
@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import sympy
@@ -266,10 +266,6 @@ class ExpressionKernel:
                 return False
         return True
 
-    def code(self, language: Literal["cpp", "cython"], index: int) -> str:
-        """``custom_integral_{index}(a, b)``: :meth:`integral` for the compiled targets."""
-        return _code(self, language, index)
-
 
 def _vectorised(function: Callable[[Any], Any]) -> Callable[[FloatArray], FloatArray]:
     """``function`` of float arrays, as float arrays of their shape; a branch of a
@@ -300,102 +296,6 @@ def _quad_total(shape: Callable[[FloatArray], FloatArray], start: float) -> floa
                 continue
         return float(value) if math.isfinite(value) else None
     return None
-
-
-def _print(expression: Any, language: str) -> str:
-    if language == "cpp":
-        return str(sympy.ccode(expression, standard="C99"))
-    return str(sympy.pycode(expression, fully_qualified_modules=False)).replace("math.", "")
-
-
-_CPP = """
-static inline double custom_shape_{i}(double s) {{ return {shape}; }}
-static inline double custom_primitive_{i}(double s) {{ return {primitive}; }}
-static inline double custom_quadrature_{i}(double low, double high) {{
-    const double length = fmax(high - low, 0.0);
-    const int64_t panels = (int64_t) fmax(1.0, ceil(length / {panel!r}));
-    const double size = length / panels, half = 0.5 * size;
-    double total = 0.0;
-    for (int64_t panel = 0; panel < panels; panel++) {{
-        const double centre = low + (panel + 0.5) * size;
-        double part = 0.0;
-{terms}
-        total = total + half * part;
-    }}
-    return total;
-}}
-static inline double custom_integral_{i}(double a, double b) {{
-    const double low = {low}, high = {high};
-{integral}
-}}
-"""
-_CYTHON = """
-cdef inline double custom_shape_{i}(double s):
-    return {shape}
-
-cdef inline double custom_primitive_{i}(double s):
-    return {primitive}
-
-cdef inline double custom_quadrature_{i}(double low, double high):
-    cdef double length = fmax(high - low, 0.0)
-    cdef long panels = <long> fmax(1.0, ceil(length / {panel!r}))
-    cdef double size = length / panels
-    cdef double half = 0.5 * size
-    cdef double total = 0.0
-    cdef double centre, part
-    cdef long panel
-    for panel in range(panels):
-        centre = low + (panel + 0.5) * size
-        part = 0.0
-{terms}
-        total = total + half * part
-    return total
-
-cdef inline double custom_integral_{i}(double a, double b):
-    cdef double low = {low}
-    cdef double high = {high}
-{integral}
-"""
-
-
-def _code(kernel: ExpressionKernel, language: str, index: int) -> str:
-    """C++ or Cython functions of one kernel; the same operations as its numpy path."""
-    cpp = language == "cpp"
-    low, high = f"fmax(a, {kernel.start!r})", f"fmax(b, {kernel.start!r})"
-    if math.isfinite(kernel.stop):
-        low, high = f"fmin({low}, {kernel.stop!r})", f"fmin({high}, {kernel.stop!r})"
-    term = "        part = part + {w!r} * custom_shape_{i}(centre + half * {x!r})"
-    terms = [
-        term.format(w=float(w), x=float(x), i=index) + (";" if cpp else "")
-        for x, w in zip(_NODES, _WEIGHTS, strict=True)
-    ]
-    primitive = f"custom_primitive_{index}"
-    quadrature = f"custom_quadrature_{index}"
-    if kernel.exact:
-        integral = (
-            f"    return high > low ? {primitive}(high) - {primitive}(low) : 0.0;"
-            if cpp
-            else f"    return {primitive}(high) - {primitive}(low) if high > low else 0.0"
-        )
-    elif kernel.start < 0:  # split at s = 0, as the numpy path does
-        split = "(low < 0 && high > 0)" if cpp else "(low < 0 and high > 0)"
-        middle = f"({split} ? 0.0 : high)" if cpp else f"(0.0 if {split} else high)"
-        ret = f"{quadrature}(low, {middle}) + {quadrature}({middle}, high)"
-        integral = f"    return {ret};" if cpp else f"    return {ret}"
-    else:
-        integral = (
-            f"    return {quadrature}(low, high);" if cpp else f"    return {quadrature}(low, high)"
-        )
-    return (_CPP if cpp else _CYTHON).format(
-        i=index,
-        shape=_print(kernel.sympy_shape, language),
-        primitive=_print(kernel.primitive, language) if kernel.exact else "0.0",
-        terms="\n".join(terms),
-        panel=PANEL,
-        low=low,
-        high=high,
-        integral=integral,
-    )
 
 
 def check_kernel_numerics(config: Mapping[str, Any]) -> None:

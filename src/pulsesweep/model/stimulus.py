@@ -146,9 +146,11 @@ def step_average_code(
 
     The same operations in the same order as the numpy version: one branch per built-in
     kernel (:attr:`pulsesweep.model.kernels.Kernel.code`), and for each kernel of
-    ``table`` defined by its expression, the functions its
-    :class:`~pulsesweep.model.kernel_expressions.ExpressionKernel` generates.
+    ``table`` defined by its expression, the functions
+    :func:`~pulsesweep.model.kernel_code.kernel_code` writes.
     """
+    from pulsesweep.model.kernel_code import kernel_code  # sympy: only for custom kernels
+
     cpp = language == "cpp"
     branches, custom, definitions = [], [], []
     for index, shape in enumerate(table):
@@ -160,7 +162,7 @@ def step_average_code(
                 body = f"{causal.strip()}\n        " if causal else ""
                 branches.append(f"    if kernel == {index}:\n        {body}return {shape.code}")
             continue
-        definitions.append(shape._expression.code(language, index))
+        definitions.append(kernel_code(shape._expression, language, index))
         call = f"custom_integral_{index}(start, stop)"
         custom.append(
             f"    case {index}: return {call};"
