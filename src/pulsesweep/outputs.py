@@ -169,10 +169,14 @@ def load_netcdf(path: str | Path, made_by: str) -> xr.Dataset:
         raise InputError(path, problem, f"make it with {made_by}")
     try:
         with xr.open_dataset(path) as dataset:
-            return dataset.load()
+            loaded = dataset.load()
     except OSError as error:
         reason = file_problem(error) if error.errno else "not a readable netCDF file"
         raise InputError(path, reason, f"make it again with {made_by}") from None
     except (RuntimeError, ValueError) as error:  # what netCDF4 and xarray raise for junk
         problem = f"not a readable netCDF file ({error})"
         raise InputError(path, problem, f"make it again with {made_by}") from None
+    if "pulsesweep_version" not in loaded.attrs:  # every file pulsesweep writes says so
+        problem = "a netCDF file that pulsesweep did not write (no pulsesweep_version)"
+        raise InputError(path, problem, f"give the file made by {made_by}")
+    return loaded
