@@ -19,7 +19,7 @@ from pulsesweep.config.resolution import load_config, resolve_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.model.equations import NetworkInput, network_inputs
 from pulsesweep.model.grid import GridPoint, grid_points
-from pulsesweep.model.kernels import kernel_table
+from pulsesweep.model.kernels import Kernel, kernel_table
 from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import PulseSchedule, make_schedule
@@ -48,6 +48,7 @@ def _run(
     neurons: DistinctNeurons,
     build: str | Path | None,
     record_potential: Sequence[int],
+    table: Sequence[Kernel],
 ) -> SpikeTrains:
     """The spikes of the distinct ``neurons``, numbered as in ``neurons.simulated``."""
     if run.target == "cpp_standalone":
@@ -68,7 +69,7 @@ def _run(
         method=run.method,
         target=run.target,
         record_potential=record_potential,
-        table=kernel_table(config),
+        table=table,
     )
 
 
@@ -128,7 +129,7 @@ def simulate_points(
     blocks = [populations[point.seed] for point in points]
     heights = [point.height for point in points]
     inputs = network_inputs(blocks, heights, pulses, run.method, run.dt)
-    spikes = _run(config, points, run, inputs, pulses, neurons, build, record_potential)
+    spikes = _run(config, points, run, inputs, pulses, neurons, build, record_potential, table)
     return (spikes if record_potential else spikes.select(neurons.copy_of)), pulses
 
 
