@@ -89,9 +89,10 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
 
 def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Mean phase advance over height x width, one heat map per kernel, each on its own
-    symmetric colour scale (so a kernel's weak-pulse, linear regime is not washed out by
-    another kernel's strongest cell), annotated to two significant digits (up to 100 cells a
-    map)."""
+    colour scale (so a kernel's weak-pulse, linear regime is not washed out by another
+    kernel's strongest cell): sequential where all its cells share a sign, diverging and
+    centred on 0 where they do not (:func:`~pulsesweep.figures.style.heatmap_scale`),
+    annotated to two significant digits (up to 100 cells a map)."""
     mean = responses["phase_advance"].mean("seed")
     kernels = list(responses["kernel"].values)
     columns = min(3, len(kernels))
@@ -105,13 +106,11 @@ def plot_phase_advance_heatmaps(responses: xr.Dataset, config: Mapping[str, Any]
         if not np.isfinite(values).any():
             note(axis, NO_PHASE)
             continue
-        limit = float(np.nanmax(np.abs(values))) or 1.0
         annotated_heatmap(
             axis,
             values,
             ("height (nA)", [f"{h * 1e9:g}" for h in mean["height"].values]),
             ("width (ms)", [f"{w * 1e3:g}" for w in mean["width"].values]),
-            limit,
             "phase advance (cycles)",
         )
     for axis in list(axes.flat)[len(kernels) :]:

@@ -12,7 +12,6 @@ import pandas as pd
 import xarray as xr
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike, NDArray
@@ -23,6 +22,7 @@ __all__ = [
     "THEORY",
     "annotated_heatmap",
     "bootstrap_interval",
+    "heatmap_scale",
     "kernel_panels",
     "label_panels",
     "note",
@@ -128,23 +128,45 @@ def symlog(axis: Axes, values: Sequence[float], which: str = "x") -> None:
     getattr(axis, f"set_{which}scale")("symlog", linthresh=linear, linscale=0.5)
 
 
+def heatmap_scale(values: ArrayLike) -> tuple[str, float, float]:
+    """The colour map and limits of a heat map of ``values``: (cmap, vmin, vmax).
+
+    Where every finite value has the same sign, a sequential map over the data's range
+    (``viridis`` for values ≥ 0, ``viridis_r`` for values ≤ 0: brighter is larger in
+    magnitude either way), from 0 where all values are equal; where signs are mixed, the
+    diverging ``RdBu_r`` centred on 0, from ``-limit`` to ``limit`` (the largest
+    magnitude). NaN and infinite values are ignored.
+    """
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return "viridis", 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if low < 0 < high:
+        limit = max(-low, high)
+        return "RdBu_r", -limit, limit
+    if low == high:  # a constant map: from 0 to its value (from 0 to 1 if it is 0)
+        low, high = min(low, 0.0), max(high, 0.0) or 1.0
+    return ("viridis" if low >= 0 else "viridis_r"), low, high
+
+
 def annotated_heatmap(
     axis: Axes,
     values: NDArray[np.float64],
     rows: tuple[str, Sequence[str]],
     columns: tuple[str, Sequence[str]],
-    limit: float,
     label: str,
 ) -> None:
-    """A heat map of ``values`` (first row at the bottom) on a symmetric red-blue scale
-    from ``-limit`` to ``limit``, each finite cell annotated to two significant digits in
+    """A heat map of ``values`` (first row at the bottom) on the colour scale of
+    :func:`heatmap_scale`, each finite cell annotated to two significant digits in
     dark or white text by its colour's luminance (as seaborn's heatmap does, without
     redrawing the whole figure for every map), where there are at most
     :data:`MAX_ANNOTATED` cells (more are too small to read, and slow to draw).
     ``rows``, ``columns``: (name, labels)."""
     figure = axis.get_figure()
+    cmap, vmin, vmax = heatmap_scale(values)
     mesh = axis.pcolormesh(
-        np.where(np.isfinite(values), values, np.nan), cmap="RdBu_r", vmin=-limit, vmax=limit
+        np.where(np.isfinite(values), values, np.nan), cmap=cmap, vmin=vmin, vmax=vmax
     )
     for (row, column), value in np.ndenumerate(values if values.size <= MAX_ANNOTATED else []):
         if np.isfinite(value):
@@ -170,8 +192,9 @@ def annotated_heatmap(
         figure.colorbar(mesh, ax=axis, label=label)
 
 
-def note(axis: Axes, text: str) -> None:
-    """Say on an empty panel why it is empty."""
+def note(axis: Axes, text: str, blank: bool = True) -> None:
+    """Say on a panel why it is empty; ``blank``: remove its ticks too (not on a panel
+    that shares its axes with others, whose ticks it would remove as well)."""
     axis.text(
         0.5,
         0.5,
@@ -182,8 +205,9 @@ def note(axis: Axes, text: str) -> None:
         fontsize="small",
         transform=axis.transAxes,
     )
-    axis.set_xticks([])
-    axis.set_yticks([])
+    if blank:
+        axis.set_xticks([])
+        axis.set_yticks([])
 
 
 NO_PHASE = (
@@ -254,12 +278,25 @@ def scatter_by(
         axis.scatter(rows[xy[0]], rows[xy[1]], color=colour, **style)
 
 
+#: The width palette's colour map, and the part of it used: plasma beyond 0.85 is a pale
+#: yellow, hard to see on white.
+WIDTH_COLOURS, WIDTH_RANGE = "plasma", (0.0, 0.85)
+
+
 def width_palette(widths: ArrayLike) -> dict[float, tuple[float, float, float, float]]:
-    """A colour per pulse width (ms): viridis over the range of ``widths``, as seaborn
-    maps a numeric ``hue``."""
+    """A colour per pulse width (ms), from dark blue to orange-yellow: the distinct widths,
+    in order, spread evenly by rank over :data:`WIDTH_COLOURS` (perceptually ordered, so
+    lightness grows with width), so that neighbouring widths differ as much as they can
+    however the widths are spaced (spread by value, 0.5, 1 and 2 ms among widths up to
+    20 ms would be three near-identical colours)."""
     levels = np.unique(np.asarray(widths, dtype=np.float64))
-    norm = Normalize(float(levels.min()), float(levels.max()))
-    return {float(level): colormaps["viridis"](norm(level)) for level in levels}
+    levels = levels[np.isfinite(levels)]
+    positions = np.linspace(*WIDTH_RANGE, len(levels))
+    colours = colormaps[WIDTH_COLOURS](positions).tolist()
+    return {
+        float(level): (red, green, blue, alpha)
+        for level, (red, green, blue, alpha) in zip(levels, colours, strict=True)
+    }
 
 
 def palette_legend(figure: Figure, palette: Mapping[Any, Any], title: str, **style: Any) -> None:

@@ -1,6 +1,7 @@
 """Figures that set measurements beside LIF theory: phase-response curve,
 strength–duration and the per-pulse residuals. Every theory line is dashed black and
-labelled "LIF theory" (:mod:`pulsesweep.analysis.comparison`)."""
+labelled "LIF theory" (:mod:`pulsesweep.analysis.comparison`); the residuals' zero line
+too."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pulsesweep import theory
@@ -99,35 +102,75 @@ def _legend_title(config: Mapping[str, Any], metric: str) -> str | None:
     )
 
 
+#: The residuals' axis is linear within this many µs of 0, logarithmic beyond.
+RESIDUAL_LINTHRESH = 0.1
+NO_THEORY = "no LIF theory for this kernel"
+
+
 def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Measured against theoretical spike advance for every usable pulse, per kernel, with
-    the identity line: the simulation checked against the closed form, pulse by pulse."""
-    table = responses[["pulse_spike_advance", "pulse_spike_advance_theory"]].to_dataframe()
-    table = table.reset_index().dropna()
-    table["theory (ms)"] = table["pulse_spike_advance_theory"] * 1e3
-    table["measured (ms)"] = table["pulse_spike_advance"] * 1e3
-    table["width (ms)"] = table["width"] * 1e3
-    if table.empty:
+    """Measured minus theoretical spike advance (µs) of every pulse against its height, a
+    colour per width, a panel per kernel: the simulation checked against the closed form,
+    pulse by pulse (``pulse_theory_residual``, :func:`pulsesweep.analysis.comparison.add_theory`).
+    The y axis is symmetric-log, linear within :data:`RESIDUAL_LINTHRESH` µs of the dashed
+    zero line, so round-off lies on the line and real disagreements stand out by decade.
+    A kernel without theory (all residuals NaN) gets a note."""
+    if not np.isfinite(responses["pulse_spike_advance"]).any():
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         style.note(axis, style.NO_PHASE)
         return figure
+    table = _residual_table(responses)
     palette = style.width_palette(table["width (ms)"])
-    figure, panels = style.kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.0)
+    kernels = [str(kernel) for kernel in responses["kernel"].values]
+    figure, panels = style.kernel_panels(kernels, height=3.0, aspect=1.1)
+    rasterized = len(table) > style.MAX_VECTOR_POINTS
     for kernel, axis in panels.items():
         rows = table[table["kernel"] == kernel]
-        style.scatter_by(
-            axis,
-            rows,
-            ("theory (ms)", "measured (ms)"),
-            ("width (ms)", palette),
-            s=12,
-            linewidths=0,
-            rasterized=len(table) > style.MAX_VECTOR_POINTS,
-        )
-        limits = [rows["theory (ms)"].min(), rows["theory (ms)"].max()]
-        axis.plot(limits, limits, **{**style.THEORY, "label": "measured = LIF theory"})
-        worst = np.abs(rows["measured (ms)"] - rows["theory (ms)"]).max() * 1e3
-        axis.set_title(f"{kernel}: largest |residual| {worst:.2g} µs", fontsize="small")
-    style.label_panels(panels, "theory (ms)", "measured (ms)")
-    style.palette_legend(figure, palette, "width (ms)", marker="o", linestyle="")
+        _residual_panel(axis, kernel, rows, palette, rasterized)
+        style.symlog(axis, table["height (nA)"] if len(table) else [1.0])
+    largest = float(table["residual (µs)"].abs().max()) if len(table) else 0.0
+    limit = max(10 * RESIDUAL_LINTHRESH, 2 * largest)  # symmetric, at least a decade
+    for axis in panels.values():
+        axis.set_ylim(-limit, limit)
+    with_data = [panels[kernel] for kernel in kernels if (table["kernel"] == kernel).any()]
+    if with_data:
+        with_data[0].legend(loc="upper left", fontsize="x-small", frameon=False)
+    style.label_panels(panels, "pulse height (nA)", "measured − theory spike advance (µs)")
+    if palette:
+        style.palette_legend(figure, palette, "width (ms)", marker="o", linestyle="")
     return figure
+
+
+def _residual_table(responses: xr.Dataset) -> pd.DataFrame:
+    """The pulses with a finite residual, in display units (nA, ms, µs); not height 0,
+    the control, whose residual is 0 by construction."""
+    table = responses["pulse_theory_residual"].to_dataframe().reset_index()
+    table = table[np.isfinite(table["pulse_theory_residual"]) & (table["height"] != 0)].copy()
+    table["kernel"] = table["kernel"].astype(str)
+    table["height (nA)"] = table["height"] * 1e9
+    table["width (ms)"] = table["width"] * 1e3
+    table["residual (µs)"] = table["pulse_theory_residual"] * 1e6
+    return table
+
+
+def _residual_panel(
+    axis: Axes, kernel: str, rows: pd.DataFrame, palette: Mapping[float, Any], rasterized: bool
+) -> None:
+    """One kernel's residuals, or the note that it has no theory to compare with."""
+    axis.set_yscale("symlog", linthresh=RESIDUAL_LINTHRESH)
+    if rows.empty:
+        axis.set_title(kernel, fontsize="small")
+        style.note(axis, NO_THEORY, blank=False)  # the panels share their axes
+        return
+    axis.axhline(0.0, **{**style.THEORY, "label": "measured = LIF theory"})
+    style.scatter_by(
+        axis,
+        rows,
+        ("height (nA)", "residual (µs)"),
+        ("width (ms)", palette),
+        s=12,
+        alpha=0.7,
+        linewidths=0,
+        rasterized=rasterized,
+    )
+    worst = float(rows["residual (µs)"].abs().max())
+    axis.set_title(f"{kernel}: largest |residual| {worst:.2g} µs", fontsize="small")
