@@ -189,6 +189,9 @@ def test_a_job_over_the_largest_slurm_node_is_refused(tmp_path):
     sinfo = bin_directory / "sinfo"
     sinfo.write_text(f"#!/bin/sh\necho '   {needed // 2}'\necho '{needed - 1}+'\n")
     sinfo.chmod(0o755)
+    squeue = bin_directory / "squeue"  # the SLURM plugin wants squeue or sacct beside sinfo
+    squeue.write_text("#!/bin/sh\nexit 0\n")
+    squeue.chmod(0o755)
     environment = {**os.environ, "PATH": f"{bin_directory}{os.pathsep}{os.environ['PATH']}"}
     path = _write(tmp_path, config)
     arguments = ["-n", "--configfile", str(path), "--default-resources", "slurm_partition=big"]

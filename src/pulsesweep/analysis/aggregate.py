@@ -7,6 +7,7 @@ its seed's control (see :mod:`pulsesweep.analysis.responses`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,12 @@ import xarray as xr
 
 from pulsesweep.analysis.comparison import add_theory
 from pulsesweep.analysis.response_file import ResponseGrid
-from pulsesweep.analysis.responses import SpikeTrainSet, first_on_neuron, pulse_responses
+from pulsesweep.analysis.responses import (
+    SpikeTrainSet,
+    began_while_firing,
+    first_on_neuron,
+    pulse_responses,
+)
 from pulsesweep.config.resolution import config_sha256, resolve_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.errors import SimulationFileError
@@ -176,7 +182,16 @@ def _measure_controls(
             train, neurons, train, neurons, times, zeros, window, duration, first
         )
         pulsed = file.dataset.isel(point=index, neuron=neurons)
-        grid.fill_control(point["seed"], values, (times, neurons), pulsed)
+        began = functools.partial(_began, train, neurons, times)
+        grid.fill_control(point["seed"], values, (times, neurons), pulsed, began)
+
+
+def _began(
+    control: SpikeTrainSet, neurons: np.ndarray, onsets: np.ndarray, kernel: str, width: float
+) -> np.ndarray:
+    """Whether each pulse of ``kernel`` and ``width`` at ``onsets`` begins while its neuron
+    fires (:func:`~pulsesweep.analysis.responses.began_while_firing`)."""
+    return began_while_firing(control, neurons, onsets + get_kernel(kernel).start * width)
 
 
 def _measure_pulses(
@@ -196,6 +211,7 @@ def _measure_pulses(
     if missing:
         raise SimulationFileError(f"no control for seed {min(missing)}")
     leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
+    current_leads = np.array([-get_kernel(p["kernel"]).start * p["width"] for p in points])
     pulse_train = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
     keep = np.zeros(file.n_trains, dtype=bool)
     keep[pulse_train[pulsed]] = True
@@ -212,6 +228,7 @@ def _measure_pulses(
             window,
             duration,
             first_on_neuron(pulse_train[mask]),
+            current_leads[pulse_point[mask]],
         )
         for index in np.unique(pulse_point[mask]):
             of_point = pulse_point[mask] == index

@@ -34,9 +34,10 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     """Add each pulse's theoretical spike advance and its residual (measured - theory).
 
     Theory is computed for usable pulses only, with the pulsed neuron's own parameters
-    and the phase at which the pulse arrived; NaN elsewhere, where the neurons do not
-    fire tonically, and where a pulse starts before the control spike that opens its
-    cycle (a gaussian arriving early in the cycle), which the theory does not cover.
+    and the phase at which the pulse arrived, for every kernel (a config's own by
+    quadrature), also for a pulse whose current begins cycles before the spike that
+    opens its cycle (:func:`pulsesweep.theory.lif.spike_advance`); NaN elsewhere and
+    where the neurons do not fire tonically.
     """
 
     def per_pulse(name: str) -> NDArray[np.float64]:
@@ -52,7 +53,6 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         "v_reset": per_pulse("v_reset") - rest,
         "refractory_period": float(responses["refractory_period"]),
     }
-    period = theory.tonic_period(neuron)  # (seed, pulse)
     dims = ("kernel", "height", "width", "seed", "pulse")
     phase = responses["pulse_phase"].transpose(*dims).values
     usable = responses["pulse_usable"].transpose(*dims).values.astype(bool)
@@ -60,12 +60,8 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     widths = responses["width"].values[None, :, None, None]
     advance = np.full(phase.shape, np.nan)
     for index, kernel in enumerate(responses["kernel"].values):
-        if not get_kernel(str(kernel)).builtin:
-            continue  # no LIF theory yet for a config's own kernel: NaN
-        lead = -get_kernel(str(kernel)).response_onset * widths
-        covered = usable[index] & (phase[index] * period >= lead)
         advance[index] = theory.spike_advance(
-            str(kernel), heights, widths, np.where(covered, phase[index], np.nan), neuron
+            str(kernel), heights, widths, np.where(usable[index], phase[index], np.nan), neuron
         )
     predicted = xr.DataArray(
         advance,
@@ -80,9 +76,9 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
 
 def _horizon(config: Mapping[str, Any], kernel: str, width: Any, phase: Any) -> Any:
     """When the phase advance is read: the window's end, from the spike that opened the
-    cycle at 0 (the pulse's onset is ``phase * T``)."""
+    cycle at 0 (the pulse's onset is ``phase * T``; its window may open before that)."""
     period = theory.tonic_period(mean_neuron(config["network"]))
-    start = np.maximum(0.0, phase * period + get_kernel(kernel).response_onset * width)
+    start = phase * period + get_kernel(kernel).response_onset * width
     return start + config["analysis"]["window_ms"] * 1e-3
 
 

@@ -17,7 +17,7 @@ Variables (SI units, with ``units`` and ``long_name``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -100,17 +100,22 @@ class ResponseGrid:
         responses: Mapping[str, np.ndarray],
         schedule: tuple[np.ndarray, np.ndarray],
         pulsed: xr.Dataset,
+        began: Callable[[str, float], np.ndarray],
     ) -> None:
         """The schedule of ``seed``, its pulsed neurons (``pulsed``: the control's values
-        at each pulse's neuron), and its height-0 responses for every kernel and width."""
+        at each pulse's neuron), and its height-0 responses for every kernel and width,
+        usable where also ``began(kernel, width)`` (the pulse's current begins while the
+        neuron fires: :func:`~pulsesweep.analysis.responses.began_while_firing`)."""
         self.pulse_time[seed], self.pulse_neuron[seed] = schedule
         self.neurons[seed] = {name: pulsed[name].values for name in _NEURON}
         self.constants = {name: float(pulsed[name]) for name in _CONSTANTS}
         if 0.0 not in self.heights:
             return
         for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
+            usable = responses["usable"] & began(self.kernels[kernel], self.widths[width])
             self._store(
-                (kernel, self.heights.index(0.0), width, _find(self.seeds, seed)), responses
+                (kernel, self.heights.index(0.0), width, _find(self.seeds, seed)),
+                {**responses, "usable": usable},
             )
 
     def dataset(self, config: Mapping[str, Any]) -> xr.Dataset:
@@ -145,10 +150,17 @@ def _per_pulse_variables(grid: ResponseGrid) -> dict[str, Any]:
     data["pulse_usable"] = (
         (*_DIMS, "pulse"),
         usable,
-        {"long_name": "first pulse on its neuron, with its window inside the run"},
+        {
+            "long_name": "first pulse on its neuron, begun while it fired, with its window "
+            "inside the run"
+        },
     )
     for name, (units, long_name) in METRICS.items():
-        mean = np.nanmean(np.where(usable, grid.values[name], np.nan), axis=-1)
+        values = grid.values[name]
+        counted = usable & np.isfinite(values)
+        total = np.where(counted, values, 0.0).sum(axis=-1)
+        count = counted.sum(axis=-1)  # NaN where no usable pulse has a value
+        mean = np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
         data[name] = (_DIMS, mean, {"units": units, "long_name": f"mean {long_name}"})
     return data
 

@@ -22,10 +22,14 @@ measured over a window of the same length, ``[t_open, t_close)`` with
   [phi_p - phi_c](t_open)``, so one extra spike counts 1.0;
 - ``phase``: the control's phase when the pulse arrived (at ``t0``), in ``[0, 1)`` (the x
   axis of a phase-response curve);
-- ``usable``: the window lies inside the run and the pulse is the first one its neuron
+- ``usable``: the window lies inside the run, the pulse is the first one its neuron
   receives (:func:`first_on_neuron`), so that the pulsed train equals the control before
-  the window opens. This depends on the schedule only, never on the height, so averages
-  over usable pulses average the same pulses at every height.
+  the pulse, and its current begins (``t0 + start w``, the kernel's ``start``: 10 w before
+  a gaussian's peak) at or after the control's first spike, so that the neuron was firing
+  tonically when the pulse reached it (:func:`began_while_firing`), as the theory
+  assumes (a control that never fires passes). This depends on the schedule and the
+  kernel only, never on the height, so averages over usable pulses average the same
+  pulses at every height.
 
 For a later pulse on a neuron that an earlier pulse already moved, ``phase_advance``
 still subtracts the shift present when the window opens, but the counts compare trains
@@ -45,6 +49,7 @@ from pulsesweep.simulation.spikes import train_by_train
 __all__ = [
     "PulseResponse",
     "SpikeTrainSet",
+    "began_while_firing",
     "first_on_neuron",
     "oscillator_phase",
     "pulse_response",
@@ -158,12 +163,13 @@ def pulse_responses(
     window: float,
     duration: float,
     first: NDArray[np.bool_],
+    current_leads: NDArray[np.float64] | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Measure many pulses at once; the arrays of :func:`pulse_response`'s fields.
 
     Pulse ``i`` went into train ``pulsed_trains[i]`` of ``pulsed``, whose control is train
     ``control_trains[i]`` of ``control``; the other arguments are per pulse, as in
-    :func:`pulse_response`, or shared.
+    :func:`pulse_response`, or shared (``current_leads``: ``leads`` where not given).
     """
     onsets = np.asarray(onsets, dtype=np.float64)
     t_open = np.maximum(0.0, onsets - leads)
@@ -193,8 +199,24 @@ def pulse_responses(
         "phase_advance": shift[1] - np.where(np.isfinite(shift[0]), shift[0], 0.0),
         "phase": np.where(before, ((onsets - last) / period) % 1.0, np.nan),
         "control_period": period,
-        "usable": np.asarray(first, dtype=bool) & (t_close <= duration + 1e-12),
+        "usable": np.asarray(first, dtype=bool)
+        & (t_close <= duration + 1e-12)
+        & began_while_firing(
+            control, control_trains, onsets - (leads if current_leads is None else current_leads)
+        ),
     }
+
+
+def began_while_firing(
+    control: SpikeTrainSet, trains: NDArray[np.integer], begins: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Whether each pulse's current begins (at ``begins``, s) at or after the first spike
+    of its control train (``trains`` of ``control``), or the control never fires (a
+    neuron at rest: its state does not depend on when the pulse begins)."""
+    trains = np.asarray(trains, dtype=np.int64)
+    silent = control.bounds[trains + 1] == control.bounds[trains]
+    first = _at(control, control.bounds[trains], ~silent)
+    return np.asarray(silent | (np.asarray(begins) >= first))
 
 
 def _at(
@@ -214,6 +236,7 @@ def pulse_response(
     window: float,
     duration: float,
     first: bool = True,
+    current_lead: float | None = None,
 ) -> PulseResponse:
     """Measure one pulse.
 
@@ -231,6 +254,9 @@ def pulse_response(
         Length of the run (s).
     first
         Whether this is the first pulse its neuron receives.
+    current_lead
+        How long before ``t0`` its current begins (s, >= ``lead``): ``-start * w`` of its
+        kernel; ``lead`` if not given.
     """
     one = np.zeros(1, dtype=np.int64)
     values = pulse_responses(
@@ -243,5 +269,6 @@ def pulse_response(
         window,
         duration,
         np.array([first]),
+        np.array([lead if current_lead is None else current_lead]),
     )
     return PulseResponse(**{name: values[name][0].item() for name in PulseResponse.names()})

@@ -25,7 +25,6 @@ from pulsesweep.analysis.comparison import prc_theory, threshold_theory
 from pulsesweep.analysis.thresholds import criterion
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.config.steps import STEPS
-from pulsesweep.model.kernels import get_kernel
 from pulsesweep.outputs import provenance, write_netcdf_atomically
 
 __all__ = ["PRC_PHASES", "prc_point", "theory_curves", "theory_curves_to_netcdf"]
@@ -59,7 +58,7 @@ def _strength_duration(
     largest = max(config["sweep"]["heights_nA"]) * 1e-9
     thresholds = [
         threshold_theory(config, kernel, widths, metric, value, largest)
-        if largest > 0 and get_kernel(kernel).builtin  # none yet for a config's own kernel
+        if largest > 0
         else np.full(widths.shape, np.nan)
         for kernel in config["sweep"]["kernels"]
     ]
@@ -72,10 +71,7 @@ def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
     kernels = list(config["sweep"]["kernels"])
     height, width = prc_point(config)
     prc = [
-        prc_theory(config, kernel, height * 1e-9, width * 1e-3, PRC_PHASES)
-        if get_kernel(kernel).builtin
-        else np.full(PRC_PHASES.shape, np.nan)  # no LIF theory yet for a config's own kernel
-        for kernel in kernels
+        prc_theory(config, kernel, height * 1e-9, width * 1e-3, PRC_PHASES) for kernel in kernels
     ]
     metric, value = criterion(config)
     widths, thresholds = _strength_duration(config, metric, value)

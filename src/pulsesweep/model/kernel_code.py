@@ -30,6 +30,7 @@ static inline double custom_shape_{i}(double s) {{ return {shape}; }}
 static inline double custom_primitive_{i}(double s) {{ return {primitive}; }}
 static inline double custom_quadrature_{i}(double low, double high) {{
     const double length = fmax(high - low, 0.0);
+    if (!(length > 0.0)) return 0.0;  /* a step where the kernel does not act */
     const int64_t panels = (int64_t) fmax(1.0, ceil(length / {panel!r}));
     const double size = length / panels, half = 0.5 * size;
     double total = 0.0;
@@ -55,6 +56,8 @@ cdef inline double custom_primitive_{i}(double s):
 
 cdef inline double custom_quadrature_{i}(double low, double high):
     cdef double length = fmax(high - low, 0.0)
+    if not length > 0.0:  # a step where the kernel does not act
+        return 0.0
     cdef long panels = <long> fmax(1.0, ceil(length / {panel!r}))
     cdef double size = length / panels
     cdef double half = 0.5 * size

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,41 +53,56 @@ def firing_rate(current: ArrayLike, neuron: Neuron) -> FloatArray:
     return numpy_result(1.0 / tonic_period(driven))
 
 
+@dataclass(frozen=True)
+class _Pulsed:
+    """Flat arrays of pulses prepared for the spike search (:func:`_pulsed`).
+
+    ``result`` is 0 where the inputs are valid (NaN elsewhere), ``pulsed`` marks the
+    pulses that act after a refractory period; for those, ``period`` is ``T``,
+    ``cycles`` the number of control spikes the origin was moved back, ``opening`` when
+    the response window opens (``t0 + onset w``) and ``trajectory`` the neuron from
+    ``t_ref`` after the spike at the (moved) origin, all in the moved frame.
+    """
+
+    result: FloatArray
+    pulsed: NDArray[np.bool_]
+    period: FloatArray
+    cycles: FloatArray
+    opening: FloatArray
+    trajectory: Trajectory
+
+
 def _pulsed(
     kernel: Kernel,
     height: FloatArray,
     width: FloatArray,
     phase: FloatArray,
     neuron: list[FloatArray],
-) -> tuple[FloatArray, NDArray[np.bool_], FloatArray, Trajectory]:
-    """For flat arrays: 0 where the inputs are valid (NaN elsewhere), which pulses act after
-    the refractory period (nonzero, not over by ``t_ref``), the tonic period ``T``, and for
-    those pulses the trajectory from ``t_ref`` on, after the spike at 0."""
+) -> _Pulsed:
+    """The pulses of flat arrays, each from the last control spike before its current
+    begins: the spike at 0 when the current begins (``t0 + start w``) after it, else
+    ``m = ceil(-(t0 + start w)/T)`` cycles earlier, so that the spike search integrates
+    the exact membrane through every spike the pulse may move (the multi-cycle solution
+    for a pulse that acts before the spike that opens its cycle)."""
     tau, resistance, bias, threshold, reset, refractory = neuron
     period = np.asarray(tonic_period(as_neuron(neuron)))
     onset = phase * period
     valid = np.isfinite(period) & np.isfinite(onset) & np.isfinite(height)
     valid &= np.isfinite(width) & np.isfinite(tau) & np.isfinite(refractory)
-    over = onset + kernel.stop * width <= refractory  # the pulse ends while refractory
+    begins = np.where(valid, onset + kernel.start * width, 0.0)
+    cycles = np.where(begins < 0, np.ceil(-begins / np.where(valid, period, 1.0)), 0.0)
+    onset = np.where(cycles > 0, onset + cycles * np.where(valid, period, 0.0), onset)
+    over = onset + kernel.effective_stop * width <= refractory  # ends while refractory
     pulsed = valid & (height != 0) & ~over
-    arrays = (
-        height,
-        width,
-        onset,
-        tau,
-        resistance,
-        resistance * bias,
-        threshold,
-        reset,
-        refractory,
-        refractory,
-        refractory,
-    )  # start and release are set by resumed()
+    arrays = [height, width, onset, tau, resistance, resistance * bias, threshold, reset]
+    arrays += [refractory] * 5  # refractory period, then start, release, anchor, settled
     trajectory = Trajectory(kernel, *(np.asarray(array)[pulsed] for array in arrays))
-    return (
+    return _Pulsed(
         np.where(valid, 0.0, np.nan),
         pulsed,
-        period,
+        period[pulsed],
+        cycles[pulsed],
+        (onset + kernel.response_onset * width)[pulsed],
         trajectory.resumed(trajectory.refractory_period),
     )
 
@@ -98,9 +114,16 @@ def _advance_chunk(
     phase: FloatArray,
     neuron: list[FloatArray],
 ) -> FloatArray:
-    """:func:`spike_advance` for flat arrays of at most :data:`_CHUNK_PULSES` pulses."""
-    advance, pulsed, period, trajectory = _pulsed(kernel, height, width, phase, neuron)
-    advance[pulsed] = period[pulsed] - next_spike(trajectory, np.inf)
+    """:func:`spike_advance` for flat arrays of at most :data:`_CHUNK_PULSES` pulses: the
+    control's first spike at or after the window's opening (after the origin's) minus
+    the pulsed train's."""
+    pulses = _pulsed(kernel, height, width, phase, neuron)
+    period, opening = pulses.period, pulses.opening
+    marks = opening[None, :]
+    _, _, first = _follow_train(pulses.trajectory, marks, np.full(opening.shape, np.inf), period)
+    control = period * np.maximum(1.0, np.ceil(opening / period))
+    advance = pulses.result
+    advance[pulses.pulsed] = control - first[0]
     return advance
 
 
@@ -128,20 +151,24 @@ def spike_advance(
 ) -> FloatArray:
     """How much earlier a pulse brings the next spike of a tonically firing neuron.
 
-    The neuron spiked at time 0, so unpulsed it would spike next at ``T``
-    (:func:`~pulsesweep.model.neuron.tonic_period`); the pulse has onset ``t0 = phase * T`` (for
-    the gaussian, its peak). Pulse current during the refractory period ``[0, t_ref)`` has no
-    effect; integration resumes from ``Vr`` at ``t_ref``, and the next spike ``t*`` is the first
-    later time with ``v = Vt``. The pulse is assumed not to act before time 0: for a gaussian
-    that starts (``t0 - 10 w``) before the last spike, the earlier part, which could have moved
-    that spike, is ignored. ``t*`` is found by steps that provably skip no crossing but are at
-    least ``min(w/10, tau/50)``, then refined by Newton's method to 1e-14 s
-    (:func:`pulsesweep.theory.spike_search.next_spike`).
+    Unpulsed, the neuron fires every ``T`` (:func:`~pulsesweep.model.neuron.tonic_period`),
+    at ``..., -T, 0, T, ...``; the pulse has onset ``t0 = phase * T`` (for the gaussian, its
+    peak) and its response window opens at ``t_open = t0 + onset w`` (the kernel's
+    ``response_onset``). The advance is the control's first spike at or after ``t_open``
+    (``T`` when ``t_open >= 0``) minus the pulsed train's, as
+    :func:`pulsesweep.analysis.responses.pulse_response` measures it. The pulsed train is
+    integrated exactly from the last control spike before the pulse's current begins
+    (``t0 + start w``; cycles before 0 for a gaussian, whose current begins 10 SD before
+    its peak): from ``Vr`` at the end of each refractory period (current during it has no
+    effect) to the next time with ``v = Vt``, found by steps that provably skip no
+    crossing but are at least ``min(w/10, tau/50)``, then refined by Newton's method to
+    1e-14 s (:func:`pulsesweep.theory.spike_search.next_spike`).
 
     Parameters
     ----------
     kernel
-        A kernel name from :data:`pulsesweep.model.kernels.KERNELS`.
+        A kernel name: a built-in one (closed-form membrane response) or a config's own
+        (by quadrature, :mod:`pulsesweep.theory.quadrature`).
     height, width
         Pulse height (A; negative hyperpolarises) and width (s, > 0).
     phase
@@ -153,8 +180,8 @@ def spike_advance(
     Returns
     -------
     numpy.ndarray
-        ``T - t*`` (s): positive for an advance, negative for a delay, ``(1 - phase) T``
-        in the limit of a strong pulse, 0 for a pulse over before ``t_ref``. NaN where
+        The advance (s): positive for an advance, negative for a delay, ``(1 - phase) T``
+        in the limit of a strong causal pulse, 0 for a pulse over before ``t_ref``. NaN where
         the neuron does not fire tonically (``R I0 <= Vt``) or an input is NaN.
     """
     arrays = float_arrays(height, width, phase, *neuron_arrays(neuron))
@@ -170,26 +197,50 @@ def phase_advance(
 
 
 def _follow_train(
-    trajectory: Trajectory, marks: FloatArray, count: FloatArray, last: FloatArray
-) -> None:
-    """Find each pulsed train's spikes in turn until the later of its ``marks`` (``(2, n)``),
-    adding up in ``count`` the spikes before each mark and keeping the last of them in
-    ``last`` (both ``(2, n)``, in place; ``count`` NaN where a search gave up). A train is
-    left once the pulse is over when its refractory period ends: it is periodic from then
-    on, and the differences of phase stay as they are."""
-    end = marks.max(axis=0)
-    active = np.arange(end.size)
+    trajectory: Trajectory, marks: FloatArray, end: FloatArray, period: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Follow each pulsed train from its origin (a spike at 0), spike after spike, until
+    it has passed its ``marks`` (``(k, n)``) or has no spike before ``end``.
+
+    Returns, per mark, the spikes before it (the origin's included; NaN where a search
+    gave up), the last of them, and the first spike at or after it (inf if none before
+    ``end``). A train is left once the pulse is over when its refractory period ends: it
+    fires with the period ``T`` from then on, which gives its later spikes.
+    """
+    count, last = np.ones(marks.shape), np.zeros(marks.shape)
+    first = np.full(marks.shape, np.inf)
+    active, beyond = np.arange(marks.shape[1]), marks.max(axis=0)
     while active.size:
         spike = next_spike(trajectory, end[active])
         before = spike < marks[:, active]
         count[:, active] += before
         last[:, active] = np.where(before, spike, last[:, active])
+        reached = ~before & np.isinf(first[:, active])
+        first[:, active] = np.where(reached, spike, first[:, active])
         resume = spike + trajectory.refractory_period
         stuck = resume <= trajectory.start  # no progress (t_ref = 0 and v >= Vt at once)
         count[:, active[np.isnan(spike) | stuck]] = np.nan
-        acting = resume < trajectory.onset + trajectory.kernel.stop * trajectory.width
-        going = acting & (resume < end[active]) & ~stuck
+        acting = resume < trajectory.onset + trajectory.kernel.effective_stop * trajectory.width
+        ahead = np.isfinite(spike) & (spike < beyond[active]) & ~stuck
+        periodic = ahead & ~acting  # the pulse is over: spikes every T from here
+        first[:, active[periodic]] = _extrapolate(
+            first[:, active[periodic]],
+            spike[periodic],
+            marks[:, active[periodic]],
+            period[active[periodic]],
+        )
+        going = ahead & acting & (resume < end[active])
         active, trajectory = active[going], trajectory.take(going).after(spike[going])
+    return count, last, np.where(np.isnan(count), np.nan, first)
+
+
+def _extrapolate(
+    first: FloatArray, spike: FloatArray, marks: FloatArray, period: FloatArray
+) -> FloatArray:
+    """The first spike at or after each mark not yet reached, for trains firing every
+    ``period`` from ``spike`` on."""
+    later = spike + period * np.ceil((marks - spike) / period)
+    return np.where(np.isinf(first), later, first)
 
 
 def _shift_chunk(
@@ -202,18 +253,19 @@ def _shift_chunk(
 ) -> FloatArray:
     """:func:`phase_shift` for flat arrays of at most :data:`_CHUNK_PULSES` pulses.
 
-    With ``n`` spikes before ``t > 0`` (the one at 0 included), the last at ``t_n``,
+    With ``n`` spikes before ``t > 0`` (the origin's included), the last at ``t_n``,
     ``phi_p(t) = n + (t - t_n)/T`` and ``phi_c(t) = 1 + t/T``, so
     ``[phi_p - phi_c](t) = n - 1 - t_n/T``.
     """
     phase = np.where(np.isnan(horizon), np.nan, phase)
-    shift, pulsed, period, trajectory = _pulsed(kernel, height, width, phase, neuron)
-    opening = np.maximum(trajectory.onset + kernel.response_onset * trajectory.width, 0.0)
-    marks = np.stack([opening, horizon[pulsed]])
-    count, last = np.ones(marks.shape), np.zeros(marks.shape)
-    _follow_train(trajectory, marks, count, last)
-    difference = count - 1 - last / period[pulsed]
-    shift[pulsed] = difference[1] - np.where(opening > 0, difference[0], 0.0)
+    pulses = _pulsed(kernel, height, width, phase, neuron)
+    period = pulses.period
+    closing = horizon[pulses.pulsed] + pulses.cycles * period
+    marks = np.stack([pulses.opening, np.maximum(closing, pulses.opening)])
+    count, last, _ = _follow_train(pulses.trajectory, marks, marks[1], period)
+    difference = count - 1 - last / period
+    shift = pulses.result
+    shift[pulses.pulsed] = difference[1] - difference[0]
     return shift
 
 
@@ -227,14 +279,13 @@ def phase_shift(
 ) -> FloatArray:
     """The shift of the pulsed spike train against the unpulsed one at ``horizon``, in cycles.
 
-    The neuron spiked at time 0 and fires tonically with period ``T`` (control: 0, ``T``,
-    ``2 T``, ...); the pulse is as for :func:`spike_advance`, which finds the first pulsed
-    spike. Every later one is found the same way, from ``Vr`` at the end of the previous
-    one's refractory period, with the pulse still acting, up to ``horizon``. The shift is
-    measured as :func:`pulsesweep.analysis.responses.pulse_response` measures ``phase_advance``:
-    with ``phi(t) = N(t) + (t - last spike before t)/T`` (``N`` the spikes before ``t``),
-    ``[phi_p - phi_c](horizon) - [phi_p - phi_c](t_open)``, ``t_open = max(0, t0 + onset
-    w)`` (``onset`` the kernel's ``response_onset``). Each extra spike adds a cycle; once
+    The control fires every ``T`` (``..., 0, T, 2 T, ...``); the pulse and the pulsed
+    train are as for :func:`spike_advance`, every spike found from ``Vr`` at the end of
+    the previous one's refractory period, with the pulse acting, up to ``horizon``. The
+    shift is measured as :func:`pulsesweep.analysis.responses.pulse_response` measures
+    ``phase_advance``: with ``phi(t) = N(t) + (t - last spike before t)/T`` (``N`` the
+    spikes before ``t``), ``[phi_p - phi_c](horizon) - [phi_p - phi_c](t_open)``,
+    ``t_open = t0 + onset w`` (may be before 0). Each extra spike adds a cycle; once
     the pulse is over the shift stays constant, and if it ends before the refractory
     period after the first pulsed spike, the shift is ``spike_advance / T``.
 
@@ -245,8 +296,9 @@ def phase_shift(
     neuron
         The neurons (:class:`~pulsesweep.model.neuron.Neuron`).
     horizon
-        When the shift is measured (s, > 0, from the spike at 0; e.g. ``t_open`` plus the
-        response window). May be infinite, except for the ``inverse_time`` kernel.
+        When the shift is measured (s, from the spike at 0; ``t_open`` plus the response
+        window; the shift is 0 at or before ``t_open``). May be infinite, except for a
+        kernel that never ends (``inverse_time``).
 
     Returns
     -------
@@ -256,8 +308,6 @@ def phase_shift(
         broadcast.
     """
     arrays = float_arrays(height, width, phase, *neuron_arrays(neuron), horizon)
-    if np.any(arrays[-1] <= 0):
-        raise ValueError("horizon must be > 0")
-    if np.any(np.isinf(arrays[-1])) and math.isinf(get_kernel(kernel).stop):
+    if np.any(np.isinf(arrays[-1])) and math.isinf(get_kernel(kernel).effective_stop):
         raise ValueError(f"the {kernel!r} kernel never ends; give a finite horizon")
     return _by_chunks(_shift_chunk, kernel, arrays)

@@ -1,9 +1,10 @@
-"""The membrane's response to a pulse: ``P(x)`` in closed form for every kernel.
+"""The membrane's response to a pulse: ``P(x)``, in closed form for the built-in kernels.
 
 The membrane equation ``tau dv/dt = R I(t) - v`` is linear, so a pulse of height ``h``
 adds ``R h P(t - t0)`` to ``v`` (from rest, with no spike in between), where
 ``P(x) = (1/tau) * integral over s <= x of k(s/w) exp(-(x - s)/tau) ds`` is the response
-to the unit pulse. Vectorised with numpy and scipy (no Brian2); the theory
+to the unit pulse. A kernel given by its expression alone gets ``P`` by quadrature
+(:mod:`pulsesweep.theory.quadrature`). Vectorised with numpy and scipy (no Brian2); the theory
 (:mod:`pulsesweep.theory.lif`) builds on it.
 """
 
@@ -17,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from pulsesweep.model.kernels import get_kernel
+from pulsesweep.theory.quadrature import response_integral
 
 __all__ = ["float_arrays", "membrane_response", "numpy_result"]
 
@@ -155,12 +157,14 @@ def membrane_response(kernel: str, x: ArrayLike, width: ArrayLike, tau: ArrayLik
     """The membrane's response ``P(x)`` to a pulse of unit height.
 
     ``P(x) = (1/tau) * integral over s <= x of k(s/w) exp(-(x - s)/tau) ds``, in closed
-    form (exact at ``width == tau``, stable for large arguments).
+    form for the built-in kernels (exact at ``width == tau``, stable for large arguments),
+    by Gauss–Legendre quadrature for a config's own
+    (:func:`pulsesweep.theory.quadrature.response_integral`).
 
     Parameters
     ----------
     kernel
-        A kernel name from :data:`pulsesweep.model.kernels.KERNELS`.
+        A kernel name: a built-in one or a config's own.
     x, width, tau
         Time since the onset ``t0`` (the gaussian's peak), pulse width, membrane time
         constant (s). Broadcast together.
@@ -170,8 +174,10 @@ def membrane_response(kernel: str, x: ArrayLike, width: ArrayLike, tau: ArrayLik
     numpy.ndarray
         ``P(x)``, dimensionless: a pulse of height ``h`` adds ``R h P(t - t0)`` to ``v``.
     """
-    get_kernel(kernel)  # an unknown name fails with the list of allowed ones
-    if kernel not in _RESPONSES:
-        raise NotImplementedError(f"no closed-form membrane response for {kernel!r}")
+    spec = get_kernel(kernel)  # an unknown name fails with the list of allowed ones
     x, width, tau = float_arrays(x, width, tau)
+    if not spec.builtin:
+        return numpy_result(
+            response_integral(spec, np.zeros_like(x), width, tau, np.full_like(x, -np.inf), x)
+        )
     return numpy_result(_RESPONSES[kernel](x.ravel(), width.ravel(), tau.ravel()).reshape(x.shape))
