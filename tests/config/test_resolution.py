@@ -113,6 +113,16 @@ BAD_CONFIGS = {
         "0.0001",
         "at most 1000000 pulses per seed",
     ),
+    "phase_scan pulses that begin before the neurons fire": (
+        {
+            "pulses": {"schedule": "phase_scan", "settle_ms": 100.0},
+            "simulation": {"duration_s": 2.0},
+            "sweep": {"kernels": ["box", "gaussian"], "widths_ms": [1.0, 20.0]},
+        },
+        "pulses.settle_ms",
+        "100.0",
+        "at least 231.7 (or null) for the phase_scan schedule: the longest lead",
+    ),
     "heterogeneity too large": (
         {"network": {"heterogeneity": 0.5, "v_reset_mV": 14.0}},
         "network.heterogeneity",
@@ -171,6 +181,7 @@ def test_selection_outside_the_config_is_rejected(tmp_path, capsys):
             {
                 "pulses": {"schedule": "phase_scan", "settle_ms": 100.0},
                 "simulation": {"duration_s": 0.3},
+                "sweep": {"kernels": ["box", "alpha"]},
             },
             300.0 - 100.0 - 2 * (2 + 10 * math.log(20 / 5)),
         ),
@@ -331,3 +342,16 @@ def test_a_sweep_that_measures_nothing_is_refused_naming_the_key(change, key):
         check_sweep(config)
     assert caught.value.key == key
     check_sweep(resolve_config(SMALL))  # the small sweep measures
+
+
+def test_phase_scan_settles_long_enough_for_every_kernel_by_default():
+    """A null settle_ms is the longest lead of a swept kernel's current before its onset
+    plus two periods of the mean neuron (at least 100 ms): every pulse begins after its
+    neuron fires tonically, so none is lost from the means."""
+    period_ms = 2 + 10 * math.log(20 / 5)  # the default neuron's
+    scan = {"pulses": {"schedule": "phase_scan"}, "simulation": {"duration_s": 2.0}}
+    wide = merge(scan, {"sweep": {"kernels": ["box", "gaussian"], "widths_ms": [1.0, 20.0]}})
+    assert resolve_config(wide)["pulses"]["settle_ms"] == pytest.approx(200 + 2 * period_ms)
+    causal = merge(scan, {"sweep": {"kernels": ["box", "alpha"]}})
+    assert resolve_config(causal)["pulses"]["settle_ms"] == 100.0
+    assert resolve_config({})["pulses"]["settle_ms"] == 100.0  # periodic: unused

@@ -21,9 +21,13 @@ __all__ = [
     "check_science",
     "check_sweep",
     "default_window_ms",
+    "settling_ms",
 ]
 
 Config = dict[str, Any]
+
+#: ``pulses.settle_ms`` where null, unless the kernels' leads need longer.
+DEFAULT_SETTLE_MS = 100.0
 
 
 def check_kernels(config: Config) -> None:
@@ -206,6 +210,7 @@ def default_window_ms(config: Mapping[str, Any]) -> float:
 
 
 def _check_analysis(config: Config, duration_ms: float) -> None:
+    _check_settling(config)
     if config["analysis"]["window_ms"] is None:
         config["analysis"]["window_ms"] = default_window_ms(config)
     window, pulses = config["analysis"]["window_ms"], config["pulses"]
@@ -242,6 +247,40 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
             raise ConfigError(
                 f"figures.{key}", value, f"null or a value of sweep.{axis}: {sweep[axis]}"
             )
+
+
+def settling_ms(config: Mapping[str, Any]) -> float:
+    """The shortest ``pulses.settle_ms`` under which every ``phase_scan`` pulse's current
+    begins after its neuron fires tonically: the longest lead of a swept kernel's current
+    before its onset (``-start * w``) plus two periods of the mean neuron (0 where the
+    neurons do not fire tonically)."""
+    from pulsesweep.model.kernels import KERNELS
+
+    rate = tonic_rate(config["network"])
+    if rate <= 0:
+        return 0.0
+    starts = {name: kernel.start for name, kernel in KERNELS.items()}
+    starts |= {name: float(entry["start"]) for name, entry in config["kernels"].items()}
+    earliest = min(starts[name] for name in config["sweep"]["kernels"])
+    widest = float(max(config["sweep"]["widths_ms"]))
+    return max(-earliest * widest, 0.0) + 2e3 / rate
+
+
+def _check_settling(config: Config) -> None:
+    """``pulses.settle_ms``: :func:`settling_ms` (at least 100 ms) where null; refused
+    where shorter (its pulses would not be usable)."""
+    pulses = config["pulses"]
+    needed = settling_ms(config) if pulses["schedule"] == "phase_scan" else 0.0
+    if pulses["settle_ms"] is None:
+        pulses["settle_ms"] = max(DEFAULT_SETTLE_MS, round(needed, 3))
+    elif pulses["settle_ms"] < needed:
+        raise ConfigError(
+            "pulses.settle_ms",
+            pulses["settle_ms"],
+            f"at least {needed:.4g} (or null) for the phase_scan schedule: the longest lead "
+            "of a swept kernel's current before its onset (-start * width) plus two periods "
+            "of the mean neuron, so that every pulse begins while its neuron fires",
+        )
 
 
 def check_sweep(config: Config) -> None:
