@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from pulsesweep.model.kernel_expressions import _NODES, _WEIGHTS, PANEL
+from pulsesweep.model.kernel_expressions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
 
 if TYPE_CHECKING:
     from pulsesweep.model.kernel_expressions import ExpressionKernel
@@ -34,12 +34,7 @@ static inline double custom_quadrature_{i}(double low, double high) {{
     const int64_t panels = (int64_t) fmax(1.0, ceil(length / {panel!r}));
     const double size = length / panels, half = 0.5 * size;
     double total = 0.0;
-    for (int64_t panel = 0; panel < panels; panel++) {{
-        const double centre = low + (panel + 0.5) * size;
-        double part = 0.0;
 {terms}
-        total = total + half * part;
-    }}
     return total;
 }}
 static inline double custom_integral_{i}(double a, double b) {{
@@ -64,11 +59,7 @@ cdef inline double custom_quadrature_{i}(double low, double high):
     cdef double total = 0.0
     cdef double centre, part
     cdef long panel
-    for panel in range(panels):
-        centre = low + (panel + 0.5) * size
-        part = 0.0
 {terms}
-        total = total + half * part
     return total
 
 cdef inline double custom_integral_{i}(double a, double b):
@@ -78,17 +69,58 @@ cdef inline double custom_integral_{i}(double a, double b):
 """
 
 
+def _rule(nodes: Any, weights: Any, cpp: bool, index: int, indent: str) -> list[str]:
+    """The panel loop of one Gauss–Legendre rule, in the numpy path's order."""
+    end = ";" if cpp else ""
+    term = f"{indent}    part = part + {{w!r}} * custom_shape_{index}(centre + half * {{x!r}}){end}"
+    body = [
+        f"{indent}    {'const double ' if cpp else ''}centre = low + (panel + 0.5) * size{end}",
+        f"{indent}    {'double ' if cpp else ''}part = 0.0{end}",
+        *(term.format(w=float(w), x=float(x)) for x, w in zip(nodes, weights, strict=True)),
+        f"{indent}    total = total + half * part{end}",
+    ]
+    if cpp:
+        return [
+            f"{indent}for (int64_t panel = 0; panel < panels; panel++) {{",
+            *body,
+            f"{indent}}}",
+        ]
+    return [f"{indent}for panel in range(panels):", *body]
+
+
+def _rules(kernel: ExpressionKernel, cpp: bool, index: int) -> str:
+    """The quadrature's loops: the lowest order of ``kernel.orders`` whose panels are
+    as short as ``size``, else the full order, as the numpy path chooses."""
+    lines: list[str] = []
+    branches = [(order, longest) for order, longest in kernel.orders if longest > 0]
+    for number, (order, longest) in enumerate(branches):
+        keyword = ("if" if number == 0 else "else if") if cpp else ("if" if number == 0 else "elif")
+        lines.append(
+            f"    {keyword} (size <= {longest!r}) {{"
+            if cpp
+            else f"    {keyword} size <= {longest!r}:"
+        )
+        lines += _rule(*RULES[order], cpp, index, "        ")
+        if cpp:
+            lines.append("    }")
+    full = RULES[GAUSS_LEGENDRE_ORDER]
+    if branches:
+        lines.append("    else {" if cpp else "    else:")
+        lines += _rule(*full, cpp, index, "        ")
+        if cpp:
+            lines.append("    }")
+    else:
+        lines += _rule(*full, cpp, index, "    ")
+    return "\n".join(lines)
+
+
 def kernel_code(kernel: ExpressionKernel, language: str, index: int) -> str:
     """C++ or Cython functions of one kernel; the same operations as its numpy path."""
     cpp = language == "cpp"
     low, high = f"fmax(a, {kernel.start!r})", f"fmax(b, {kernel.start!r})"
     if math.isfinite(kernel.stop):
         low, high = f"fmin({low}, {kernel.stop!r})", f"fmin({high}, {kernel.stop!r})"
-    term = "        part = part + {w!r} * custom_shape_{i}(centre + half * {x!r})"
-    terms = [
-        term.format(w=float(w), x=float(x), i=index) + (";" if cpp else "")
-        for x, w in zip(_NODES, _WEIGHTS, strict=True)
-    ]
+    terms = "" if kernel.exact else _rules(kernel, cpp, index)
     primitive = f"custom_primitive_{index}"
     quadrature = f"custom_quadrature_{index}"
     if kernel.exact:
@@ -110,7 +142,7 @@ def kernel_code(kernel: ExpressionKernel, language: str, index: int) -> str:
         i=index,
         shape=_print(kernel.sympy_shape, language),
         primitive=_print(kernel.primitive, language) if kernel.exact else "0.0",
-        terms="\n".join(terms),
+        terms=terms,
         panel=PANEL,
         low=low,
         high=high,

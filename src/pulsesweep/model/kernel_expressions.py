@@ -33,7 +33,15 @@ from numpy.typing import ArrayLike, NDArray
 from pulsesweep.errors import ConfigError
 from pulsesweep.model.kernels import custom_kernels, shape_problem
 
-__all__ = ["GAUSS_LEGENDRE_ORDER", "PANEL", "ExpressionKernel", "check_kernel_numerics", "to_sympy"]
+__all__ = [
+    "GAUSS_LEGENDRE_ORDER",
+    "LOWER_ORDERS",
+    "PANEL",
+    "RULES",
+    "ExpressionKernel",
+    "check_kernel_numerics",
+    "to_sympy",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +49,13 @@ FloatArray = NDArray[np.float64]
 #: Nodes of the quadrature of every step where a kernel has no antiderivative.
 GAUSS_LEGENDRE_ORDER = 8
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_ORDER)
+#: Fewer nodes where a panel is short enough that they give the same integral
+#: (:attr:`ExpressionKernel.orders`): a step of ``dt << w`` needs two or three.
+LOWER_ORDERS = (2, 3, 4, 6)
+RULES = {n: np.polynomial.legendre.leggauss(n) for n in (*LOWER_ORDERS, GAUSS_LEGENDRE_ORDER)}
+#: A lower order is used on panels where it agrees with the full one to this much of the
+#: kernel's largest value times the panel's length.
+_ORDER_TOLERANCE = 1e-14
 #: The longest panel of the composite quadrature, in ``s``.
 PANEL = 0.25
 #: How long sympy may search for an antiderivative (s) before quadrature is used.
@@ -194,22 +209,58 @@ class ExpressionKernel:
         return self._quadrature(low, middle) + self._quadrature(middle, high)
 
     def _quadrature(self, low: FloatArray, high: FloatArray) -> FloatArray:
-        """Composite Gauss–Legendre: panels of at most :data:`PANEL` in ``s``, each of
-        order :data:`GAUSS_LEGENDRE_ORDER` (one panel for a step of ``dt <= w / 4``)."""
+        """Composite Gauss–Legendre: panels of at most :data:`PANEL` in ``s`` (one panel
+        for a step of ``dt <= w / 4``), each of order :data:`GAUSS_LEGENDRE_ORDER`, or of
+        the lowest order of :attr:`orders` whose panels are that short."""
         low, high = np.broadcast_arrays(low, high)
         length = np.maximum(high - low, 0.0)
         panels = np.maximum(1, np.ceil(length / PANEL)).astype(np.int64)
         size = length / panels
+        order = np.full(low.shape, GAUSS_LEGENDRE_ORDER)
+        for lower, longest in reversed(self.orders):
+            order = np.where(size <= longest, lower, order)
         total = np.zeros(low.shape)
-        for panel in range(int(panels.max(initial=1))):
-            inside = panel < panels
-            half = np.where(inside, 0.5 * size, 0.0)
-            centre = low + (panel + 0.5) * size
-            part = np.zeros(low.shape)
-            for node, weight in zip(_NODES, _WEIGHTS, strict=True):
-                part = part + weight * self._k(centre + half * node)
-            total = total + np.where(inside, half * part, 0.0)
+        for rule in np.unique(order[length > 0]):
+            nodes, weights = RULES[int(rule)]
+            for panel in range(int(panels[order == rule].max(initial=1))):
+                inside = (panel < panels) & (order == rule) & (length > 0)
+                half = np.where(inside, 0.5 * size, 0.0)
+                centre = low + (panel + 0.5) * size
+                part = np.zeros(low.shape)
+                for node, weight in zip(nodes, weights, strict=True):
+                    part = part + weight * self._k(centre + half * node)
+                total = total + np.where(inside, half * part, 0.0)
         return total
+
+    @functools.cached_property
+    def orders(self) -> tuple[tuple[int, float], ...]:
+        """For each of :data:`LOWER_ORDERS`, the longest panel (in ``s``, a power of 2
+        times :data:`PANEL`, 0 for none) on which it gives the full order's integral to
+        :data:`_ORDER_TOLERANCE` of the kernel's largest value times the panel's length,
+        on 512 panels spread over the kernel's first 40 units of ``s``."""
+        end = min(self.stop, self.start + 40.0)
+        scale = float(np.max(np.abs(self._k(np.linspace(self.start, end, 4001)))))
+        orders = []
+        for order in LOWER_ORDERS:
+            longest = 0.0
+            for length in PANEL * 0.5 ** np.arange(15, -1, -1):  # from the shortest up
+                if not self._agrees(order, float(length), end, scale):
+                    break
+                longest = float(length)
+            orders.append((order, longest))
+        return tuple(orders)
+
+    def _agrees(self, order: int, length: float, end: float, scale: float) -> bool:
+        """Whether ``order`` gives the full order's integral on panels of ``length``."""
+        lefts = np.linspace(self.start, max(end - length, self.start), 512)
+        lefts = lefts[~((lefts < 0) & (lefts + length > 0) & (self.start < 0))]  # split at 0
+        half = 0.5 * length
+        results = []
+        for rule in (order, GAUSS_LEGENDRE_ORDER):
+            nodes, weights = RULES[rule]
+            values = self._k((lefts + half)[:, None] + half * nodes)
+            results.append(half * (values @ weights))
+        return bool(np.max(np.abs(results[0] - results[1])) <= _ORDER_TOLERANCE * scale * length)
 
     def antiderivative(self, s: ArrayLike) -> FloatArray:
         """``K(s)``: the integral of ``k`` from ``start`` to ``s``."""
