@@ -121,6 +121,8 @@ def test_every_usable_pulse_of_the_default_grid_has_theory(tmp_path):
     )
     simulate_to_netcdf(config, tmp_path / "default.nc")
     responses = aggregate_responses(config, [], [tmp_path / "default.nc"])
+    every = responses["pulse_usable"]
+    assert bool((every == every.sel(height=0.0)).all())  # the same pulses at every height
     pulsed = responses.sel(height=responses["height"] > 0)
     usable = pulsed["pulse_usable"].astype(bool)
     expected = pulsed["pulse_spike_advance_theory"]

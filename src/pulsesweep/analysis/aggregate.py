@@ -178,8 +178,9 @@ def _measure_controls(
         neurons, times = file.pulse_neuron[mask], file.pulse_time[mask]
         zeros = np.zeros(mask.sum())
         first = first_on_neuron(neurons)
+        anytime = np.full(mask.sum(), -np.inf)  # when the current begins: per kernel, below
         values = pulse_responses(
-            train, neurons, train, neurons, times, zeros, window, duration, first
+            train, neurons, train, neurons, times, zeros, window, duration, first, anytime
         )
         pulsed = file.dataset.isel(point=index, neuron=neurons)
         began = functools.partial(_began, train, neurons, times)

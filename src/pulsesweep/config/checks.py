@@ -254,13 +254,12 @@ def settling_ms(config: Mapping[str, Any]) -> float:
     begins after its neuron fires tonically: the longest lead of a swept kernel's current
     before its onset (``-start * w``) plus two periods of the mean neuron (0 where the
     neurons do not fire tonically)."""
-    from pulsesweep.model.kernels import KERNELS
+    from pulsesweep.model.kernels import kernel_table
 
     rate = tonic_rate(config["network"])
     if rate <= 0:
         return 0.0
-    starts = {name: kernel.start for name, kernel in KERNELS.items()}
-    starts |= {name: float(entry["start"]) for name, entry in config["kernels"].items()}
+    starts = {kernel.name: kernel.start for kernel in kernel_table(config)}
     earliest = min(starts[name] for name in config["sweep"]["kernels"])
     widest = float(max(config["sweep"]["widths_ms"]))
     return max(-earliest * widest, 0.0) + 2e3 / rate
