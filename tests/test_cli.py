@@ -183,3 +183,19 @@ def test_config_files_merge_in_order_as_snakemake_merges_them(tmp_path):
     assert merged["network"]["n_neurons"] == 7
     assert merged["sweep"]["kernels"] == shipped["sweep"]["kernels"]
     assert merged["jobs"]["batch_axes"] == shipped["jobs"]["batch_axes"]
+
+
+def test_kernels_lists_a_configs_own_with_its_charge_in_aligned_columns(tmp_path, capsys):
+    """The double exponential's charge, 1 - 1/3, beside the built-ins, every column aligned."""
+    config = tmp_path / "mine.yaml"
+    config.write_text(
+        yaml.safe_dump({"kernels": {"double_exponential": {"shape": "exp(-s) - exp(-3*s)"}}})
+    )
+    assert main(["kernels", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6
+    own = lines[-1]
+    assert own.startswith("double_exponential  k(s) = exp(-s) - exp(-3*s)")
+    assert own.endswith("charge: 0.666667 * h * w  (exact)")
+    assert len({line.index("k(s) =") for line in lines}) == 1
+    assert len({line.index("charge:") for line in lines}) == 1

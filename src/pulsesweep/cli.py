@@ -353,11 +353,13 @@ def _kernels(arguments: argparse.Namespace) -> None:
     table = tuple(KERNELS.values())
     if arguments.config:
         table = kernel_table(load_config(*arguments.config))
+    names = max(len(kernel.name) for kernel in table)
+    formulas = max(len(kernel.formula) for kernel in table)
     for kernel in table:
         total = kernel.total
         charge = "diverges" if total is None else f"{total:.6g} * h * w"
         how = "" if kernel.builtin else ("  (exact)" if kernel.exact else "  (quadrature)")
-        print(f"{kernel.name:<14} k(s) = {kernel.formula:<40} charge: {charge}{how}")
+        print(f"{kernel.name:<{names}}  k(s) = {kernel.formula:<{formulas}}  charge: {charge}{how}")
 
 
 _COMMANDS = {

@@ -254,6 +254,8 @@ class ExpressionKernel:
         """Whether ``order`` gives the full order's integral on panels of ``length``."""
         lefts = np.linspace(self.start, max(end - length, self.start), 512)
         lefts = lefts[~((lefts < 0) & (lefts + length > 0) & (self.start < 0))]  # split at 0
+        if not lefts.size:  # longer than either side of 0: no step has such a panel
+            return True
         half = 0.5 * length
         results = []
         for rule in (order, GAUSS_LEGENDRE_ORDER):
