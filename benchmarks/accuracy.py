@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 from docs_page import publish  # noqa: E402
-from lif_exact import KERNEL_NAMES, ExactLIF  # noqa: E402
+from lif_exact import DEFAULT_NEURON, KERNEL_NAMES, ExactLIF  # noqa: E402
 
 from pulsesweep.config.resolution import resolve_config  # noqa: E402
 from pulsesweep.model.grid import GridPoint  # noqa: E402
@@ -35,14 +35,7 @@ from pulsesweep.simulation.job import simulate  # noqa: E402
 TIME_STEPS_MS = (0.2, 0.1, 0.05, 0.02, 0.01)
 METHODS = ("euler", "exponential_euler", "precise")
 DURATION, ONSET, HEIGHT, WIDTH = 0.3, 0.05, 10e-9, 2e-3
-NEURON = {
-    "tau": 1e-2,
-    "resistance": 1e6,
-    "v_threshold": 15e-3,
-    "v_reset": 0.0,
-    "refractory": 2e-3,
-    "bias": 20e-9,
-}
+NEURON = DEFAULT_NEURON  # the default mean neuron, as ExactLIF's keyword arguments
 POINTS = [GridPoint("box", 0.0, WIDTH, 0)] + [
     GridPoint(kernel, HEIGHT, WIDTH, 0) for kernel in KERNEL_NAMES
 ]
