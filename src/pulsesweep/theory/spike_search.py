@@ -93,25 +93,21 @@ class Trajectory:
     def integral(self, time: FloatArray) -> FloatArray:
         """``J(start, t)`` at ``time`` (``(n,)``, or ``(n, points)`` increasing along rows),
         for times at or after ``anchor``."""
-        if time.ndim == 2 and not self.kernel.builtin:
-            columns, previous, settled = [], self.anchor, self.settled
-            for column in time.T:  # each stretch of a row integrated once
-                settled = self._since(previous, settled, column)
-                columns.append(settled)
-                previous = column
-            return np.stack(columns, axis=1)
         if self.kernel.builtin:
-
-            def column(array: FloatArray) -> FloatArray:
-                return array[:, None] if time.ndim == 2 else array
-
-            tau = column(self.tau)
+            tau = _along(self.tau, time)
             response = membrane_response(
-                self.kernel.name, time - column(self.onset), column(self.width), tau
+                self.kernel.name, time - _along(self.onset, time), _along(self.width, time), tau
             )
-            release: FloatArray = column(self.release) * np.exp(-(time - column(self.start)) / tau)
-            return response - release
-        return self._since(self.anchor, self.settled, time)
+            decay: FloatArray = np.exp(-(time - _along(self.start, time)) / tau)
+            return response - _along(self.release, time) * decay
+        if time.ndim == 1:
+            return self._since(self.anchor, self.settled, time)
+        columns, previous, settled = [], self.anchor, self.settled
+        for column in time.T:  # each stretch of a row integrated once
+            settled = self._since(previous, settled, column)
+            columns.append(settled)
+            previous = column
+        return np.stack(columns, axis=1)
 
     def _since(self, previous: FloatArray, settled: FloatArray, time: FloatArray) -> FloatArray:
         """``J(start, time)`` from ``J(start, previous) = settled`` (``previous <= time``),
@@ -124,15 +120,17 @@ class Trajectory:
         """``v(t) - Vt`` for ``t >= anchor``; ``time`` is ``(n,)`` or ``(n, points)``;
         ``integral`` is ``J(start, time)`` if known."""
 
-        def column(array: FloatArray) -> FloatArray:
-            return array[:, None] if time.ndim == 2 else array
-
         if integral is None:
             integral = self.integral(time)
-        drive = column(self.drive)
-        decay: FloatArray = np.exp(-(time - column(self.start)) / column(self.tau))
-        pulse = column(self.resistance * self.height) * integral
-        return drive + (column(self.v_reset) - drive) * decay + pulse - column(self.v_threshold)
+        drive = _along(self.drive, time)
+        decay: FloatArray = np.exp(-(time - _along(self.start, time)) / _along(self.tau, time))
+        pulse = _along(self.resistance * self.height, time) * integral
+        return (
+            drive
+            + (_along(self.v_reset, time) - drive) * decay
+            + pulse
+            - _along(self.v_threshold, time)
+        )
 
     def slope(self, time: FloatArray, margin: FloatArray) -> FloatArray:
         """``dv/dt = (mu + R h k - v)/tau`` where ``v - Vt = margin``."""
@@ -145,6 +143,12 @@ class Trajectory:
         if self.kernel.builtin:
             return self.kernel.shape(np.maximum(s, _KERNEL_PEAKS.get(self.kernel.name, 0.0)))
         return ceiling(self.kernel, s)
+
+
+def _along(array: FloatArray, time: FloatArray) -> FloatArray:
+    """A per-trajectory ``array`` shaped to broadcast with ``time`` (``(n,)`` or
+    ``(n, points)``)."""
+    return array[:, None] if time.ndim == 2 else array
 
 
 def next_spike(trajectory: Trajectory, end: FloatArray | float) -> FloatArray:
