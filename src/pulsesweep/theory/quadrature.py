@@ -26,14 +26,14 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
-from pulsesweep.model.kernel_expressions import GAUSS_LEGENDRE_ORDER, PANEL
+from pulsesweep.model.kernel_expressions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
 from pulsesweep.model.kernels import Kernel
 
 __all__ = ["ceiling", "response_integral"]
 
 FloatArray = NDArray[np.float64]
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_ORDER)
+_NODES, _WEIGHTS = RULES[GAUSS_LEGENDRE_ORDER]
 _MEMORY_TAUS = 40.0  # how far back (in tau) the integral reaches
 _PANELS_AT_ONCE = 1 << 18  # panels evaluated together (bounds the memory)
 _CEILING_FINE, _CEILING_SPAN = 64.0, 1e6  # the ceiling's table: fine to start + 64, then geometric
