@@ -2,9 +2,9 @@
 
 Each benchmark owns one page of the documentation and one section in it, between the
 lines ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: ``make bench`` writes
-``performance`` (docs/performance.md), ``make accuracy`` ``accuracy`` (docs/accuracy.md)
-and ``make bench-scale`` ``scale`` (docs/scale.md). Above the table goes the line that
-says which command measured it, when and on what machine.
+``performance`` and ``models`` (docs/performance.md), ``make accuracy`` ``accuracy``
+(docs/accuracy.md) and ``make bench-scale`` ``scale`` (docs/scale.md). Above the table
+goes the line that says which command measured it, when and on what machine.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 #: Each benchmark's section name and the page that holds it.
 PAGES = {
     "performance": DOCS / "performance.md",
+    "models": DOCS / "performance.md",
     "accuracy": DOCS / "accuracy.md",
     "scale": DOCS / "scale.md",
 }

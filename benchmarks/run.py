@@ -71,11 +71,49 @@ def snakemake(directory: Path, *arguments: str) -> list[str]:
     ]
 
 
-def _naive_point(kernel: str, height: float, width: float) -> float:
-    """Seconds of one naive-loop point (benchmarks/naive_point.py), one process."""
-    script = str(ROOT / "benchmarks" / "naive_point.py")
-    command = [sys.executable, script, "--kernel", kernel]
+def _naive_point(kernel: str, height: float, width: float, script: str = "naive_point.py") -> float:
+    """Seconds of one naive-loop point (benchmarks/naive_point.py, or ``script`` of
+    benchmarks/, e.g. naive_model_point.py), one process."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), "--kernel", kernel]
     return timed([*command, "--height-nA", str(height), "--width-ms", str(width)])[0]
+
+
+def sweep_once(config_file: Path) -> dict:
+    """One run of a sweep end to end, ``snakemake --cores 2 --configfile config_file``
+    from an empty results/ in a temporary directory: its wall time, and what its jobs'
+    benchmark files say (by rule, peak memory in MB and when its jobs ran, in s from the
+    first job's start; each simulate job's seconds; the share of each simulate job spent
+    in its binary), and the size of its netCDF files."""
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-") as scratch:
+        command = snakemake(Path(scratch), "--cores", "2", "--configfile", str(config_file))
+        wall, _ = timed(command)
+        results = Path(scratch) / "results"
+        memory, timeline, jobs, shares = {}, {}, {}, []
+        for table in (results / "benchmarks").rglob("*.tsv"):
+            rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
+            with table.open() as handle:
+                row = next(csv.DictReader(handle, delimiter="\t"))
+            memory[rule] = max(memory.get(rule, 0.0), float(row["max_rss"]))
+            # A job's benchmark file is written as it ends: its mtime is the job's end.
+            end = table.stat().st_mtime
+            first, last = timeline.get(rule, (end, end))
+            timeline[rule] = (min(first, end - float(row["s"])), max(last, end))
+            if rule == "simulate":
+                jobs[table.stem] = float(row["s"])
+                log = results / "logs" / "simulate" / f"{table.stem}.log"
+                binary = re.search(r"steps in ([0-9.]+) s \(cpp_standalone", log.read_text())
+                shares.append(float(binary[1]) / float(row["s"]))
+        start = min(first for first, _ in timeline.values())
+        spans = {rule: (first - start, last - start) for rule, (first, last) in timeline.items()}
+        size = sum(p.stat().st_size for p in results.rglob("*.nc"))
+    return {
+        "wall": wall,
+        "memory_mb": memory,
+        "spans": spans,
+        "job_seconds": jobs,
+        "binary_share": shares,
+        "size": size,
+    }
 
 
 def end_to_end(repeats: int) -> dict:
@@ -85,43 +123,21 @@ def end_to_end(repeats: int) -> dict:
     _naive_point(*NAIVE_SAMPLE[0])  # warm-up
     for _ in range(repeats):
         gauges.append(_naive_point(*NAIVE_SAMPLE[0]))
-        with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-") as scratch:
-            wall, _ = timed(
-                snakemake(
-                    Path(scratch),
-                    "--cores",
-                    "2",
-                    "--configfile",
-                    str(ROOT / "config" / "config.yaml"),
-                )
-            )
-            walls.append(wall)
-            results = Path(scratch) / "results"
-            timeline = {}
-            for table in (results / "benchmarks").rglob("*.tsv"):
-                rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
-                with table.open() as handle:
-                    row = next(csv.DictReader(handle, delimiter="\t"))
-                memory[rule] = max(memory.get(rule, 0.0), float(row["max_rss"]))
-                # A job's benchmark file is written as it ends: its mtime is the job's end.
-                end = table.stat().st_mtime
-                first, last = timeline.get(rule, (end, end))
-                timeline[rule] = (min(first, end - float(row["s"])), max(last, end))
-                if rule == "simulate":
-                    jobs.setdefault(table.stem, []).append(float(row["s"]))
-                    log = results / "logs" / "simulate" / f"{table.stem}.log"
-                    binary = re.search(r"steps in ([0-9.]+) s \(cpp_standalone", log.read_text())
-                    shares.append(float(binary[1]) / float(row["s"]))
-            start = min(first for first, _ in timeline.values())
-            for rule, (first, last) in timeline.items():
-                spans.setdefault(rule, []).append((first - start, last - start))
-            size = sum(p.stat().st_size for p in results.rglob("*.nc"))
+        run = sweep_once(ROOT / "config" / "config.yaml")
+        walls.append(run["wall"])
+        for rule, peak in run["memory_mb"].items():
+            memory[rule] = max(memory.get(rule, 0.0), peak)
+        for name, seconds in run["job_seconds"].items():
+            jobs.setdefault(name, []).append(seconds)
+        for rule, span in run["spans"].items():
+            spans.setdefault(rule, []).append(span)
+        shares += run["binary_share"]
     return {
         "wall": walls,
         "gauge": gauges,
         "memory_mb": memory,
         "job_seconds": jobs,
-        "size_mb": size / 1e6,
+        "size_mb": run["size"] / 1e6,
         "spans": spans,
         "binary_share": shares,
         "example_job": sorted(jobs)[0],
@@ -341,6 +357,154 @@ def naive_loop(repeats: int) -> list[float]:
     return [_naive_point(*point) for _ in range(repeats) for point in NAIVE_SAMPLE]
 
 
+#: The model sweep (7.): config/examples/adex.yaml's model on the default sweep's grid.
+MODEL_EXAMPLE = ROOT / "config" / "examples" / "adex.yaml"
+#: The naive loop of a model (benchmarks/naive_model_point.py: the AdEx by default).
+NAIVE_MODEL = "naive_model_point.py"
+
+
+def model_sweep_config(example: Path = MODEL_EXAMPLE) -> dict:
+    """The model sweep's config file, merged over config/config.yaml: the example's
+    ``network`` and ``models`` sections, with the default ``network.n_neurons`` (the
+    default-size sweep: its grid, neurons, duration and periodic schedule), and the
+    example's ``figures.example_height_nA`` (the default's 10 nA drives the AdEx far past
+    its rheobase of about 0.6 nA)."""
+    example_config = yaml.safe_load(example.read_text())
+    network = {k: v for k, v in example_config["network"].items() if k != "n_neurons"}
+    figures = {"example_height_nA": example_config["figures"]["example_height_nA"]}
+    return {"network": network, "models": example_config["models"], "figures": figures}
+
+
+def _literal_blocks(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    """Multi-line text (equations, resets) as YAML block scalars, as the example writes it."""
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    pass
+
+
+_ConfigDumper.add_representer(str, _literal_blocks)
+
+
+def model_sweep(repeats: int) -> dict:
+    """The model sweep (:func:`model_sweep_config`) end to end, :func:`sweep_once` per run,
+    and before each run the naive loop of the same model over :data:`NAIVE_SAMPLE` (one
+    process per point, after a warm-up that fills the cache): the naive points of a run
+    are timed beside its sweep, in the machine's speed of that moment."""
+    from pulsesweep.config.resolution import load_config
+    from pulsesweep.model.grid import grid_points
+    from pulsesweep.model.run import Run
+
+    walls, naive, memory, spans, shares, jobs = [], [], {}, {}, [], []
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-bench-models-") as scratch:
+        config_file = Path(scratch) / "model-sweep.yaml"
+        config_file.write_text(
+            yaml.dump(model_sweep_config(), Dumper=_ConfigDumper, sort_keys=False)
+        )
+        config = load_config(ROOT / "config" / "config.yaml", config_file)
+        for kernel in {kernel for kernel, _, _ in NAIVE_SAMPLE}:
+            _naive_point(kernel, *NAIVE_SAMPLE[0][1:], script=NAIVE_MODEL)  # warm-up
+        for _ in range(repeats):
+            naive.append([_naive_point(*point, script=NAIVE_MODEL) for point in NAIVE_SAMPLE])
+            run = sweep_once(config_file)
+            walls.append(run["wall"])
+            for rule, peak in run["memory_mb"].items():
+                memory[rule] = max(memory.get(rule, 0.0), peak)
+            for rule, span in run["spans"].items():
+                spans.setdefault(rule, []).append(span)
+            shares += run["binary_share"]
+            jobs.append(len(run["job_seconds"]))
+    network, simulation = config["network"], config["simulation"]
+    return {
+        "wall": walls,
+        "naive": naive,
+        "memory_mb": memory,
+        "spans": spans,
+        "binary_share": shares,
+        "jobs": statistics.median(jobs),
+        "points": len(grid_points(config)),
+        "n_neurons": network["n_neurons"],
+        "n_steps": Run.from_config(config).n_steps,
+        "model": network["model"],
+        "grid": " × ".join(
+            f"{len(values)} {axis}"
+            for axis, values in (
+                ("kernels", config["sweep"]["kernels"]),
+                ("heights", config["sweep"]["heights_nA"]),
+                ("widths", config["sweep"]["widths_ms"]),
+                ("seeds", simulation["seeds"]),
+            )
+        ),
+        "duration_s": simulation["duration_s"],
+        "schedule": config["pulses"]["schedule"],
+    }
+
+
+def model_rows(sweep: dict) -> str:
+    """The model sweep's table: its time end to end, the naive loop's time per point, the
+    sweep in naive points and the ratio naive loop over all points / sweep, beside the
+    target; each run's ratio is over the naive points timed just before it."""
+    walls, points = sweep["wall"], sweep["points"]
+    per_run = [statistics.median(times) for times in sweep["naive"]]
+    naive = statistics.median(t for times in sweep["naive"] for t in times)
+    in_naive = [wall / point for wall, point in zip(walls, per_run, strict=True)]
+    ratios = [points / cost for cost in in_naive]
+    model, n_steps = sweep["model"], sweep["n_steps"]
+    naive_rate = sweep["n_neurons"] * n_steps / naive
+    sample = ", ".join(f"{k} {h:g} nA {w:g} ms" for k, h, w in NAIVE_SAMPLE)
+    memory = sweep["memory_mb"]
+    rows = [
+        "| measure | median | notes |",
+        "|---|---|---|",
+        _row(
+            f"{model} default-size sweep end to end, `snakemake --cores 2`",
+            f"{statistics.median(walls):.1f} s",
+            f"{len(walls)} runs: {', '.join(f'{w:.1f}' for w in walls)} s; {points} points "
+            f"({sweep['grid']}) of {sweep['n_neurons']} neurons × {sweep['duration_s']:g} s, "
+            f"{sweep['schedule']} pulses, in {sweep['jobs']:.0f} simulate jobs",
+        ),
+        _row(
+            "stages of the median run (start–end, s from the first job's start)",
+            "",
+            critical_path(sweep),
+        ),
+        _row(
+            f"naive {model} loop (one process per point)",
+            f"{naive:.2f} s per point",
+            f"{naive_rate:.3g} neuron-steps/s; {len(NAIVE_SAMPLE)} points ({sample}) before "
+            f"each run, warm cache: "
+            + "; ".join(", ".join(f"{t:.2f}" for t in times) for times in sweep["naive"])
+            + " s",
+        ),
+        _row(
+            f"{model} sweep in naive points",
+            f"{statistics.median(in_naive):.1f}",
+            "each run over its naive points' median: "
+            + ", ".join(f"{w:.1f} s / {t:.2f} s" for w, t in zip(walls, per_run, strict=True)),
+        ),
+        _row(
+            f"**{model} sweep / naive loop**",
+            f"**{statistics.median(ratios):.0f}×**",
+            f"the naive loop's time for all {points} points over the sweep's, run by run "
+            + ", ".join(f"{r:.0f}" for r in ratios)
+            + "×; target ≥ 25×",
+        ),
+        _row(
+            "share of a simulate job spent in its binary",
+            f"{100 * statistics.median(sweep['binary_share']):.0f} %",
+            f"median over {len(sweep['binary_share'])} jobs",
+        ),
+        _row(
+            "peak memory per job",
+            f"{max(memory.values()):.0f} MB",
+            ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items())) + " MB",
+        ),
+    ]
+    return "\n".join(rows)
+
+
 def reference_loop(
     n_neurons: int, n_steps: int, n_pulses: int, fanout: int, repeats: int, method: str
 ) -> list[float]:
@@ -382,8 +546,9 @@ def dry_run(repeats: int) -> tuple[list[float], int]:
 
 
 def critical_path(e2e: dict) -> str:
-    """When each stage ran in the median run: the build, then the simulations, then the
-    aggregation, then the figures; the theory curves and the examples run beside them."""
+    """When each stage ran in the median run (of :func:`end_to_end` or
+    :func:`model_sweep`): the build, then the simulations, then the aggregation, then the
+    figures; the theory curves and the examples run beside them."""
     median_run = sorted(range(len(e2e["wall"])), key=e2e["wall"].__getitem__)[len(e2e["wall"]) // 2]
     order = [
         "build_simulator",
@@ -656,9 +821,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["kernels"],
+        choices=["kernels", "models"],
         help="measure this part alone (kernels: the custom kernels against the built-in, "
-        "6.); with --update-docs, only its rows of the table change",
+        "6.; models: the AdEx sweep against its naive loop, 7.); with --update-docs, only "
+        "its rows of the table (kernels) or its own table (models) change",
     )
     arguments = parser.parse_args()
     repeats = arguments.repeats
@@ -666,6 +832,11 @@ def main() -> None:
         print("custom kernels against the built-in ...", flush=True)
         command = f"python benchmarks/run.py --only kernels --repeats {repeats}"
         publish_kernel_rows(kernel_rows(kernel_costs(repeats)), command, arguments.update_docs)
+        return
+    if arguments.only == "models":
+        print("the AdEx sweep against its naive loop ...", flush=True)
+        command = f"python benchmarks/run.py --only models --repeats {repeats}"
+        publish("models", command, model_rows(model_sweep(repeats)), arguments.update_docs)
         return
     print("default sweep end to end ...", flush=True)
     e2e = end_to_end(repeats)
@@ -693,7 +864,10 @@ def main() -> None:
         "reference": reference,
         "dry_run": dry_run(repeats),
     }
+    print("the AdEx sweep against its naive loop ...", flush=True)
+    models = model_sweep(repeats)
     publish("performance", "make bench", table(results), arguments.update_docs)
+    publish("models", "make bench", model_rows(models), arguments.update_docs)
 
 
 if __name__ == "__main__":

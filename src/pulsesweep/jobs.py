@@ -24,7 +24,7 @@ from typing import Any
 from pulsesweep.config.steps import STEPS, canonical
 from pulsesweep.errors import ConfigError
 from pulsesweep.model.grid import grid_points
-from pulsesweep.model.neuron import tonic_rate
+from pulsesweep.model.neuron_model import MODEL_RATE_BOUND_HZ, lif_rate
 from pulsesweep.model.run import Run
 from pulsesweep.simulation.shapes import ModelShape, model_shape
 
@@ -100,7 +100,8 @@ class SimulationJob:
         the interpreter and libraries (100 MB: a job imports neither xarray nor Brian2);
         the pulses of :meth:`model_shape` (100 bytes each, in Python and in the binary)
         and their synapses, one per pulse and height (50 bytes each); every grid neuron's
-        spikes at 1.5 times the mean neuron's tonic rate plus 20 Hz (36 bytes each: the
+        spikes at 1.5 times the mean neuron's tonic rate plus 20 Hz (for a model of
+        ``models:``, :data:`~pulsesweep.model.neuron_model.MODEL_RATE_BOUND_HZ`; 36 bytes each: the
         binary's spike vectors, up to twice their 12 bytes a spike as they grow, then
         the spikes read back, copied to the points that share a neuron, and the file's
         variables). Nothing grows with run length
@@ -108,7 +109,8 @@ class SimulationJob:
         """
         network, duration = config["network"], config["simulation"]["duration_s"]
         pulses = self.model_shape(config).n_pulses * (100 + 50 * len(self.heights_nA))
-        rate = 1.5 * tonic_rate(network) + 20.0
+        lif = lif_rate(config)
+        rate = MODEL_RATE_BOUND_HZ if lif is None else 1.5 * lif + 20.0
         spikes: float = 36 * self.n_points * network["n_neurons"] * duration * rate
         return math.ceil(100 + (pulses + spikes) / 1e6)
 

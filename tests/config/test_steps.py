@@ -45,6 +45,7 @@ def test_params_hold_exactly_the_declared_keys(make_config):
             "example_width_ms": config["figures"]["example_width_ms"],
         },
         "kernels": {},
+        "models": {},
         "network": canonical(config["network"]),
         "pulses": canonical(config["pulses"]),
         "simulation": canonical(config["simulation"]),

@@ -152,6 +152,10 @@ def test_width_colours_depend_on_the_order_of_widths_only():
     assert plotting.width_palette([NAN, 2.0]).keys() == {2.0}
 
 
+#: What the residuals' figure reads of the config: the neuron model, the LIF (with theory).
+LIF = {"network": {"model": "lif"}}
+
+
 def _residuals(n_pulses: int, no_theory: tuple[str, ...] = ()):
     """Spike advances of ``n_pulses`` pulses per height and width, whose residuals span
     round-off to tens of µs of either sign; NaN theory for the kernels ``no_theory``."""
@@ -184,7 +188,7 @@ def test_large_scatters_are_an_image_inside_vector_files(tmp_path, n_pulses, ima
     from pulsesweep.figures.drawing import save_figure
     from pulsesweep.figures.theory_figures import plot_theory_residuals
 
-    [svg] = save_figure(plot_theory_residuals(_residuals(n_pulses), {}), tmp_path / "r", ["svg"])
+    [svg] = save_figure(plot_theory_residuals(_residuals(n_pulses), LIF), tmp_path / "r", ["svg"])
     text = svg.read_text()
     assert ("<image" in text) is image
     assert "pulse height (nA)" in text  # labels stay text
@@ -202,7 +206,7 @@ def test_theory_residuals_are_drawn_in_microseconds_against_height():
     from pulsesweep.figures.theory_figures import NO_THEORY, plot_theory_residuals
 
     responses = _residuals(4, no_theory=("double_exponential",))
-    figure = plot_theory_residuals(responses, {})
+    figure = plot_theory_residuals(responses, LIF)
     box = _panel(figure, "box")
     assert box.get_yscale() == "symlog"
     assert box.yaxis.get_transform().linthresh == pytest.approx(0.1)
@@ -232,7 +236,7 @@ def test_theory_residuals_say_so_where_the_neurons_do_not_fire_tonically():
 
     responses = _residuals(3)
     responses = responses.map(lambda variable: variable * np.nan)
-    figure = plot_theory_residuals(responses, {})
+    figure = plot_theory_residuals(responses, LIF)
     [axis] = figure.axes
     assert [text.get_text() for text in axis.texts] == [plotting.NO_PHASE]
     plt.close(figure)

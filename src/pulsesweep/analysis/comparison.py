@@ -36,9 +36,13 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     Theory is computed for usable pulses only, with the pulsed neuron's own parameters
     and the phase at which the pulse arrived, for every kernel (a config's own by
     quadrature), also for a pulse whose current begins cycles before the spike that
-    opens its cycle (:func:`pulsesweep.theory.lif.spike_advance`); NaN elsewhere and
-    where the neurons do not fire tonically.
+    opens its cycle (:func:`pulsesweep.theory.lif.spike_advance`); NaN elsewhere, where
+    the neurons do not fire tonically, and for a model of ``models:`` (no theory).
     """
+    dims = ("kernel", "height", "width", "seed", "pulse")
+    measured = responses["pulse_spike_advance"].transpose(*dims)
+    if responses.attrs.get("neuron_model", "lif") != "lif":
+        return _with_theory(responses, xr.full_like(measured, np.nan))
 
     def per_pulse(name: str) -> NDArray[np.float64]:
         values: NDArray[np.float64] = responses[f"neuron_{name}"].transpose("seed", "pulse").values
@@ -53,7 +57,6 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         "v_reset": per_pulse("v_reset") - rest,
         "refractory_period": float(responses["refractory_period"]),
     }
-    dims = ("kernel", "height", "width", "seed", "pulse")
     phase = responses["pulse_phase"].transpose(*dims).values
     usable = responses["pulse_usable"].transpose(*dims).values.astype(bool)
     heights = responses["height"].values[:, None, None, None]
@@ -63,11 +66,12 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
         advance[index] = theory.spike_advance(
             str(kernel), heights, widths, np.where(usable[index], phase[index], np.nan), neuron
         )
-    predicted = xr.DataArray(
-        advance,
-        dims=dims,
-        attrs={"units": "s", "long_name": "LIF theory: advance of the next spike"},
-    )
+    return _with_theory(responses, xr.DataArray(advance, dims=dims))
+
+
+def _with_theory(responses: xr.Dataset, predicted: xr.DataArray) -> xr.Dataset:
+    """``responses`` with the theory's spike advance per pulse and the residual."""
+    predicted = predicted.assign_attrs(units="s", long_name="LIF theory: advance of the next spike")
     residual = (responses["pulse_spike_advance"] - predicted).assign_attrs(
         units="s", long_name="measured minus theoretical spike advance"
     )

@@ -8,9 +8,12 @@ Variables (SI units, with ``units`` and ``long_name``):
   :data:`METRICS`; coordinate ``charge`` over (kernel, height, width);
 - ``(kernel, height, width, seed, pulse)``: ``pulse_<metric>`` for every metric and for
   ``phase`` and ``control_period`` (:data:`PER_PULSE`), and ``pulse_usable``;
-- ``(seed, pulse)``: ``neuron_<parameter>`` of each pulsed neuron, coordinates
-  ``pulse_time`` and ``pulse_neuron``;
-- scalars ``bias_current`` and ``refractory_period``.
+- ``(seed, pulse)``: ``neuron_<parameter>`` of each pulsed neuron (every per-neuron
+  variable of the simulation files but ``spike_count``), coordinates ``pulse_time`` and
+  ``pulse_neuron``;
+- scalars: the simulation files' parameters shared by every neuron (``bias_current``; for
+  the LIF ``refractory_period`` and ``v_rest``, for a model of ``models:`` its shared
+  parameters).
 
 :func:`pulsesweep.analysis.comparison.add_theory` adds the theory of every pulse.
 """
@@ -27,7 +30,6 @@ from pulsesweep.analysis.responses import PulseResponse
 from pulsesweep.errors import SimulationFileError
 from pulsesweep.model.kernels import get_kernel
 from pulsesweep.outputs import provenance
-from pulsesweep.simulation.file_format import NEURON_VARIABLES, SIMULATION_VARIABLES
 
 __all__ = ["METRICS", "PER_PULSE", "ResponseGrid"]
 
@@ -42,13 +44,8 @@ METRICS = {
     "spike_advance": ("s", "advance of the next spike against the control"),
     "phase_advance": ("1", "phase advance against the control (cycles)"),
 }
-#: Parameters of each pulsed neuron, per (seed, pulse), from its seed's control.
-_NEURON = {
-    name: (units, f"{long_name} of the pulsed neuron")
-    for name, (units, long_name) in NEURON_VARIABLES.items()
-}
-#: Parameters every neuron shares, as the simulation files have them.
-_CONSTANTS = ("bias_current", "refractory_period", "v_rest")
+#: What the simulation files hold per neuron, or as a scalar, that is not a parameter.
+_NOT_PARAMETERS = ("spike_count", "dt", "duration")
 #: The per-pulse variables (``pulse_<name>``): units and long name.
 PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in METRICS.items()},
@@ -74,7 +71,8 @@ class ResponseGrid:
         self.pulse_time: dict[int, np.ndarray] = {}
         self.pulse_neuron: dict[int, np.ndarray] = {}
         self.neurons: dict[int, dict[str, np.ndarray]] = {}
-        self.constants: dict[str, float] = {}
+        self.neuron_attrs: dict[str, dict[str, Any]] = {}
+        self.constants: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def _store(self, index: tuple[int, int, int, int], values: Mapping[str, np.ndarray]) -> None:
         if not self.values:
@@ -107,8 +105,19 @@ class ResponseGrid:
         usable where also ``began(kernel, width)`` (the pulse's current begins while the
         neuron fires: :func:`~pulsesweep.analysis.responses.began_while_firing`)."""
         self.pulse_time[seed], self.pulse_neuron[seed] = schedule
-        self.neurons[seed] = {name: pulsed[name].values for name in _NEURON}
-        self.constants = {name: float(pulsed[name]) for name in _CONSTANTS}
+        parameters = [
+            str(name)
+            for name, variable in pulsed.data_vars.items()
+            if name not in _NOT_PARAMETERS and variable.dims in (("neuron",), ())
+        ]
+        per_neuron = [name for name in parameters if pulsed[name].dims == ("neuron",)]
+        self.neurons[seed] = {name: pulsed[name].values for name in per_neuron}
+        self.neuron_attrs = {name: dict(pulsed[name].attrs) for name in per_neuron}
+        self.constants = {
+            name: (float(pulsed[name]), dict(pulsed[name].attrs))
+            for name in parameters
+            if pulsed[name].dims == ()
+        }
         if 0.0 not in self.heights:
             return
         for kernel, width in np.ndindex(len(self.kernels), len(self.widths)):
@@ -167,16 +176,13 @@ def _per_pulse_variables(grid: ResponseGrid) -> dict[str, Any]:
 
 def _neuron_variables(grid: ResponseGrid) -> dict[str, Any]:
     """Each pulsed neuron's parameters, and the parameters every neuron shares."""
-    data: dict[str, Any] = {
-        f"neuron_{name}": (
-            ("seed", "pulse"),
-            np.stack([grid.neurons[s][name] for s in grid.seeds]),
-            {"units": units, "long_name": long_name},
-        )
-        for name, (units, long_name) in _NEURON.items()
-    }
-    for name in _CONSTANTS:
-        data[name] = ((), grid.constants[name], SIMULATION_VARIABLES[name].attrs())
+    data: dict[str, Any] = {}
+    for name, attrs in grid.neuron_attrs.items():
+        long_name = f"{attrs.get('long_name', name)}, of the pulsed neuron"
+        values = np.stack([grid.neurons[s][name] for s in grid.seeds])
+        data[f"neuron_{name}"] = (("seed", "pulse"), values, {**attrs, "long_name": long_name})
+    for name, (value, attrs) in grid.constants.items():
+        data[name] = ((), value, attrs)
     return data
 
 
@@ -213,6 +219,7 @@ def _response_dataset(grid: ResponseGrid, config: Mapping[str, Any]) -> xr.Datas
     attrs = {
         "title": "pulsesweep responses to current pulses, against paired controls",
         **provenance(config),
+        "neuron_model": config["network"]["model"],
         "window": window,
     }
     data = _per_pulse_variables(grid) | _neuron_variables(grid)

@@ -9,6 +9,9 @@ computes them while the sweep is still being simulated:
   phase, at the phase-response curve's height and width (:func:`prc_point`);
 - ``threshold_height_theory`` (kernel, theory_width): the height that reaches the
   strength–duration criterion, on 12 widths spaced geometrically over the grid's.
+
+A model of ``models:`` has no theory: its curves are NaN, and the file's ``theory``
+attribute says so (the figures' captions too).
 """
 
 from __future__ import annotations
@@ -49,12 +52,17 @@ def prc_point(config: Mapping[str, Any]) -> tuple[float, float]:
     return float(height), float(width)
 
 
+def _strength_duration_widths(config: Mapping[str, Any]) -> NDArray[np.float64]:
+    """12 widths spaced geometrically over the grid's."""
+    grid_widths = np.asarray(config["sweep"]["widths_ms"], dtype=np.float64) * 1e-3
+    return np.geomspace(grid_widths.min(), grid_widths.max(), _THRESHOLD_WIDTHS)
+
+
 def _strength_duration(
     config: Mapping[str, Any], metric: str, value: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The widths of the strength–duration curve, and each kernel's threshold height there."""
-    grid_widths = np.asarray(config["sweep"]["widths_ms"], dtype=np.float64) * 1e-3
-    widths = np.geomspace(grid_widths.min(), grid_widths.max(), _THRESHOLD_WIDTHS)
+    widths = _strength_duration_widths(config)
     largest = max(config["sweep"]["heights_nA"]) * 1e-9
     thresholds = [
         threshold_theory(config, kernel, widths, metric, value, largest)
@@ -70,17 +78,25 @@ def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
     config = STEPS["theory_curves"].view(resolve_config(config))
     kernels = list(config["sweep"]["kernels"])
     height, width = prc_point(config)
-    prc = [
-        prc_theory(config, kernel, height * 1e-9, width * 1e-3, PRC_PHASES) for kernel in kernels
-    ]
     metric, value = criterion(config)
-    widths, thresholds = _strength_duration(config, metric, value)
+    model = config["network"]["model"]
+    if model == "lif":
+        prc = np.array(
+            [prc_theory(config, k, height * 1e-9, width * 1e-3, PRC_PHASES) for k in kernels]
+        )
+        widths, thresholds = _strength_duration(config, metric, value)
+        described_theory = "LIF theory of the config's mean neuron"
+    else:
+        widths = _strength_duration_widths(config)
+        prc = np.full((len(kernels), len(PRC_PHASES)), np.nan)
+        thresholds = np.full((len(kernels), len(widths)), np.nan)
+        described_theory = f"none: the model {model} has no theory here"
     described = metric.replace("_", " ")
     return xr.Dataset(
         {
             "prc_theory": (
                 ("kernel", "theory_phase"),
-                np.asarray(prc),
+                prc,
                 {"units": "1", "long_name": "LIF theory: phase advance (cycles)"},
             ),
             "threshold_height_theory": (
@@ -104,6 +120,8 @@ def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
         attrs={
             "title": "pulsesweep LIF theory curves",
             **provenance(config),
+            "neuron_model": model,
+            "theory": described_theory,
             "prc_height": height * 1e-9,
             "prc_width": width * 1e-3,
             "criterion_metric": metric,

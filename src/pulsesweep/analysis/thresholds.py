@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from pulsesweep.model.neuron import tonic_rate
+from pulsesweep.model.neuron_model import lif_rate
 
 __all__ = ["Criterion", "criterion", "criterion_heights", "first_crossing"]
 
@@ -26,15 +26,22 @@ Criterion = tuple[Literal["phase_advance", "spike_advance", "extra_spikes"], flo
 _DEFAULT_VALUES = {"phase_advance": 0.1, "spike_advance": 1e-3, "extra_spikes": 0.5}
 
 
-def criterion(config: Mapping[str, Any]) -> Criterion:
+def criterion(config: Mapping[str, Any], responses: xr.Dataset | None = None) -> Criterion:
     """The resolved criterion ``(metric, value)`` of a config (see the module docstring).
 
-    A ``spike_advance`` value is given in ms in the config and returned in s.
+    A ``spike_advance`` value is given in ms in the config and returned in s. Where
+    ``analysis.criterion_metric`` is null, a model of ``models:`` (whose firing no
+    closed form gives) takes ``phase_advance`` if its controls in ``responses`` fire
+    (a finite period), ``extra_spikes`` if they do not.
     """
     analysis = config["analysis"]
     metric = analysis["criterion_metric"]
     if metric is None:
-        metric = "phase_advance" if tonic_rate(config["network"]) > 0 else "extra_spikes"
+        rate = lif_rate(config)
+        if rate is None:  # a model of models: fires tonically if its controls do
+            periods = None if responses is None else responses["pulse_control_period"].values
+            rate = 1.0 if periods is None or np.isfinite(periods).any() else 0.0
+        metric = "phase_advance" if rate > 0 else "extra_spikes"
     value = analysis["criterion_value"]
     if value is None:
         return metric, _DEFAULT_VALUES[metric]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulsesweep.errors import ConfigError
-from pulsesweep.model.neuron import tonic_rate
+from pulsesweep.model.neuron_model import MODEL_PERIOD_BOUND_MS, lif_rate, neuron_model
 from pulsesweep.model.schedule import schedule_length
 
 __all__ = [
@@ -59,9 +59,20 @@ def check_kernels(config: Config) -> None:
             )
 
 
+def _mean_period_ms(config: Mapping[str, Any]) -> float | None:
+    """The mean neuron's tonic period (ms) as plans take it: the LIF's, or
+    :data:`~pulsesweep.model.neuron_model.MODEL_PERIOD_BOUND_MS` for a model of
+    ``models:``; None where the LIF does not fire tonically."""
+    rate = lif_rate(config)
+    if rate is None:
+        return MODEL_PERIOD_BOUND_MS
+    return 1e3 / rate if rate > 0 else None
+
+
 def check_consistency(config: Config) -> None:
     """Checks that relate several keys, which a JSON schema cannot express."""
     check_kernels(config)
+    neuron_model(config)  # network.model names a model
     network, simulation, pulses = config["network"], config["simulation"], config["pulses"]
     if network["v_reset_mV"] >= network["v_threshold_mV"]:
         raise ConfigError(
@@ -202,8 +213,8 @@ def default_window_ms(config: Mapping[str, Any]) -> float:
         limits += [interval, duration_ms - last if last > 0 else duration_ms]
     elif pulses["schedule"] == "explicit" and pulses["times_ms"]:
         limits.append(duration_ms - max(pulses["times_ms"]))
-    elif pulses["schedule"] == "phase_scan" and (rate := tonic_rate(config["network"])) > 0:
-        limits.append(duration_ms - pulses["settle_ms"] - 2e3 / rate)
+    elif pulses["schedule"] == "phase_scan" and (period := _mean_period_ms(config)):
+        limits.append(duration_ms - pulses["settle_ms"] - 2 * period)
     window = min(limits)
     # No room after the pulses: the checks below name the key to change instead.
     return window if window > 0 else LONGEST_DEFAULT_WINDOW_MS
@@ -222,17 +233,17 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
         raise ConfigError(
             "analysis.window_ms", window, f"at most the simulated time ({duration_ms:g} ms)"
         )
-    rate = tonic_rate(config["network"])
+    period = _mean_period_ms(config)
     metric = config["analysis"]["criterion_metric"]
-    if rate == 0 and metric in ("phase_advance", "spike_advance"):
+    if period is None and metric in ("phase_advance", "spike_advance"):
         raise ConfigError(
             "analysis.criterion_metric",
             metric,
             "extra_spikes or null when the neurons do not fire tonically "
             "(R*I0 <= Vt: phase metrics are undefined)",
         )
-    if pulses["schedule"] == "phase_scan" and rate > 0:
-        needed = pulses["settle_ms"] + 2e3 / rate + window
+    if pulses["schedule"] == "phase_scan" and period:
+        needed = pulses["settle_ms"] + 2 * period + window
         if needed > duration_ms:
             raise ConfigError(
                 "simulation.duration_s",
@@ -253,16 +264,17 @@ def settling_ms(config: Mapping[str, Any]) -> float:
     """The shortest ``pulses.settle_ms`` under which every ``phase_scan`` pulse's current
     begins after its neuron fires tonically: the longest lead of a swept kernel's current
     before its onset (``-start * w``) plus two periods of the mean neuron (0 where the
-    neurons do not fire tonically)."""
+    neurons do not fire tonically; for a model of ``models:``, two of
+    :data:`~pulsesweep.model.neuron_model.MODEL_PERIOD_BOUND_MS`)."""
     from pulsesweep.model.kernels import kernel_table
 
-    rate = tonic_rate(config["network"])
-    if rate <= 0:
+    period = _mean_period_ms(config)
+    if period is None:
         return 0.0
     starts = {kernel.name: kernel.start for kernel in kernel_table(config)}
     earliest = min(starts[name] for name in config["sweep"]["kernels"])
     widest = float(max(config["sweep"]["widths_ms"]))
-    return max(-earliest * widest, 0.0) + 2e3 / rate
+    return max(-earliest * widest, 0.0) + 2 * period
 
 
 def _check_settling(config: Config) -> None:
@@ -325,7 +337,8 @@ def check_sweep(config: Config) -> None:
 
 def check_science(config: Config) -> None:
     """The checks that need numpy: every neuron each seed draws is valid (``tau > 0``,
-    ``Vr < Vt``; firing tonically under ``phase_scan``).
+    ``Vr < Vt``; firing tonically under ``phase_scan``); a model of ``models:`` by
+    Brian2's parser, and every seed's draws of its heterogeneous parameters.
 
     Raises
     ------
@@ -333,7 +346,14 @@ def check_science(config: Config) -> None:
         Naming the key to change, as the other checks do.
     """
     from pulsesweep.model.kernel_expressions import check_kernel_numerics
-    from pulsesweep.model.population import check_parameter_draws
+    from pulsesweep.model.model_checks import check_neuron_model
+    from pulsesweep.model.population import check_parameter_draws, draw_model_population
 
-    check_parameter_draws(config)
+    model = neuron_model(config)
+    if model is None:
+        check_parameter_draws(config)
+    else:
+        check_neuron_model(config)
+        for seed in config["simulation"]["seeds"]:
+            draw_model_population(config, model, seed)
     check_kernel_numerics(config)

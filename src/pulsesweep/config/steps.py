@@ -118,6 +118,7 @@ STEPS: dict[StepName, Step] = {
         "simulate",
         (
             "kernels",
+            "models",
             "network",
             "pulses",
             "simulation.duration_s",
@@ -127,12 +128,14 @@ STEPS: dict[StepName, Step] = {
         ),
     ),
     "aggregate": Step(
-        "aggregate", ("kernels", "network", "simulation", "pulses", "sweep", "analysis")
+        "aggregate",
+        ("kernels", "models", "network", "simulation", "pulses", "sweep", "analysis"),
     ),
     "examples": Step(
         "examples",
         (
             "kernels",
+            "models",
             "network",
             "simulation",
             "pulses",
@@ -146,6 +149,7 @@ STEPS: dict[StepName, Step] = {
         "theory_curves",
         (
             "kernels",
+            "models",
             "network",
             "sweep.kernels",
             "sweep.heights_nA",
@@ -156,7 +160,8 @@ STEPS: dict[StepName, Step] = {
         ),
     ),
     "figures": Step(
-        "figures", ("kernels", "network", "simulation", "pulses", "sweep", "analysis", "figures")
+        "figures",
+        ("kernels", "models", "network", "simulation", "pulses", "sweep", "analysis", "figures"),
     ),
     "example_figure": Step("example_figure", ("figures.formats",)),
 }

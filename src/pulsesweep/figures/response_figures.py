@@ -3,7 +3,8 @@ per-kernel example traces, drawn with seaborn from ``responses.nc`` and ``exampl
 
 Every figure function takes the dataset and the step's config and returns a matplotlib
 figure. Means are over usable pulses of all seeds, with bootstrapped 95 % confidence
-intervals (seeded, so the figures are reproducible).
+intervals (seeded, so the figures are reproducible). LIF theory is drawn for the built-in
+LIF only: a model of ``models:`` has none, and its figures say so.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 import xarray as xr
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pulsesweep.analysis.comparison import charge_slope_theory, slow_pulse_theory
@@ -23,8 +26,10 @@ from pulsesweep.figures.style import (
     NO_PHASE,
     THEORY,
     annotated_heatmap,
+    has_theory,
     kernel_panels,
     label_panels,
+    no_theory_note,
     note,
     palette_legend,
     response_lines,
@@ -81,7 +86,7 @@ def plot_spike_advance(responses: xr.Dataset, config: Mapping[str, Any]) -> Figu
         responses,
         "first-spike latency (ms)",
         caption=(
-            "the control neurons do not fire (R·I0 ≤ Vt), so nothing is advanced: "
+            "the control neurons do not fire, so nothing is advanced: "
             "latency of the evoked spikes from the pulse's start instead"
         ),
     )
@@ -122,7 +127,8 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     """Phase advance and extra spikes against charge per pulse: a line per (kernel, width),
     never averaged across widths, with 95 % confidence bands over pulses (the equal-charge
     comparison), beside LIF theory: the small-charge slope of the phase advance, and the
-    slow-pulse limit of the extra spikes for each kernel's widest pulse."""
+    slow-pulse limit of the extra spikes for each kernel's widest pulse. A model of
+    ``models:`` has no theory: the measurement alone, and the right legend says so."""
     table = response_table(responses)
     table = table[table["charge per pulse (pC)"] != 0].sort_values("charge per pulse (pC)")
     kernels = list(responses["kernel"].values)
@@ -142,31 +148,49 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
             legend=axis is axes[1],
         )
         symlog(axis, table["charge per pulse (pC)"])
+    if not has_theory(config):
+        no_theory_note(axes[1], config, fontsize="xx-small", ncols=2, frameon=False)
+        return figure
+    _small_charge_theory(axes[0], table, config)
+    _slow_pulse_theory(axes[1], responses, config, colours)
+    return figure
+
+
+def _small_charge_theory(axis: Axes, table: pd.DataFrame, config: Mapping[str, Any]) -> None:
+    """The LIF's small-charge slope of the phase advance, over the data's charges up to a
+    third of a cycle, where it is linear."""
     slope = charge_slope_theory(config) * 1e-12  # cycles per pC
     low, high = table["charge per pulse (pC)"].min(), table["charge per pulse (pC)"].max()
     if np.isfinite(slope):  # over the data, up to a third of a cycle, where it is linear
         charges = np.linspace(min(low, 0.0), min(high, 1 / (3 * slope)), 400)
-        axes[0].plot(charges, slope * charges, **{**THEORY, "label": "LIF theory: small charge"})
-        axes[0].legend(fontsize="x-small", frameon=False)
+        axis.plot(charges, slope * charges, **{**THEORY, "label": "LIF theory: small charge"})
+        axis.legend(fontsize="x-small", frameon=False)
+
+
+def _slow_pulse_theory(
+    axis: Axes, responses: xr.Dataset, config: Mapping[str, Any], colours: Mapping[str, Any]
+) -> None:
+    """The LIF's slow-pulse limit of the extra spikes for each kernel's widest pulse."""
     widest = float(responses["width"].max())
     heights = np.linspace(float(responses["height"].min()), float(responses["height"].max()), 200)
-    for kernel in kernels:
+    for kernel, colour in colours.items():
         charge, extra = slow_pulse_theory(config, kernel, heights, widest)
-        axes[1].plot(
+        axis.plot(
             charge * 1e12,
             extra,
             **{
                 **THEORY,
-                "color": colours[kernel],
+                "color": colour,
                 "label": (f"LIF theory, slow pulse, {kernel}, w = {widest * 1e3:g} ms"),
             },
         )
-    axes[1].legend(fontsize="xx-small", ncols=2, frameon=False)
-    return figure
+    axis.legend(fontsize="xx-small", ncols=2, frameon=False)
 
 
 def plot_examples(examples: xr.Dataset, config: Mapping[str, Any]) -> Figure:
-    """Per kernel: the pulse current above, the membrane potential against control below."""
+    """Per kernel: the pulse current above, the membrane potential against control below,
+    with the threshold dotted where it is a potential (``v_threshold``: the LIF's; a model
+    of ``models:`` has a threshold condition instead)."""
     kernels = list(examples["kernel"].values)
     figure, axes = plt.subplots(
         2,
@@ -178,7 +202,7 @@ def plot_examples(examples: xr.Dataset, config: Mapping[str, Any]) -> Figure:
         constrained_layout=True,
     )
     time = examples["time"].values * 1e3
-    threshold = examples.attrs["v_threshold"] * 1e3
+    threshold = examples.attrs.get("v_threshold")
     for column, kernel in enumerate(kernels):
         top, bottom = axes[0, column], axes[1, column]
         top.plot(time, examples["current"].sel(kernel=kernel).values * 1e9, color="C3")
@@ -187,7 +211,8 @@ def plot_examples(examples: xr.Dataset, config: Mapping[str, Any]) -> Figure:
         bottom.plot(
             time, examples["potential"].sel(kernel=kernel).values * 1e3, color="C0", label="pulsed"
         )
-        bottom.axhline(threshold, color="k", lw=0.5, ls=":")
+        if threshold is not None:
+            bottom.axhline(threshold * 1e3, color="k", lw=0.5, ls=":")
         bottom.set_xlabel("time (ms)")
     axes[0, 0].set_ylabel("current (nA)")
     axes[1, 0].set_ylabel("membrane potential (mV)")

@@ -1,4 +1,5 @@
-"""Shared pieces of the figures: the per-pulse table, axes, notes and the theory style."""
+"""Shared pieces of the figures: the per-pulse table, axes, notes and the theory style
+(and the note that a model of ``models:`` has no theory)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,20 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike, NDArray
 
+from pulsesweep.model.neuron_model import LIF_MODEL
+
 __all__ = [
     "CI",
     "NO_PHASE",
     "THEORY",
     "annotated_heatmap",
     "bootstrap_interval",
+    "has_theory",
     "heatmap_scale",
     "kernel_panels",
     "label_panels",
+    "no_theory_note",
+    "no_theory_text",
     "note",
     "palette_legend",
     "response_lines",
@@ -89,6 +95,31 @@ def response_lines(
 
 #: How every "LIF theory" line is drawn.
 THEORY: dict[str, Any] = {"color": "k", "linestyle": "--", "linewidth": 1.0, "label": "LIF theory"}
+
+
+def _model(config: Mapping[str, Any]) -> str:
+    """The name of the config's neuron model (``network.model``; ``lif`` by default)."""
+    return str(config["network"].get("model", LIF_MODEL))
+
+
+def has_theory(config: Mapping[str, Any]) -> bool:
+    """Whether the figures draw theory: for the built-in LIF only, whose theory is that of
+    the config's mean LIF neuron; a model of ``models:`` has none."""
+    return _model(config) == LIF_MODEL
+
+
+def no_theory_text(config: Mapping[str, Any]) -> str:
+    """The note of a figure without theory: ``no theory for model <network.model>``."""
+    return f"no theory for model {_model(config)}"
+
+
+def no_theory_note(axis: Axes, config: Mapping[str, Any], **legend: Any) -> None:
+    """``axis``'s legend of its labelled artists (none too), titled with
+    :func:`no_theory_text`: where the LIF's figure has its theory, a model without theory
+    says so. ``legend``: matplotlib's legend options (``loc`` is ``"best"``, which keeps
+    the note off the data)."""
+    handles, labels = axis.get_legend_handles_labels()
+    axis.legend(handles, labels, title=no_theory_text(config), title_fontsize="x-small", **legend)
 
 
 def response_table(responses: xr.Dataset) -> pd.DataFrame:
@@ -212,7 +243,7 @@ def note(axis: Axes, text: str, blank: bool = True) -> None:
 
 NO_PHASE = (
     "phase metrics are undefined: the neurons do not fire tonically "
-    "(R·I0 ≤ Vt), so they have no phase"
+    "(for the LIF, R·I0 ≤ Vt), so they have no phase"
 )
 
 

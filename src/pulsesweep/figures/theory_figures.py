@@ -1,7 +1,9 @@
 """Figures that set measurements beside LIF theory: phase-response curve,
 strength–duration and the per-pulse residuals. Every theory line is dashed black and
 labelled "LIF theory" (:mod:`pulsesweep.analysis.comparison`); the residuals' zero line
-too."""
+too. A model of ``models:`` has no theory: its figures show the measurement alone (the
+residuals' figure, having nothing to compare, only a note) and say so
+(:func:`~pulsesweep.figures.style.no_theory_note`)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ __all__ = ["plot_phase_response", "plot_strength_duration", "plot_theory_residua
 
 def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Figure:
     """Phase advance against the phase at which the pulse arrived, per kernel, beside
-    ``prc_theory`` (:mod:`pulsesweep.analysis.theory_curves`, merged into ``responses``)."""
+    ``prc_theory`` (:mod:`pulsesweep.analysis.theory_curves`, merged into ``responses``)
+    for the LIF; for a model without theory, the first panel's legend says so."""
     height, width = prc_point(config)
     table = style.response_table(responses)
     table = table[np.isclose(table["height (nA)"], height) & np.isclose(table["width (ms)"], width)]
@@ -39,15 +42,20 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
     seeds = sorted(table["seed"].unique())
     palette = dict(zip(seeds, sns.color_palette("deep", len(seeds)), strict=True))
     figure, panels = style.kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.1)
+    lif = style.has_theory(config)
     theory = responses["prc_theory"]
     for kernel, axis in panels.items():
         rows = table[table["kernel"] == kernel]
         xy = ("phase at pulse onset (cycles)", "phase advance (cycles)")
         style.scatter_by(axis, rows, xy, ("seed", palette), edgecolors="w", linewidths=0.5)
-        axis.plot(theory["theory_phase"], theory.sel(kernel=kernel), **style.THEORY)
+        if lif:
+            axis.plot(theory["theory_phase"], theory.sel(kernel=kernel), **style.THEORY)
         axis.set(xlim=(0, 1), title=f"{kernel}, h = {height:g} nA, w = {width:g} ms")
     first = next(iter(panels.values()))
-    first.legend(*first.get_legend_handles_labels(), fontsize="x-small", frameon=False)
+    if lif:
+        first.legend(*first.get_legend_handles_labels(), fontsize="x-small", frameon=False)
+    else:
+        style.no_theory_note(first, config, fontsize="x-small", frameon=False)
     style.label_panels(panels, "phase at pulse onset (cycles)", "phase advance (cycles)")
     style.palette_legend(figure, palette, "seed", marker="o", linestyle="")
     return figure
@@ -57,8 +65,8 @@ def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     """Height needed to reach the criterion against width, per kernel, on log-log axes;
     mean and 95 % confidence interval over seeds (each seed's threshold is interpolated
     from its grid), beside ``threshold_height_theory`` (:mod:`pulsesweep.analysis.theory_curves`,
-    merged into ``responses``)."""
-    metric, value = criterion(config)
+    merged into ``responses``) for the LIF; for a model without theory, the legend says so."""
+    metric, value = criterion(config, responses)
     heights = criterion_heights(responses, metric, value)
     table = (heights * 1e9).rename("threshold height (nA)").to_dataframe().reset_index()
     table["width (ms)"] = table["width"] * 1e3
@@ -72,19 +80,23 @@ def plot_strength_duration(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     style.response_lines(
         axis, table, "width (ms)", "threshold height (nA)", "kernel", colours, marker="o"
     )
-    theory = responses["threshold_height_theory"]
-    for kernel in kernels:
-        axis.plot(
-            theory["theory_width"] * 1e3,
-            theory.sel(kernel=kernel) * 1e9,
-            **{**style.THEORY, "color": colours[kernel], "label": f"LIF theory, {kernel}"},
-        )
+    if style.has_theory(config):
+        theory = responses["threshold_height_theory"]
+        for kernel in kernels:
+            axis.plot(
+                theory["theory_width"] * 1e3,
+                theory.sel(kernel=kernel) * 1e9,
+                **{**style.THEORY, "color": colours[kernel], "label": f"LIF theory, {kernel}"},
+            )
     axis.set(
         xscale="log",
         yscale="log",
         title=f"height for a mean {metric.replace('_', ' ')} of {value:g}",
     )
-    axis.legend(fontsize="x-small", frameon=False, title=_legend_title(config, metric))
+    if style.has_theory(config):
+        axis.legend(fontsize="x-small", frameon=False, title=_legend_title(config, metric))
+    else:
+        style.no_theory_note(axis, config, fontsize="x-small", frameon=False)
     return figure
 
 
@@ -113,10 +125,12 @@ def plot_theory_residuals(responses: xr.Dataset, config: Mapping[str, Any]) -> F
     pulse by pulse (``pulse_theory_residual``, :func:`pulsesweep.analysis.comparison.add_theory`).
     The y axis is symmetric-log, linear within :data:`RESIDUAL_LINTHRESH` µs of the dashed
     zero line, so round-off lies on the line and real disagreements stand out by decade.
-    A kernel without theory (all residuals NaN) gets a note."""
-    if not np.isfinite(responses["pulse_spike_advance"]).any():
+    A kernel without theory (all residuals NaN) gets a note; a model without theory (of
+    ``models:``), a figure that is a note."""
+    if not style.has_theory(config) or not np.isfinite(responses["pulse_spike_advance"]).any():
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
-        style.note(axis, style.NO_PHASE)
+        lif = style.has_theory(config)
+        style.note(axis, style.NO_PHASE if lif else style.no_theory_text(config))
         return figure
     table = _residual_table(responses)
     palette = style.width_palette(table["width (ms)"])

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pulsesweep.model.population import NeuronParameters
+from pulsesweep.model.population import ModelPopulation, NeuronParameters, Population
 from pulsesweep.model.run import Method
 from pulsesweep.model.stimulus import PulseInputs
 
@@ -120,7 +120,7 @@ PULSE_UPDATE = (
 
 
 def network_inputs(
-    blocks: Sequence[NeuronParameters],
+    blocks: Sequence[Population],
     heights: Sequence[float],
     pulses: PulseInputs,
     method: Method,
@@ -128,16 +128,45 @@ def network_inputs(
 ) -> dict[str, NetworkInput]:
     """Every value the network is given, in SI units, by variable name.
 
-    Point ``p`` owns neurons ``p * n ... (p + 1) * n - 1``; ``v`` is the initial
-    potential. The refractory period and the bias current are the same for every
-    neuron (shared scalars, so the compiled loop computes with them once per step).
-    ``precise`` also takes each neuron's decay over one step, ``exp(-dt / tau)``.
+    Point ``p`` owns neurons ``p * n ... (p + 1) * n - 1``. For the LIF, ``v`` is the
+    initial potential; the refractory period and the bias current are the same for
+    every neuron (shared scalars, so the compiled loop computes with them once per
+    step), and ``precise`` also takes each neuron's decay over one step,
+    ``exp(-dt / tau)``. A model of ``models:`` takes its per-neuron values
+    (heterogeneous parameters, initial values), its shared parameters and the bias.
     """
+    inputs: dict[str, NetworkInput] = {
+        "height": np.repeat(np.asarray(heights, dtype=np.float64), blocks[0].n_neurons),
+        "pulse_train": pulses.trains.ravel().astype(np.int32),
+    }
+    if isinstance(blocks[0], ModelPopulation):
+        models = [block for block in blocks if isinstance(block, ModelPopulation)]
+        return inputs | _model_inputs(models)
+    lifs = [block for block in blocks if isinstance(block, NeuronParameters)]
+    return inputs | _lif_inputs(lifs, method, dt)
+
+
+def _model_inputs(blocks: Sequence[ModelPopulation]) -> dict[str, NetworkInput]:
+    """A model's values: per neuron, then shared by all (the same in every block)."""
+    first = blocks[0]
+    inputs: dict[str, NetworkInput] = {
+        name: np.concatenate([block.per_neuron[name] for block in blocks])
+        for name in first.per_neuron
+    }
+    for name in first.initial:
+        inputs[name] = np.concatenate([block.initial[name] for block in blocks])
+    shared = {name: np.float64(value) for name, value in first.shared.items()}
+    return inputs | shared | {"bias_current": np.float64(first.bias_current)}
+
+
+def _lif_inputs(
+    blocks: Sequence[NeuronParameters], method: Method, dt: float
+) -> dict[str, NetworkInput]:
+    """The LIF's values."""
     refractory = {block.refractory_period for block in blocks}
     bias = {block.bias_current for block in blocks}
     if len(refractory) != 1 or len(bias) != 1:
         raise ValueError("all blocks of one network share refractory period and bias")
-    n_neurons = blocks[0].n_neurons
 
     def stack(name: str) -> NDArray[np.float64]:
         return np.concatenate([getattr(block, name) for block in blocks])
@@ -150,8 +179,6 @@ def network_inputs(
         "v": stack("v_initial"),
         "refractory_period": np.float64(refractory.pop()),
         "bias_current": np.float64(bias.pop()),
-        "height": np.repeat(np.asarray(heights, dtype=np.float64), n_neurons),
-        "pulse_train": pulses.trains.ravel().astype(np.int32),
     }
     if method == "precise":
         inputs["step_decay"] = np.exp(-dt / inputs["tau"])

@@ -1,4 +1,5 @@
-"""The population of heterogeneous LIF neurons and the random streams behind it.
+"""The populations of heterogeneous neurons, the LIF's and a model's of ``models:``, and
+the random streams behind them.
 
 All randomness comes from numpy generators keyed by the seed and a named stream, so
 that for one seed the neuron parameters, the initial potentials and the pulse schedule
@@ -17,11 +18,22 @@ from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.errors import ConfigError
 from pulsesweep.model.neuron import Neuron, capacitance, mean_neuron, resting_potential
+from pulsesweep.model.neuron_model import (
+    NeuronModel,
+    neuron_model,
+    parse_initial,
+    parse_quantity,
+    unit_text,
+)
 
 __all__ = [
+    "ModelPopulation",
     "NeuronParameters",
+    "Population",
     "check_parameter_draws",
+    "draw_model_population",
     "draw_neuron_parameters",
+    "draw_population",
     "random_stream",
 ]
 
@@ -158,3 +170,107 @@ def check_parameter_draws(config: Mapping[str, Any]) -> None:
                 f"{parameters.tau[bad[0]]:.3g} s, Vr = {parameters.absolute('v_reset')[bad[0]]:.3g}"
                 f" V, Vt = {parameters.absolute('v_threshold')[bad[0]]:.3g} V)",
             )
+
+
+@dataclass(frozen=True)
+class ModelPopulation:
+    """The neurons of one seed of a model of ``models:``, in SI units, by Brian2 name.
+
+    Attributes
+    ----------
+    per_neuron
+        Each heterogeneous parameter, one value per neuron.
+    initial
+        Each state variable with an initial value, one value per neuron.
+    shared
+        Every other parameter, one value for all neurons.
+    units
+        The unit of every name above, as the files write it (``"1"``: dimensionless).
+    bias_current
+        The bias current (A).
+    n_neurons
+        The number of neurons.
+    """
+
+    per_neuron: dict[str, NDArray[np.float64]]
+    initial: dict[str, NDArray[np.float64]]
+    shared: dict[str, float]
+    units: dict[str, str]
+    bias_current: float
+    n_neurons: int
+
+    def select(self, neurons: slice | NDArray[np.integer]) -> ModelPopulation:
+        """The population of only ``neurons`` (the neurons are uncoupled)."""
+        count = len(np.arange(self.n_neurons)[neurons])
+        return ModelPopulation(
+            {name: values[neurons] for name, values in self.per_neuron.items()},
+            {name: values[neurons] for name, values in self.initial.items()},
+            self.shared,
+            self.units,
+            self.bias_current,
+            count,
+        )
+
+
+def _model_units(model: NeuronModel) -> dict[str, Any]:
+    """Every parameter's quantity, by name."""
+    return {
+        name: parse_quantity(text, model.key(f"parameters.{name}"))
+        for name, text in model.parameters
+    }
+
+
+def draw_model_population(
+    config: Mapping[str, Any], model: NeuronModel, seed: int
+) -> ModelPopulation:
+    """Draw the neurons of one seed: each heterogeneous parameter from a Gaussian around
+    its value with relative SD ``network.heterogeneity`` (stream ``neuron_parameters``,
+    in the order ``heterogeneous`` lists them), each ``uniform`` initial value uniformly
+    in its range (stream ``initial_potential``, in name order).
+
+    Raises
+    ------
+    pulsesweep.errors.ConfigError
+        If a draw takes a heterogeneous parameter across zero (naming
+        ``network.heterogeneity``), or a value does not parse (naming its key).
+    """
+    network = config["network"]
+    n, spread = int(network["n_neurons"]), float(network["heterogeneity"])
+    values = _model_units(model)
+    per_neuron: dict[str, NDArray[np.float64]] = {}
+    rng = random_stream(seed, "neuron_parameters")
+    for name in model.heterogeneous:
+        mean = float(values[name])
+        drawn = mean + spread * abs(mean) * rng.standard_normal(n)
+        if np.any(np.sign(drawn) != np.sign(mean)):
+            raise ConfigError(
+                "network.heterogeneity",
+                spread,
+                f"a spread small enough that no neuron's {name} crosses zero (seed {seed} "
+                f"draws {drawn[np.sign(drawn) != np.sign(mean)][0]:.3g} around {mean:.3g})",
+            )
+        per_neuron[name] = drawn
+    units = {name: unit_text(value) for name, value in values.items()}
+    uniform, initial = random_stream(seed, "initial_potential"), {}
+    for name, text in model.initial:
+        low, high = parse_initial(text, model.key(f"initial.{name}"))
+        span = float(high) - float(low)
+        initial[name] = float(low) + (span * uniform.random(n) if span else np.zeros(n))
+        units[name] = unit_text(low)
+    shared = {
+        name: float(value) for name, value in values.items() if name not in model.heterogeneous
+    }
+    bias = float(network["bias_current_nA"]) * 1e-9
+    return ModelPopulation(per_neuron, initial, shared, units, bias, n)
+
+
+#: A seed's neurons: the LIF's parameters, or a model's of ``models:``.
+Population = NeuronParameters | ModelPopulation
+
+
+def draw_population(config: Mapping[str, Any], seed: int) -> Population:
+    """The neurons of one seed, of the model ``network.model`` names."""
+    model = neuron_model(config)
+    if model is None:
+        return draw_neuron_parameters(config, seed)
+    return draw_model_population(config, model, seed)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 __all__ = ["Method", "Run", "Target"]
 
-Method = Literal["precise", "euler", "exponential_euler", "rk2", "rk4", "heun"]
+Method = Literal["precise", "exact", "euler", "exponential_euler", "rk2", "rk4", "heun"]
 Target = Literal["numpy", "cython", "cpp_standalone"]
 
 
@@ -23,7 +23,8 @@ class Run:
     dt
         Integration time step (s).
     method
-        ``precise`` (exact, spikes off the grid) or one of Brian2's methods.
+        ``precise`` (the LIF's exact integration, spikes off the grid) or one of Brian2's
+        methods (a model of ``models:`` has its own).
     target
         Brian2's code-generation target.
     """
@@ -35,12 +36,15 @@ class Run:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Run:
-        """The run of a resolved config (its ``simulation`` section)."""
+        """The run of a resolved config (its ``simulation`` section; the method of the
+        model ``network.model`` names, unless it is the LIF)."""
         simulation = config["simulation"]
+        model = config["network"].get("model", "lif")
+        method = simulation["method"] if model == "lif" else config["models"][model]["method"]
         return cls(
             duration=float(simulation["duration_s"]),
             dt=simulation["dt_ms"] * 1e-3,
-            method=simulation["method"],
+            method=method,
             target=simulation["target"],
         )
 

@@ -10,7 +10,7 @@ imports only to draw schedules: the Snakefile sizes the compiled model from it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "PulseSchedule",
     "make_schedule",
+    "measured_phase_scan_schedule",
+    "needs_control_spikes",
     "periodic_schedule",
     "phase_scan_schedule",
     "schedule_length",
@@ -92,14 +94,55 @@ def phase_scan_schedule(parameters: NeuronParameters, settle: float, dt: float) 
     return PulseSchedule(times=onsets[order], neurons=np.arange(n, dtype=np.int64)[order])
 
 
-def make_schedule(config: Mapping[str, Any], seed: int) -> PulseSchedule:
-    """The pulse schedule of one seed, as the config describes it."""
+def measured_phase_scan_schedule(
+    control: Sequence[NDArray[np.float64]], settle: float, dt: float
+) -> PulseSchedule:
+    """:func:`phase_scan_schedule` from measured control trains, for a model whose
+    period no closed form gives: neuron ``j``'s pulse falls at phase ``j / n`` of its
+    first control cycle that starts at or after ``settle``, the cycle measured from its
+    spike to the next, rounded to the time grid. A neuron that does not fire twice after
+    ``settle`` gets its pulse at ``settle`` (its responses' phase is read from the
+    control all the same).
+    """
+    import numpy as np
+
+    n = len(control)
+    onsets = np.full(n, round(settle / dt) * dt)
+    for neuron, train in enumerate(control):
+        after = np.asarray(train)[np.asarray(train) >= settle]
+        if len(after) >= 2:
+            period = after[1] - after[0]
+            onsets[neuron] = np.round((after[0] + neuron / n * period) / dt) * dt
+    order = np.argsort(onsets, kind="stable")
+    return PulseSchedule(times=onsets[order], neurons=np.arange(n, dtype=np.int64)[order])
+
+
+def needs_control_spikes(config: Mapping[str, Any]) -> bool:
+    """Whether a seed's schedule is made from its measured control trains: the
+    ``phase_scan`` schedule of a model of ``models:``."""
+    model = config["network"].get("model", "lif")
+    return bool(config["pulses"]["schedule"] == "phase_scan" and model != "lif")
+
+
+def make_schedule(
+    config: Mapping[str, Any],
+    seed: int,
+    control: Sequence[NDArray[np.float64]] | None = None,
+) -> PulseSchedule:
+    """The pulse schedule of one seed, as the config describes it; ``control`` holds its
+    neurons' control trains where :func:`needs_control_spikes`."""
     import numpy as np
 
     from pulsesweep.model.population import draw_neuron_parameters, random_stream
 
     pulses = config["pulses"]
     duration = config["simulation"]["duration_s"]
+    if needs_control_spikes(config):
+        if control is None:
+            raise ValueError("the phase_scan schedule of a model needs its control trains")
+        return measured_phase_scan_schedule(
+            control, pulses["settle_ms"] * 1e-3, Run.from_config(config).dt
+        )
     if pulses["schedule"] == "phase_scan":
         return phase_scan_schedule(
             draw_neuron_parameters(config, seed),

@@ -37,12 +37,15 @@ from pulsesweep.model.equations import (
     NetworkInput,
 )
 from pulsesweep.model.kernels import KERNELS, Kernel
+from pulsesweep.model.neuron_model import NeuronModel, parse_quantity, unit_text
 from pulsesweep.model.run import Method, Target
 from pulsesweep.model.stimulus import step_average, step_average_code
 from pulsesweep.simulation.spikes import SpikeTrains
 
 __all__ = [
+    "model_group",
     "neuron_group",
+    "potential_variable",
     "pulse_group",
     "pulse_synapses",
     "run_network",
@@ -118,10 +121,46 @@ def _step_average_function(table: Sequence[Kernel]) -> b2.Function:
     return function
 
 
-def neuron_group(
-    n_neurons: int, dt: float, method: Method, name: str | None = None
+def model_group(
+    model: NeuronModel, n_neurons: int, dt: float, name: str | None = None
 ) -> b2.NeuronGroup:
-    """The LIF group; ``name`` fixes its name, as a standalone build needs."""
+    """The group of a model of ``models:``: its equations with the network's inputs and
+    every parameter as a variable (``NeuronModel.full_equations``), its threshold,
+    reset, refractoriness and method."""
+    units = {
+        name: unit_text(parse_quantity(text, model.key(f"parameters.{name}")))
+        for name, text in model.parameters
+    }
+    return b2.NeuronGroup(
+        n_neurons,
+        model.full_equations(units),
+        threshold=model.threshold,
+        reset=model.reset or None,
+        refractory=model.refractory,
+        method=model.method,
+        dt=dt * b2.second,
+        name=name or "neurongroup*",
+        namespace={},
+    )
+
+
+def potential_variable(group: b2.NeuronGroup) -> str:
+    """The membrane potential's name: ``v``, or the group's first differential equation's."""
+    names = list(group.equations.diff_eq_names)
+    return "v" if "v" in group.variables else sorted(names)[0]
+
+
+def neuron_group(
+    n_neurons: int,
+    dt: float,
+    method: Method,
+    name: str | None = None,
+    model: NeuronModel | None = None,
+) -> b2.NeuronGroup:
+    """The LIF group, or that of ``model`` (:func:`model_group`); ``name`` fixes its
+    name, as a standalone build needs."""
+    if model is not None:
+        return model_group(model, n_neurons, dt, name)
     common = {"threshold": "v > v_threshold", "dt": dt * b2.second, "name": name or "neurongroup*"}
     if method != "precise":
         return b2.NeuronGroup(
@@ -209,6 +248,7 @@ def run_network(
     target: Target = "numpy",
     record_potential: Sequence[int] = (),
     table: Sequence[Kernel] = tuple(KERNELS.values()),
+    model: NeuronModel | None = None,
 ) -> SpikeTrains:
     """Simulate the network with one of Brian2's runtime targets and return all spikes.
 
@@ -229,17 +269,20 @@ def run_network(
         Global indices of neurons whose membrane potential is recorded at every step.
     table
         The kernels the pulses' ``kernel`` indexes (:func:`pulsesweep.model.kernel_table`).
+    model
+        The model of ``models:`` (None: the LIF).
     """
     with _codegen_target(target):
-        n_neurons = len(cast("NDArray[np.float64]", inputs["tau"]))  # per neuron, not shared
-        group = neuron_group(n_neurons, dt, method)
+        n_neurons = len(cast("NDArray[np.float64]", inputs["height"]))  # per neuron
+        group = neuron_group(n_neurons, dt, method, model=model)
         group.set_states(dict(inputs), units=False)  # SI values; the equations hold units
         pulses = pulse_group(len(pulse_values["train"]), dt, table=table)
         pulses.set_states(dict(pulse_values), units=False)
         monitor = spike_monitor(group, method)
         network = b2.Network(group, pulses, pulse_synapses(pulses, group), monitor)
         if record_potential:
-            potential = b2.StateMonitor(group, "v", record=list(record_potential))
+            variable = potential_variable(group)
+            potential = b2.StateMonitor(group, variable, record=list(record_potential))
             network.add(potential)
         started = time.perf_counter()
         network.run(
@@ -258,7 +301,9 @@ def run_network(
         )
         # Copies: from brian2 2.11 on, a monitor's arrays are views of memory that is
         # freed with the monitor (reading them after the network has gone reads garbage).
-        traces = np.array(potential.v_, copy=True) if record_potential else None
+        traces = (
+            np.array(getattr(potential, f"{variable}_"), copy=True) if record_potential else None
+        )
         times = np.array(spike_times(monitor, method).get_value(), copy=True)
         neurons = np.array(monitor.i, copy=True)
         return SpikeTrains.from_times(times, neurons, dt, method, traces)

@@ -162,7 +162,7 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
     b2.set_device("cpp_standalone", directory=str(partial), build_on_run=False)
     b2.prefs.codegen.cpp.extra_compile_args_gcc = COMPILER_FLAGS
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = _make_arguments(processes)
-    group = neuron_group(shape.n_neurons, shape.dt, shape.method, GROUP)
+    group = neuron_group(shape.n_neurons, shape.dt, shape.method, GROUP, shape.neuron_model())
     table = kernel_table({"kernels": shape.kernel_definitions()})
     pulses = pulse_group(shape.n_pulses, shape.dt, PULSES, table)
     b2.device.apply_run_args()  # the job's values, before the pulses are connected by them

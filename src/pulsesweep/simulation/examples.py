@@ -20,12 +20,12 @@ from pulsesweep.config.resolution import resolve_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.errors import ConfigError
 from pulsesweep.model.grid import GridPoint
-from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
+from pulsesweep.model.population import NeuronParameters, Population, draw_population
 from pulsesweep.model.run import Run
-from pulsesweep.model.schedule import PulseSchedule, make_schedule
+from pulsesweep.model.schedule import PulseSchedule
 from pulsesweep.model.stimulus import pulse_train
 from pulsesweep.outputs import provenance, write_netcdf_atomically
-from pulsesweep.simulation.job import simulate_points
+from pulsesweep.simulation.job import seed_schedules, simulate_points
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -79,13 +79,16 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     """
     config = STEPS["examples"].view(resolve_config(config))
     seed = config["simulation"]["seeds"][0]
-    schedule = make_schedule(config, seed)
+    population = draw_population(config, seed)
+    run = Run.from_config(config)
+    numpy_run = run.on("numpy") if run.target == "cpp_standalone" else run
+    schedule = seed_schedules(config, {seed: population}, numpy_run)[seed]
     example, kernels = _Example.of(config, schedule), config["sweep"]["kernels"]
     points = [GridPoint(k, example.height, example.width, seed) for k in kernels]
     points.append(GridPoint(kernels[0], 0.0, example.width, seed))
     # The neurons are uncoupled: the pulsed neuron alone, once per kernel and once unpulsed.
     neuron = slice(example.neuron, example.neuron + 1)
-    parameters = draw_neuron_parameters(config, seed).select(neuron)
+    parameters = population.select(neuron)
     own = schedule.of_neuron(example.neuron)
     recording, _ = simulate_points(
         config,
@@ -98,7 +101,8 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     dt, steps = example.run.dt, example.run.n_steps
     trains = np.array([pulse_train(k, example.width, own.times, dt, steps) for k in kernels])
     current = parameters.bias_current + example.height * trains
-    potential = recording.potential + parameters.v_rest  # absolute, as the files store it
+    rest = parameters.v_rest if isinstance(parameters, NeuronParameters) else 0.0
+    potential = recording.potential + rest  # absolute, as the files store it
     return _traces(config, example, current, potential, parameters)
 
 
@@ -107,7 +111,7 @@ def _traces(
     example: _Example,
     current: NDArray[np.float64],
     potential: NDArray[np.float64],
-    parameters: NeuronParameters,
+    parameters: Population,
 ) -> xr.Dataset:
     """The dataset of the traces, from :data:`LEAD_TIME` before the onset on."""
     import xarray as xr
@@ -142,9 +146,19 @@ def _traces(
             "seed": example.seed,
             "height": example.height,
             "width": example.width,
-            "v_threshold": float(parameters.absolute("v_threshold")[0]),
+            **_threshold(config, parameters),
         },
     )
+
+
+def _threshold(config: Mapping[str, Any], parameters: Population) -> dict[str, Any]:
+    """The attributes that say where the neuron fires: the LIF's threshold (V), or a
+    model's threshold condition."""
+    model = config["network"]["model"]
+    if isinstance(parameters, NeuronParameters):
+        threshold = float(parameters.absolute("v_threshold")[0])
+        return {"neuron_model": model, "v_threshold": threshold}
+    return {"neuron_model": model, "threshold": config["models"][model]["threshold"]}
 
 
 def examples_to_netcdf(config: Mapping[str, Any], output: str | Path) -> Path:

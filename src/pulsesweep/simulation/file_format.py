@@ -4,19 +4,23 @@ Dimensions and variables (all physical quantities in SI units with ``units`` and
 ``long_name`` attributes):
 
 - ``point``: coordinates ``kernel``, ``height`` (A), ``width`` (s), ``seed``;
-- ``(point, neuron)``: ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V),
-  ``resistance`` (ohm), ``spike_count``;
+- ``(point, neuron)``: ``spike_count``, and the neurons' parameters: for the LIF
+  ``tau`` (s), ``v_threshold``, ``v_reset``, ``v_initial`` (V), ``resistance`` (ohm); for a
+  model of ``models:`` each heterogeneous parameter by its name and each initial value
+  as ``<variable>_initial``, in their units;
 - ``spike``: ``spike_time`` (s; float64 for the ``precise`` method, whose spikes fall
   between grid points; for Brian2's methods, on the grid, stored as integer time steps
   with a ``scale_factor``, so it is exact and compact), ``spike_neuron``, ``spike_point``,
   train by train: by point, then neuron, then time, so that a neuron's spikes are the
   next ``spike_count`` entries;
 - ``pulse``: ``pulse_time`` (s), ``pulse_neuron``, ``pulse_point``;
-- scalars ``dt``, ``duration``, ``bias_current``, ``refractory_period`` and ``v_rest``: every
-  potential is absolute, the model integrating ``v - v_rest``.
+- scalars ``dt``, ``duration``, ``bias_current``; for the LIF ``refractory_period`` and
+  ``v_rest`` (every potential is absolute, the model integrating ``v - v_rest``), for a
+  model of ``models:`` each shared parameter by its name.
 
-Global attributes carry the resolved config, its SHA-256, the seeds and the versions of
-the software that made the file.
+Global attributes carry the resolved config, its SHA-256, the seeds, the versions of
+the software that made the file, the neuron model (``neuron_model``) and where its spike
+times lie (``spike_times``: exact, or on the time grid).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pulsesweep.model.grid import GridPoint
-from pulsesweep.model.population import NeuronParameters
+from pulsesweep.model.population import ModelPopulation, NeuronParameters, Population
 from pulsesweep.model.run import Run
 from pulsesweep.model.schedule import PulseSchedule
 from pulsesweep.outputs import atomic_output, compression, provenance, write_netcdf_atomically
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = [
+    "LIF_ONLY",
+    "MODEL_FILE_VARIABLES",
     "NEURON_VARIABLES",
     "POINT_COORDINATES",
     "SIMULATION_VARIABLES",
@@ -106,6 +112,18 @@ SIMULATION_VARIABLES: dict[str, FileVariable] = {
     "refractory_period": FileVariable((), "absolute refractory period", "s"),
     "v_rest": FileVariable((), "resting potential (every potential here is absolute)", "V"),
 }
+#: The variables of a LIF's file alone; a model of ``models:`` has its own instead.
+LIF_ONLY = (*NEURON_VARIABLES, "refractory_period", "v_rest")
+#: The contract of a file of a model of ``models:``: every variable but :data:`LIF_ONLY`.
+MODEL_FILE_VARIABLES = {
+    name: variable for name, variable in SIMULATION_VARIABLES.items() if name not in LIF_ONLY
+}
+#: Where the spikes of each kind of integration lie (the files' ``spike_times`` attribute).
+SPIKE_TIMES = {
+    True: "on the time grid: the start of the step at whose end the threshold was crossed "
+    "(Brian2's integration methods)",
+    False: "exact: the threshold crossing, off the time grid (the precise method)",
+}
 #: The coordinates on ``point``: each point's grid values.
 POINT_COORDINATES = ("kernel", "height", "width", "seed")
 
@@ -154,34 +172,63 @@ def _spike_variables(spikes: SpikeTrains, n_points: int, n_neurons: int) -> dict
     }
 
 
+def _lif_variables(blocks: Sequence[NeuronParameters]) -> dict[str, Variable]:
+    """The LIF's parameters: per neuron (potentials absolute), then shared."""
+    data_vars = {
+        name: _variable(name, np.stack([b.absolute(name) for b in blocks]))
+        for name in NEURON_VARIABLES
+    }
+    return data_vars | {
+        "refractory_period": _variable("refractory_period", blocks[0].refractory_period),
+        "v_rest": _variable("v_rest", blocks[0].v_rest),
+    }
+
+
+def _model_variables(blocks: Sequence[ModelPopulation]) -> dict[str, Variable]:
+    """A model's parameters: per neuron (initial values as ``<variable>_initial``), then
+    shared, each in its unit."""
+    first, data_vars = blocks[0], dict[str, Variable]()
+    for name in first.per_neuron:
+        values = np.stack([b.per_neuron[name] for b in blocks])
+        attrs = {"units": first.units[name], "long_name": f"parameter {name} of the neuron"}
+        data_vars[name] = (_NEURON, values, attrs)
+    for name in first.initial:
+        values = np.stack([b.initial[name] for b in blocks])
+        attrs = {"units": first.units[name], "long_name": f"initial value of {name}"}
+        data_vars[f"{name}_initial"] = (_NEURON, values, attrs)
+    for name, value in first.shared.items():
+        attrs = {"units": first.units[name], "long_name": f"parameter {name}"}
+        data_vars[name] = ((), value, attrs)
+    return data_vars
+
+
 def simulation_contents(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
-    blocks: Sequence[NeuronParameters],
+    blocks: Sequence[Population],
     schedules: Mapping[int, PulseSchedule],
     spikes: SpikeTrains,
 ) -> SimulationContents:
     """Assemble the contents of one simulation job's file (see the module docstring)."""
-    simulation = config["simulation"]
-    n_neurons = blocks[0].n_neurons
-    data_vars: dict[str, Variable] = {
-        name: _variable(name, np.stack([b.absolute(name) for b in blocks]))
-        for name in NEURON_VARIABLES
-    }
-    data_vars |= _spike_variables(spikes, len(points), n_neurons)
+    simulation, run = config["simulation"], Run.from_config(config)
+    lifs = [block for block in blocks if isinstance(block, NeuronParameters)]
+    models = [block for block in blocks if isinstance(block, ModelPopulation)]
+    data_vars = _lif_variables(lifs) if lifs else _model_variables(models)
+    data_vars |= _spike_variables(spikes, len(points), blocks[0].n_neurons)
     data_vars |= _pulse_variables(points, schedules)
     data_vars |= {
-        "dt": _variable("dt", Run.from_config(config).dt),
+        "dt": _variable("dt", run.dt),
         "duration": _variable("duration", simulation["duration_s"]),
         "bias_current": _variable("bias_current", blocks[0].bias_current),
-        "refractory_period": _variable("refractory_period", blocks[0].refractory_period),
-        "v_rest": _variable("v_rest", blocks[0].v_rest),
     }
+    model = config["network"]["model"]
     attrs = {
-        "title": "pulsesweep simulation: current pulses into tonically firing LIF neurons",
+        "title": f"pulsesweep simulation: current pulses into tonically firing neurons ({model})",
         **provenance(config),
         "seeds": np.unique([p.seed for p in points]).astype(np.int64),
-        "integration_method": simulation["method"],
+        "neuron_model": model,
+        "integration_method": run.method,
+        "spike_times": SPIKE_TIMES[spikes.on_grid],
         "codegen_target": simulation["target"],
     }
     return SimulationContents(data_vars, _point_coordinates(points), attrs)

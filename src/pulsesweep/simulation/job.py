@@ -20,9 +20,10 @@ from pulsesweep.config.steps import STEPS
 from pulsesweep.model.equations import NetworkInput, network_inputs
 from pulsesweep.model.grid import GridPoint, grid_points
 from pulsesweep.model.kernels import Kernel, kernel_table
-from pulsesweep.model.population import NeuronParameters, draw_neuron_parameters
+from pulsesweep.model.neuron_model import neuron_model
+from pulsesweep.model.population import Population, draw_population
 from pulsesweep.model.run import Run
-from pulsesweep.model.schedule import PulseSchedule, make_schedule
+from pulsesweep.model.schedule import PulseSchedule, make_schedule, needs_control_spikes
 from pulsesweep.model.stimulus import PulseInputs, pulse_inputs
 from pulsesweep.simulation.builds import build_shape, ensure_build
 from pulsesweep.simulation.distinct import DistinctNeurons, distinct_neurons
@@ -34,7 +35,7 @@ from pulsesweep.simulation.standalone import run_simulator
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["simulate", "simulate_points", "simulate_to_netcdf"]
+__all__ = ["seed_schedules", "simulate", "simulate_points", "simulate_to_netcdf"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +71,14 @@ def _run(
         target=run.target,
         record_potential=record_potential,
         table=table,
+        model=neuron_model(config),
     )
 
 
 def simulate_points(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
-    populations: Mapping[int, NeuronParameters],
+    populations: Mapping[int, Population],
     schedules: Mapping[int, PulseSchedule],
     run: Run,
     build: str | Path | None = None,
@@ -133,6 +135,40 @@ def simulate_points(
     return (spikes if record_potential else spikes.select(neurons.copy_of)), pulses
 
 
+def seed_schedules(
+    config: Mapping[str, Any],
+    populations: Mapping[int, Population],
+    run: Run,
+    build: str | Path | None = None,
+) -> dict[int, PulseSchedule]:
+    """Each seed's pulse schedule (:func:`~pulsesweep.model.schedule.make_schedule`).
+
+    Where the schedule is made from measured control trains (the ``phase_scan``
+    schedule of a model of ``models:``), the seeds' controls are simulated first, in
+    one run of ``run`` (and ``build``): the model is deterministic, so they are the very
+    trains the job's own controls will have.
+    """
+    seeds = sorted(populations)
+    if not needs_control_spikes(config):
+        return {seed: make_schedule(config, seed) for seed in seeds}
+    import numpy as np
+
+    kernel = kernel_table(config)[0].name  # unpulsed: any kernel and width
+    controls = [GridPoint(kernel, 0.0, 1e-3, seed) for seed in seeds]
+    empty = PulseSchedule(np.zeros(0), np.zeros(0, dtype=np.int64))
+    spikes, _ = simulate_points(
+        config, controls, populations, dict.fromkeys(seeds, empty), run, build
+    )
+    n_neurons = populations[seeds[0]].n_neurons
+    counts = np.bincount(spikes.neurons, minlength=len(seeds) * n_neurons)
+    trains = np.split(spikes.times, np.cumsum(counts)[:-1])
+    logger.info("measured the controls of seeds %s for the phase_scan schedule", seeds)
+    return {
+        seed: make_schedule(config, seed, trains[k * n_neurons : (k + 1) * n_neurons])
+        for k, seed in enumerate(seeds)
+    }
+
+
 def simulate(
     config: Mapping[str, Any],
     points: Sequence[GridPoint],
@@ -165,9 +201,11 @@ def _simulate(
         raise ValueError("no grid points to simulate")
     config = STEPS["simulate"].view(config)
     seeds = sorted({point.seed for point in points})
-    populations = {seed: draw_neuron_parameters(config, seed) for seed in seeds}
-    schedules = {seed: make_schedule(config, seed) for seed in seeds}
+    populations = {seed: draw_population(config, seed) for seed in seeds}
     run = Run.from_config(config)
+    if run.target == "cpp_standalone" and not build and needs_control_spikes(config):
+        build = ensure_build(model_shape(config, points))  # for the controls' run too
+    schedules = seed_schedules(config, populations, run, build)
     spikes, _ = simulate_points(config, points, populations, schedules, run, build, copies)
     blocks = [populations[point.seed] for point in points]
     return simulation_contents(config, points, blocks, schedules, spikes)

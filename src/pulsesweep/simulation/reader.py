@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pulsesweep.errors import InputError, SimulationFileError
-from pulsesweep.simulation.file_format import POINT_COORDINATES, SIMULATION_VARIABLES
+from pulsesweep.simulation.file_format import (
+    MODEL_FILE_VARIABLES,
+    POINT_COORDINATES,
+    SIMULATION_VARIABLES,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -44,7 +48,9 @@ def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
         raise InputError(path, problem, f"make it with {_MAKE}")
     try:
         with xr.open_dataset(path) as dataset:
-            missing = [name for name in SIMULATION_VARIABLES if name not in dataset.variables]
+            lif = dataset.attrs.get("neuron_model", "lif") == "lif"
+            contract = SIMULATION_VARIABLES if lif else MODEL_FILE_VARIABLES
+            missing = [name for name in contract if name not in dataset.variables]
             dataset = dataset.drop_vars([name for name in skip if name in dataset]).load()
     except Exception as error:  # netCDF4 raises OSError, RuntimeError, ValueError, ...
         raise SimulationFileError(f"not a readable netCDF file ({error})", path) from error

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulsesweep.model.grid import GridPoint
+from pulsesweep.model.neuron_model import NeuronModel, neuron_model
 from pulsesweep.model.run import Method, Run
 from pulsesweep.model.schedule import schedule_length
 
-__all__ = ["ModelShape", "model_shape", "most_distinct_neurons", "shape_kernels"]
+__all__ = ["ModelShape", "model_shape", "most_distinct_neurons", "shape_kernels", "shape_model"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class ModelShape:
     #: The config's own kernels, ``(name, shape, start, stop)`` by name: their code is
     #: part of the build (the built-ins' always is).
     kernels: tuple[tuple[str, str, float, float | None], ...] = ()
+    #: The model of ``models:`` the build simulates, as JSON text (sorted keys); empty
+    #: for the LIF. Its parameters' values are the job's inputs, but a build is made
+    #: per definition: the units of its parameters are part of the generated code.
+    model: str = ""
 
     def __post_init__(self) -> None:  # from JSON, the kernels come as lists
         kernels = tuple((str(n), str(e), float(a), b) for n, e, a, b in self.kernels)
@@ -37,7 +42,8 @@ class ModelShape:
     @property
     def key(self) -> str:
         """A file-name-safe identifier, e.g. ``n4800_steps100000_pulses120_dt0.0001_precise``
-        (and ``_k`` with a hash of the config's own kernels, if it has any)."""
+        (and ``_k`` with a hash of the config's own kernels, if it has any; ``_m`` with a
+        hash of the model, if it is not the LIF)."""
         key = (
             f"n{self.n_neurons}_steps{self.n_steps}_pulses{self.n_pulses}"
             f"_dt{self.dt:g}_{self.method}"
@@ -45,7 +51,13 @@ class ModelShape:
         if self.kernels:
             digest = hashlib.sha256(json.dumps(self.kernels).encode()).hexdigest()[:10]
             key += f"_k{digest}"
+        if self.model:
+            key += f"_m{hashlib.sha256(self.model.encode()).hexdigest()[:10]}"
         return key
+
+    def neuron_model(self) -> NeuronModel | None:
+        """The model of ``models:`` the build simulates (None: the LIF)."""
+        return NeuronModel.from_json(json.loads(self.model)) if self.model else None
 
     def kernel_definitions(self) -> dict[str, dict[str, Any]]:
         """The config's own kernels as its ``kernels:`` section defines them."""
@@ -78,7 +90,14 @@ def model_shape(config: Mapping[str, Any], points: Sequence[GridPoint]) -> Model
         dt=run.dt,
         method=run.method,
         kernels=shape_kernels(config),
+        model=shape_model(config),
     )
+
+
+def shape_model(config: Mapping[str, Any]) -> str:
+    """The model of ``network.model``, as :attr:`ModelShape.model` holds it."""
+    model = neuron_model(config)
+    return json.dumps(model.to_json(), sort_keys=True) if model else ""
 
 
 def most_distinct_neurons(
