@@ -1,4 +1,4 @@
-# pulsesweep: sweep current pulses injected into tonically firing LIF neurons.
+# pulsesweep: sweep current pulses injected into tonically firing neurons (LIF or your own).
 #
 #   snakemake --cores N          (uses profiles/default; see README.md and docs/)
 #

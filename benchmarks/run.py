@@ -459,7 +459,7 @@ def model_rows(sweep: dict) -> str:
         "| measure | median | notes |",
         "|---|---|---|",
         _row(
-            f"{model} default-size sweep end to end, `snakemake --cores 2`",
+            f"`{model}` model, default-size sweep end to end, `snakemake --cores 2`",
             f"{statistics.median(walls):.1f} s",
             f"{len(walls)} runs: {', '.join(f'{w:.1f}' for w in walls)} s; {points} points "
             f"({sweep['grid']}) of {sweep['n_neurons']} neurons × {sweep['duration_s']:g} s, "
@@ -471,7 +471,7 @@ def model_rows(sweep: dict) -> str:
             critical_path(sweep),
         ),
         _row(
-            f"naive {model} loop (one process per point)",
+            f"naive `{model}` loop (one process per point)",
             f"{naive:.2f} s per point",
             f"{naive_rate:.3g} neuron-steps/s; {len(NAIVE_SAMPLE)} points ({sample}) before "
             f"each run, warm cache: "
@@ -479,13 +479,13 @@ def model_rows(sweep: dict) -> str:
             + " s",
         ),
         _row(
-            f"{model} sweep in naive points",
+            f"`{model}` sweep in naive points",
             f"{statistics.median(in_naive):.1f}",
             "each run over its naive points' median: "
             + ", ".join(f"{w:.1f} s / {t:.2f} s" for w, t in zip(walls, per_run, strict=True)),
         ),
         _row(
-            f"**{model} sweep / naive loop**",
+            f"**`{model}` sweep / naive loop**",
             f"**{statistics.median(ratios):.0f}×**",
             f"the naive loop's time for all {points} points over the sweep's, run by run "
             + ", ".join(f"{r:.0f}" for r in ratios)

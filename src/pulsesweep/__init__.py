@@ -1,4 +1,4 @@
-"""pulsesweep: sweep current pulses injected into tonically firing LIF neurons.
+"""pulsesweep: sweep current pulses injected into tonically firing neurons (LIF or your own).
 
 The package by concept, each layer importing only the ones below it:
 

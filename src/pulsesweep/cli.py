@@ -38,7 +38,10 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pulsesweep",
-        description="Sweep current pulses injected into tonically firing LIF neurons.",
+        description=(
+            "Sweep current pulses injected into tonically firing neurons "
+            "(the LIF, or your own Brian2 model)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"pulsesweep {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only")

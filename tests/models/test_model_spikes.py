@@ -34,6 +34,13 @@ SMALL = {
         "sweep": {"kernels": ["box", "alpha"], "heights_nA": [0, 0.3, 1.0], "widths_ms": [2.0]},
         "analysis": {"window_ms": 30.0},
     },
+    "hh": {
+        "network": {"n_neurons": 4},
+        "simulation": {"duration_s": 0.1, "seeds": [2]},
+        "pulses": {"schedule": "periodic", "interval_ms": 7.0},
+        "sweep": {"kernels": ["box"], "heights_nA": [0, 2.0], "widths_ms": [1.0]},
+        "analysis": {"window_ms": 5.0},
+    },
 }
 
 

@@ -39,8 +39,8 @@ def criterion(config: Mapping[str, Any], responses: xr.Dataset | None = None) ->
     if metric is None:
         rate = lif_rate(config)
         if rate is None:  # a model of models: fires tonically if its controls do
-            periods = None if responses is None else responses["pulse_control_period"].values
-            rate = 1.0 if periods is None or np.isfinite(periods).any() else 0.0
+            periods = None if responses is None else responses.get("pulse_control_period")
+            rate = 1.0 if periods is None or np.isfinite(periods.values).any() else 0.0
         metric = "phase_advance" if rate > 0 else "extra_spikes"
     value = analysis["criterion_value"]
     if value is None:

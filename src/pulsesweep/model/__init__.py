@@ -1,5 +1,6 @@
-"""The model, in numbers and without Brian2: pulse kernels, the LIF neuron and its
-heterogeneous population, pulse schedules, the pulse current on the time grid, the grid of
+"""The model, in numbers and without Brian2 (but for reading a model of ``models:``):
+pulse kernels, the LIF neuron and a model of ``models:`` with their heterogeneous
+populations, pulse schedules, the pulse current on the time grid, the grid of
 the sweep, the run and the equations Brian2 integrates.
 
 Its names are imported when first used: the Snakefile plans a sweep from the grid, the
@@ -16,12 +17,25 @@ if TYPE_CHECKING:
     from pulsesweep.model.equations import *  # noqa: F403
     from pulsesweep.model.grid import *  # noqa: F403
     from pulsesweep.model.kernels import *  # noqa: F403
+    from pulsesweep.model.model_checks import *  # noqa: F403
     from pulsesweep.model.neuron import *  # noqa: F403
+    from pulsesweep.model.neuron_model import *  # noqa: F403
     from pulsesweep.model.population import *  # noqa: F403
     from pulsesweep.model.run import *  # noqa: F403
     from pulsesweep.model.schedule import *  # noqa: F403
     from pulsesweep.model.stimulus import *  # noqa: F403
 
 #: The modules whose public names this subpackage re-exports, in order.
-_MODULES = ("run", "kernels", "neuron", "population", "schedule", "stimulus", "grid", "equations")
+_MODULES = (
+    "run",
+    "kernels",
+    "neuron",
+    "neuron_model",
+    "model_checks",
+    "population",
+    "schedule",
+    "stimulus",
+    "grid",
+    "equations",
+)
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)

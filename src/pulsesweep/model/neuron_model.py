@@ -33,7 +33,6 @@ __all__ = [
     "MODEL_PERIOD_BOUND_MS",
     "MODEL_RATE_BOUND_HZ",
     "NeuronModel",
-    "Quantity",
     "lif_rate",
     "neuron_model",
     "parse_initial",

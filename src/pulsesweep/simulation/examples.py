@@ -38,8 +38,9 @@ LEAD_TIME = 0.03
 
 @dataclass(frozen=True)
 class _Example:
-    """The example pulse: the first pulse of the first seed, at the example height and
-    width, into its neuron alone, simulated until its response window ends."""
+    """The example pulse: the first pulse of the first seed (under ``phase_scan``, the
+    one at phase 1/2, mid-cycle), at the example height and width, into its neuron
+    alone, simulated until its response window ends."""
 
     seed: int
     onset: float
@@ -53,7 +54,10 @@ class _Example:
         if not len(schedule):
             raise ConfigError("pulses", config["pulses"], "a schedule with at least one pulse")
         figures, run = config["figures"], Run.from_config(config)
-        onset = float(schedule.times[0])
+        index = 0
+        if config["pulses"]["schedule"] == "phase_scan":  # neuron j at phase j/n
+            index = int(np.argmax(schedule.neurons == len(schedule) // 2))
+        onset = float(schedule.times[index])
         stop = min(onset + config["analysis"]["window_ms"] * 1e-3, run.duration)
         steps = math.ceil(stop / run.dt - 1e-9)
         # Traces need a StateMonitor, so a compiled standalone target runs as numpy here.
@@ -61,7 +65,7 @@ class _Example:
         return cls(
             seed=config["simulation"]["seeds"][0],
             onset=onset,
-            neuron=int(schedule.neurons[0]),
+            neuron=int(schedule.neurons[index]),
             height=figures["example_height_nA"] * 1e-9,
             width=figures["example_width_ms"] * 1e-3,
             run=shortened.on("numpy") if run.target == "cpp_standalone" else shortened,

@@ -139,14 +139,16 @@ def seed_schedules(
     config: Mapping[str, Any],
     populations: Mapping[int, Population],
     run: Run,
-    build: str | Path | None = None,
+    builds: Path | None = None,
 ) -> dict[int, PulseSchedule]:
     """Each seed's pulse schedule (:func:`~pulsesweep.model.schedule.make_schedule`).
 
     Where the schedule is made from measured control trains (the ``phase_scan``
     schedule of a model of ``models:``), the seeds' controls are simulated first, in
-    one run of ``run`` (and ``build``): the model is deterministic, so they are the very
-    trains the job's own controls will have.
+    one run of ``run``: the model is deterministic, so they are the very trains the
+    job's own controls will have. On ``cpp_standalone`` they run on a build of their
+    own shape (only the controls' neurons), made in ``builds/controls`` (by default in
+    the build cache) and shared by every job with as many seeds.
     """
     seeds = sorted(populations)
     if not needs_control_spikes(config):
@@ -156,6 +158,9 @@ def seed_schedules(
     kernel = kernel_table(config)[0].name  # unpulsed: any kernel and width
     controls = [GridPoint(kernel, 0.0, 1e-3, seed) for seed in seeds]
     empty = PulseSchedule(np.zeros(0), np.zeros(0, dtype=np.int64))
+    build = None
+    if run.target == "cpp_standalone":
+        build = ensure_build(model_shape(config, controls), builds and builds / "controls")
     spikes, _ = simulate_points(
         config, controls, populations, dict.fromkeys(seeds, empty), run, build
     )
@@ -203,9 +208,8 @@ def _simulate(
     seeds = sorted({point.seed for point in points})
     populations = {seed: draw_population(config, seed) for seed in seeds}
     run = Run.from_config(config)
-    if run.target == "cpp_standalone" and not build and needs_control_spikes(config):
-        build = ensure_build(model_shape(config, points))  # for the controls' run too
-    schedules = seed_schedules(config, populations, run, build)
+    builds = Path(build).resolve().parent if build else None  # the job's builds' folder
+    schedules = seed_schedules(config, populations, run, builds)
     spikes, _ = simulate_points(config, points, populations, schedules, run, build, copies)
     blocks = [populations[point.seed] for point in points]
     return simulation_contents(config, points, blocks, schedules, spikes)
