@@ -24,7 +24,7 @@ from typing import Any
 from pulsesweep.config.steps import STEPS, canonical
 from pulsesweep.errors import ConfigError
 from pulsesweep.model.grid import grid_points
-from pulsesweep.model.neuron_model import MODEL_RATE_BOUND_HZ, lif_rate
+from pulsesweep.model.neuron_model import MODEL_COST_BOUND, MODEL_RATE_BOUND_HZ, lif_rate
 from pulsesweep.model.run import Run
 from pulsesweep.simulation.shapes import ModelShape, model_shape
 
@@ -105,21 +105,27 @@ class SimulationJob:
         binary's spike vectors, up to twice their 12 bytes a spike as they grow, then
         the spikes read back, copied to the points that share a neuron, and the file's
         variables). Nothing grows with run length
-        times neurons but the spikes. Checked against a measured peak in the tests.
+        times neurons but the spikes. A model of ``models:`` adds 100 MB: its job imports
+        Brian2 to read and check it. Checked against a measured peak in the tests.
         """
         network, duration = config["network"], config["simulation"]["duration_s"]
         pulses = self.model_shape(config).n_pulses * (100 + 50 * len(self.heights_nA))
         lif = lif_rate(config)
         rate = MODEL_RATE_BOUND_HZ if lif is None else 1.5 * lif + 20.0
         spikes: float = 36 * self.n_points * network["n_neurons"] * duration * rate
-        return math.ceil(100 + (pulses + spikes) / 1e6)
+        base = 100 if lif is not None else 200
+        return math.ceil(base + (pulses + spikes) / 1e6)
 
     def runtime_min(self, config: Mapping[str, Any]) -> int:
         """A generous estimate of the job's wall time (minutes), for schedulers.
 
-        A fifth of the measured speed of the job's target, plus a minute to start.
+        A fifth of the measured speed of the job's target, plus a minute to start; for a
+        model of ``models:``, whose cost no measurement gives in advance, a
+        :data:`~pulsesweep.model.neuron_model.MODEL_COST_BOUND`-th of that.
         """
         rate = _NEURON_STEPS_PER_SECOND[config["simulation"]["target"]] / 5
+        if lif_rate(config) is None:
+            rate /= MODEL_COST_BOUND
         return math.ceil((60 + self.neuron_steps(config) / rate) / 60)
 
     def parameters(self, config: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,10 @@ def scan_config(name: str) -> dict:
     return resolve_config(merged)
 
 
+#: Five compiled builds: in `make test`, not in the other Pythons' `make test-fast`.
+SLOW = pytest.mark.slow
+
+
 @pytest.fixture(scope="module", params=sorted(MODELS))
 def scan(request, tmp_path_factory):
     config = scan_config(request.param)
@@ -58,6 +62,7 @@ def scan(request, tmp_path_factory):
     return request.param, config, pulsed, usable
 
 
+@SLOW
 def test_every_pulse_is_usable_at_its_designed_phase(scan):
     name, config, pulsed, usable = scan
     n = config["network"]["n_neurons"]
@@ -69,6 +74,7 @@ def test_every_pulse_is_usable_at_its_designed_phase(scan):
     assert (distance <= step).all(), name  # onsets on the time grid
 
 
+@SLOW
 def test_only_the_hodgkin_huxley_neuron_has_a_negative_lobe(scan):
     name, config, pulsed, usable = scan
     phase = pulsed["pulse_phase"].values[usable]

@@ -121,3 +121,36 @@ def test_spikes_equal_plain_brian2(name, target, tmp_path):
             np.testing.assert_array_equal(
                 np.round(got / dt), np.round(want / dt), err_msg=f"point {point} neuron {neuron}"
             )
+
+
+def test_a_model_jobs_memory_estimate_is_above_its_peak_and_not_wastefully(tmp_path):
+    """Snakemake and SLURM get an estimate above the measured peak of a model's job (its
+    process tree, Brian2 imported to read the model), and at most twice it."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+    from process_memory import peak_tree_memory
+
+    from pulsesweep.jobs import simulation_jobs
+
+    overrides = merge_configs(
+        read_config_file(EXAMPLES / "adex.yaml"),
+        {
+            "simulation": {"duration_s": 2.0, "seeds": [0]},
+            "pulses": {"schedule": "periodic", "interval_ms": 50.0},
+            "sweep": {"kernels": ["alpha"], "heights_nA": [0, 0.5], "widths_ms": [2.0]},
+        },
+    )
+    config = resolve_config(overrides)
+    [job] = simulation_jobs(config).values()
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(overrides))
+    command = [sys.executable, "-m", "pulsesweep", "-q", "simulate", "--config"]
+    command += [str(config_file), "--controls", "--output"]
+    environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(tmp_path / "cache")}
+    warm = [*command, str(tmp_path / "warm.nc")]  # compiles the model first
+    subprocess.run(warm, env=environment, check=True, stdout=subprocess.DEVNULL)
+    measured = peak_tree_memory([*command, str(tmp_path / "job.nc")], environment).peak_mb
+    assert measured <= job.memory_mb(config) <= 2 * measured

@@ -25,7 +25,11 @@ from conftest import ROOT, TEST_CONFIG, snakemake
 #: What the plan must not import: the science stack, which only the jobs have.
 SCIENCE = ("numpy", "scipy", "brian2", "xarray", "pandas", "netCDF4", "matplotlib", "seaborn")
 
-CONFIGS = {"default": ROOT / "config" / "config.yaml", "test": TEST_CONFIG}
+CONFIGS = {
+    "default": ROOT / "config" / "config.yaml",
+    "test": TEST_CONFIG,
+    **{name: ROOT / "config" / "examples" / f"{name}.yaml" for name in ("adex", "hh")},
+}
 
 
 def planned_outputs(dry_run: str) -> set[tuple[str, str]]:

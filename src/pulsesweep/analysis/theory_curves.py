@@ -73,6 +73,21 @@ def _strength_duration(
     return widths, np.asarray(thresholds)
 
 
+def _curves(
+    config: Mapping[str, Any], point: tuple[float, float], criterion: tuple[str, float]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The phase-response curve at ``point`` (height nA, width ms), the strength–duration
+    widths and thresholds for ``criterion``; NaN curves for a model of ``models:``."""
+    kernels, (height, width) = list(config["sweep"]["kernels"]), point
+    if config["network"]["model"] != "lif":
+        widths = _strength_duration_widths(config)
+        nan = np.full((len(kernels), len(PRC_PHASES)), np.nan)
+        return nan, widths, np.full((len(kernels), len(widths)), np.nan)
+    prc = [prc_theory(config, k, height * 1e-9, width * 1e-3, PRC_PHASES) for k in kernels]
+    widths, thresholds = _strength_duration(config, *criterion)
+    return np.array(prc), widths, thresholds
+
+
 def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
     """The theory curves of ``config`` (see the module docstring), in SI units."""
     config = STEPS["theory_curves"].view(resolve_config(config))
@@ -80,17 +95,12 @@ def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
     height, width = prc_point(config)
     metric, value = criterion(config)
     model = config["network"]["model"]
-    if model == "lif":
-        prc = np.array(
-            [prc_theory(config, k, height * 1e-9, width * 1e-3, PRC_PHASES) for k in kernels]
-        )
-        widths, thresholds = _strength_duration(config, metric, value)
-        described_theory = "LIF theory of the config's mean neuron"
-    else:
-        widths = _strength_duration_widths(config)
-        prc = np.full((len(kernels), len(PRC_PHASES)), np.nan)
-        thresholds = np.full((len(kernels), len(widths)), np.nan)
-        described_theory = f"none: the model {model} has no theory here"
+    prc, widths, thresholds = _curves(config, (height, width), (metric, value))
+    described_theory = (
+        "LIF theory of the config's mean neuron"
+        if model == "lif"
+        else f"none: the model {model} has no theory here"
+    )
     described = metric.replace("_", " ")
     return xr.Dataset(
         {

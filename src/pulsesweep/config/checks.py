@@ -69,10 +69,15 @@ def _mean_period_ms(config: Mapping[str, Any]) -> float | None:
     return 1e3 / rate if rate > 0 else None
 
 
+def _check_names(config: Config) -> None:
+    """The sweep's kernels and the network's model exist."""
+    check_kernels(config)
+    neuron_model(config)
+
+
 def check_consistency(config: Config) -> None:
     """Checks that relate several keys, which a JSON schema cannot express."""
-    check_kernels(config)
-    neuron_model(config)  # network.model names a model
+    _check_names(config)
     network, simulation, pulses = config["network"], config["simulation"], config["pulses"]
     if network["v_reset_mV"] >= network["v_threshold_mV"]:
         raise ConfigError(
@@ -260,17 +265,20 @@ def _check_analysis(config: Config, duration_ms: float) -> None:
             )
 
 
-def settling_ms(config: Mapping[str, Any]) -> float:
+def settling_ms(config: Mapping[str, Any], least: bool = False) -> float:
     """The shortest ``pulses.settle_ms`` under which every ``phase_scan`` pulse's current
     begins after its neuron fires tonically: the longest lead of a swept kernel's current
     before its onset (``-start * w``) plus two periods of the mean neuron (0 where the
     neurons do not fire tonically; for a model of ``models:``, two of
-    :data:`~pulsesweep.model.neuron_model.MODEL_PERIOD_BOUND_MS`)."""
+    :data:`~pulsesweep.model.neuron_model.MODEL_PERIOD_BOUND_MS`, or with ``least``, the
+    lead alone: its onsets are measured, each at or after a spike of its control)."""
     from pulsesweep.model.kernels import kernel_table
 
     period = _mean_period_ms(config)
     if period is None:
         return 0.0
+    if least and lif_rate(config) is None:
+        period = 0.0
     starts = {kernel.name: kernel.start for kernel in kernel_table(config)}
     earliest = min(starts[name] for name in config["sweep"]["kernels"])
     widest = float(max(config["sweep"]["widths_ms"]))
@@ -281,16 +289,20 @@ def _check_settling(config: Config) -> None:
     """``pulses.settle_ms``: :func:`settling_ms` (at least 100 ms) where null; refused
     where shorter (its pulses would not be usable)."""
     pulses = config["pulses"]
-    needed = settling_ms(config) if pulses["schedule"] == "phase_scan" else 0.0
+    scan = pulses["schedule"] == "phase_scan"
     if pulses["settle_ms"] is None:
+        needed = settling_ms(config) if scan else 0.0
         pulses["settle_ms"] = max(DEFAULT_SETTLE_MS, round(needed, 3))
-    elif pulses["settle_ms"] < needed:
+        return
+    needed = settling_ms(config, least=True) if scan else 0.0
+    if pulses["settle_ms"] < needed:
+        periods = "" if lif_rate(config) is None else " plus two periods of the mean neuron"
         raise ConfigError(
             "pulses.settle_ms",
             pulses["settle_ms"],
             f"at least {needed:.4g} (or null) for the phase_scan schedule: the longest lead "
-            "of a swept kernel's current before its onset (-start * width) plus two periods "
-            "of the mean neuron, so that every pulse begins while its neuron fires",
+            f"of a swept kernel's current before its onset (-start * width){periods}, so "
+            "that every pulse begins while its neuron fires",
         )
 
 

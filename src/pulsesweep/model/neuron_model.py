@@ -30,6 +30,7 @@ from pulsesweep.errors import ConfigError
 __all__ = [
     "INPUT_NAMES",
     "LIF_MODEL",
+    "MODEL_COST_BOUND",
     "MODEL_PERIOD_BOUND_MS",
     "MODEL_RATE_BOUND_HZ",
     "NeuronModel",
@@ -48,6 +49,9 @@ LIF_MODEL = "lif"
 #: time and response window, that its period is at most this long (ms).
 MODEL_RATE_BOUND_HZ = 200.0
 MODEL_PERIOD_BOUND_MS = 200.0
+#: And run-time estimates, that a neuron-step of it costs up to this many times the
+#: LIF's (a Hodgkin–Huxley neuron's, with a dozen exponentials per step, costs about 30).
+MODEL_COST_BOUND = 50.0
 
 #: The variables the network adds to every model neuron (names a model may not use).
 INPUT_NAMES = ("bias_current", "height", "pulse_drive", "pulse_train")
