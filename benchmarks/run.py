@@ -19,10 +19,17 @@ Measures, on this machine, with medians of --repeats runs:
    ``exponential``, with ``exp(-s)`` from the config (sympy's antiderivative) and with
    ``exp(-s)/(1 + s**2)`` (Gauss–Legendre quadrature), all on s from 0 to 40, in the
    default job (neuron-steps per second) and in a pulse-heavy job, whose pulses act on
-   half of its pulses × steps (pulse-steps per second, net of a no-pulse baseline).
+   half of its pulses × steps (pulse-steps per second, net of a no-pulse baseline);
+7. a neuron model of the config's own (``--only models`` measures this alone): the AdEx
+   of config/examples/adex.yaml on the default sweep's grid (its ``network`` and
+   ``models`` sections merged over config/config.yaml, 100 neurons, periodic pulses)
+   end to end with ``snakemake --cores 2``, and before each run the naive loop of the
+   same model (benchmarks/naive_model_point.py) over the naive sample: the sweep's time,
+   the naive seconds per point and their ratio over all the sweep's points.
 
 It prints a table with the ratios and, with --update-docs, writes it into
-docs/performance.md, with the date and the machine (with --only kernels, its rows alone).
+docs/performance.md, with the date and the machine (with --only kernels, its rows alone),
+and 7. into a table of its own there (section ``models``).
 Timing lives here, never in the tests.
 """
 
