@@ -68,12 +68,11 @@ def _check(model: NeuronModel) -> None:
     if equations.stochastic_variables:
         raise ConfigError(model.key("equations"), model.equations, _DETERMINISTIC)
     _check_current(model, equations)
-    quantities = _check_parameters(model, equations)
+    _check_parameters(model, equations)
     _check_names(model, equations)
     _check_initial(model, equations)
     _check_resets(model)
-    units = {name: unit_text(value) for name, value in quantities.items()}
-    _check_with_brian(model, units)
+    _check_with_brian(model, model.parameter_units())
 
 
 def _check_current(model: NeuronModel, equations: Any) -> None:
@@ -93,21 +92,19 @@ def _check_current(model: NeuronModel, equations: Any) -> None:
         )
 
 
-def _check_parameters(model: NeuronModel, equations: Any) -> dict[str, Any]:
+def _check_parameters(model: NeuronModel, equations: Any) -> None:
     reserved = {*INPUT_NAMES, model.current, *_GROUP_NAMES}
-    quantities = {}
     for name, text in model.parameters:
         key = model.key(f"parameters.{name}")
         if name in equations.names or name in reserved:
             defined = "the equations define it" if name in equations.names else "it is reserved"
             raise ConfigError(key, text, f"a parameter of another name ({defined})")
-        quantities[name] = parse_quantity(text, key)
+    model.parameter_values()  # each is a quantity
     names = [name for name, _ in model.parameters]
     for index, name in enumerate(model.heterogeneous):
         if name not in names:
             allowed = f"a name of models.{model.name}.parameters: {', '.join(names) or 'none'}"
             raise ConfigError(model.key(f"heterogeneous.{index}"), name, allowed)
-    return quantities
 
 
 def _identifiers(code: str) -> set[str]:

@@ -104,6 +104,17 @@ class NeuronModel:
         """The config key of ``part`` of this model, e.g. ``models.adex.threshold``."""
         return f"models.{self.name}.{part}"
 
+    def parameter_values(self) -> dict[str, Quantity]:
+        """Every parameter's value, a Brian2 quantity, by name (:func:`parse_quantity`)."""
+        return {
+            name: parse_quantity(text, self.key(f"parameters.{name}"))
+            for name, text in self.parameters
+        }
+
+    def parameter_units(self) -> dict[str, str]:
+        """Every parameter's unit as Brian2's equations write it (:func:`unit_text`)."""
+        return {name: unit_text(value) for name, value in self.parameter_values().items()}
+
     def input_equations(self, units: Mapping[str, str]) -> str:
         """The lines the network adds to the model's equations: its input current, the
         pulses' inputs, and every parameter as a variable of the group (``units`` of

@@ -22,7 +22,6 @@ from pulsesweep.model.neuron_model import (
     NeuronModel,
     neuron_model,
     parse_initial,
-    parse_quantity,
     unit_text,
 )
 
@@ -212,14 +211,6 @@ class ModelPopulation:
         )
 
 
-def _model_units(model: NeuronModel) -> dict[str, Any]:
-    """Every parameter's quantity, by name."""
-    return {
-        name: parse_quantity(text, model.key(f"parameters.{name}"))
-        for name, text in model.parameters
-    }
-
-
 def draw_model_population(
     config: Mapping[str, Any], model: NeuronModel, seed: int
 ) -> ModelPopulation:
@@ -236,7 +227,7 @@ def draw_model_population(
     """
     network = config["network"]
     n, spread = int(network["n_neurons"]), float(network["heterogeneity"])
-    values = _model_units(model)
+    values = model.parameter_values()
     per_neuron: dict[str, NDArray[np.float64]] = {}
     rng = random_stream(seed, "neuron_parameters")
     for name in model.heterogeneous:

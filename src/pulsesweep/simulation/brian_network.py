@@ -37,7 +37,7 @@ from pulsesweep.model.equations import (
     NetworkInput,
 )
 from pulsesweep.model.kernels import KERNELS, Kernel
-from pulsesweep.model.neuron_model import NeuronModel, parse_quantity, unit_text
+from pulsesweep.model.neuron_model import NeuronModel
 from pulsesweep.model.run import Method, Target
 from pulsesweep.model.stimulus import step_average, step_average_code
 from pulsesweep.simulation.spikes import SpikeTrains
@@ -127,13 +127,9 @@ def model_group(
     """The group of a model of ``models:``: its equations with the network's inputs and
     every parameter as a variable (``NeuronModel.full_equations``), its threshold,
     reset, refractoriness and method."""
-    units = {
-        name: unit_text(parse_quantity(text, model.key(f"parameters.{name}")))
-        for name, text in model.parameters
-    }
     return b2.NeuronGroup(
         n_neurons,
-        model.full_equations(units),
+        model.full_equations(model.parameter_units()),
         threshold=model.threshold,
         reset=model.reset or None,
         refractory=model.refractory,
