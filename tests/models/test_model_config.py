@@ -165,3 +165,16 @@ def test_a_models_neurons_are_drawn_per_seed_around_its_parameters():
         assert 0.02 < spread < 0.1  # heterogeneity 0.05
     assert (first.initial["v"] == -70.6e-3).all()
     assert first.shared["b"] == pytest.approx(80.5e-12)
+
+
+def test_a_parameter_may_not_take_a_name_of_the_simulation_file():
+    from pulsesweep.model.neuron_model import FILE_NAMES
+    from pulsesweep.simulation.file_format import MODEL_FILE_VARIABLES, POINT_COORDINATES
+
+    assert set(FILE_NAMES) == {*MODEL_FILE_VARIABLES, *POINT_COORDINATES}
+    for name in ("duration", "v_initial"):
+        parameters = {**ADEX["models"]["adex"]["parameters"], name: "1*second"}
+        config = adex(parameters=parameters)
+        with pytest.raises(ConfigError, match="reserved") as caught:
+            resolve_config(config)
+        assert caught.value.key == f"models.adex.parameters.{name}"

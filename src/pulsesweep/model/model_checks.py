@@ -20,6 +20,7 @@ from typing import Any
 
 from pulsesweep.errors import ConfigError, one_line
 from pulsesweep.model.neuron_model import (
+    FILE_NAMES,
     INPUT_NAMES,
     NeuronModel,
     neuron_model,
@@ -93,7 +94,8 @@ def _check_current(model: NeuronModel, equations: Any) -> None:
 
 
 def _check_parameters(model: NeuronModel, equations: Any) -> None:
-    reserved = {*INPUT_NAMES, model.current, *_GROUP_NAMES}
+    initial = {f"{name}_initial" for name in equations.names}  # the files' initial values
+    reserved = {*INPUT_NAMES, *FILE_NAMES, *initial, model.current, *_GROUP_NAMES}
     for name, text in model.parameters:
         key = model.key(f"parameters.{name}")
         if name in equations.names or name in reserved:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pulsesweep.errors import ConfigError
 
 __all__ = [
+    "FILE_NAMES",
     "INPUT_NAMES",
     "LIF_MODEL",
     "MODEL_COST_BOUND",
@@ -55,6 +56,25 @@ MODEL_COST_BOUND = 50.0
 
 #: The variables the network adds to every model neuron (names a model may not use).
 INPUT_NAMES = ("bias_current", "height", "pulse_drive", "pulse_train")
+#: The names a model's simulation file gives its grid, spikes and pulses, which its
+#: parameters may not take (``MODEL_FILE_VARIABLES`` of
+#: :mod:`pulsesweep.simulation.file_format`, as a test checks).
+FILE_NAMES = (
+    "kernel",
+    "height",
+    "width",
+    "seed",
+    "spike_count",
+    "spike_time",
+    "spike_neuron",
+    "spike_point",
+    "pulse_time",
+    "pulse_neuron",
+    "pulse_point",
+    "dt",
+    "duration",
+    "bias_current",
+)
 
 
 @dataclass(frozen=True)
