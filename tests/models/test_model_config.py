@@ -178,3 +178,21 @@ def test_a_parameter_may_not_take_a_name_of_the_simulation_file():
         with pytest.raises(ConfigError, match="reserved") as caught:
             resolve_config(config)
         assert caught.value.key == f"models.adex.parameters.{name}"
+
+
+def test_a_build_is_made_per_model_and_carries_it():
+    """The compiled model's shape holds the model (its JSON gives the same model back),
+    and two models, or the LIF and a model, never share a build."""
+    from pulsesweep.model.grid import grid_points
+    from pulsesweep.model.neuron_model import NeuronModel, neuron_model
+    from pulsesweep.simulation.shapes import ModelShape, model_shape
+
+    config = resolve_config(ADEX, science=False)
+    shape = model_shape(config, grid_points(config))
+    assert ModelShape(**{**shape.__dict__}).neuron_model() == neuron_model(config)
+    assert NeuronModel.from_json(shape.neuron_model().to_json()) == neuron_model(config)
+    other = resolve_config(adex(threshold="v > -45*mV"), science=False)
+    lif = resolve_config(merge_configs(ADEX, {"network": {"model": "lif"}}), science=False)
+    keys = {model_shape(c, grid_points(c)).key for c in (config, other, lif)}
+    assert len(keys) == 3
+    assert model_shape(lif, grid_points(lif)).neuron_model() is None

@@ -156,7 +156,8 @@ class NeuronModel:
         return self.equations.rstrip() + "\n" + self.input_equations(units)
 
     def to_json(self) -> dict[str, Any]:
-        """The definition as JSON values (a compiled build's shape holds it)."""
+        """The definition as the config gives it, with its name (a build's shape holds
+        it as JSON)."""
         return {
             "name": self.name,
             "equations": self.equations,
@@ -165,26 +166,15 @@ class NeuronModel:
             "reset": self.reset,
             "refractory": self.refractory,
             "method": self.method,
-            "parameters": [list(pair) for pair in self.parameters],
+            "parameters": dict(self.parameters),
             "heterogeneous": list(self.heterogeneous),
-            "initial": [list(pair) for pair in self.initial],
+            "initial": dict(self.initial),
         }
 
     @classmethod
     def from_json(cls, values: Mapping[str, Any]) -> NeuronModel:
         """The model of :meth:`to_json`."""
-        return cls(
-            name=values["name"],
-            equations=values["equations"],
-            current=values["current"],
-            threshold=values["threshold"],
-            reset=values["reset"],
-            refractory=values["refractory"],
-            method=values["method"],
-            parameters=tuple((str(k), str(v)) for k, v in values["parameters"]),
-            heterogeneous=tuple(values["heterogeneous"]),
-            initial=tuple((str(k), str(v)) for k, v in values["initial"]),
-        )
+        return cls.from_definition(values["name"], values)
 
 
 def neuron_model(config: Mapping[str, Any]) -> NeuronModel | None:
