@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import keyword
 import logging
 import re
@@ -227,16 +228,30 @@ def _check_with_brian(model: NeuronModel, units: Mapping[str, str]) -> None:
         ("refractory", {"refractory": model.refractory}),
     ]
     arguments: dict[str, Any] = {}
+    failed = None
     with _quiet_numpy_target() as b2:
         for part, added in stages:
             arguments |= added
-            try:
-                group = b2.NeuronGroup(1, model.full_equations(units), namespace={}, **arguments)
-                b2.Network(group).run(0 * b2.second, namespace={})
-            except Exception as error:
-                cause = error.__cause__ or error
-                if type(cause).__name__ == "UnsupportedEquationsException":
-                    part = "method"  # the method does not apply to these equations
-                what = "equations" if part == "equations" else f"a {part}"
-                allowed = f"{what} that Brian2 accepts ({one_line(cause)})"
-                raise ConfigError(model.key(part), getattr(model, part), allowed) from None
+            problem = _prepare(b2, model.full_equations(units), arguments)
+            if problem:
+                failed = (part, *problem)
+                break
+        gc.collect()  # the groups that failed, while Brian2's warnings are silenced
+    if failed:
+        part, exception, message = failed
+        if exception == "UnsupportedEquationsException":
+            part = "method"  # the method does not apply to these equations
+        what = "equations" if part == "equations" else f"a {part}"
+        allowed = f"{what} that Brian2 accepts ({message})"
+        raise ConfigError(model.key(part), getattr(model, part), allowed)
+
+
+def _prepare(b2: Any, equations: str, arguments: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Prepare a one-neuron group for a run: None, or the error's type and one line."""
+    try:
+        group = b2.NeuronGroup(1, equations, namespace={}, **arguments)
+        b2.Network(group).run(0 * b2.second, namespace={})
+    except Exception as error:
+        cause = error.__cause__ or error
+        return type(cause).__name__, one_line(cause)
+    return None
