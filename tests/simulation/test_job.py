@@ -248,3 +248,21 @@ def test_simulate_to_netcdf_selects_part_of_the_grid(tmp_path):
         assert list(ds["kernel"].values) == ["box", "box"]
         np.testing.assert_allclose(ds["width"].values, [1e-3, 3e-3])
         assert set(ds["seed"].values) == {1}
+
+
+def test_a_runtime_run_logs_its_progress_with_rate_and_time_left(make_config, caplog):
+    """Brian2's runtime targets report at the start, every PROGRESS_PERIOD seconds and at
+    the end: the fraction simulated, the rate in neuron-steps per second, the time left."""
+    import logging
+
+    from pulsesweep.simulation.brian_network import PROGRESS_PERIOD
+
+    config = make_config(simulation={"duration_s": 0.2, "seeds": [0]})
+    with caplog.at_level(logging.INFO, logger="pulsesweep"):
+        simulate(config, [GridPoint("box", 5e-9, 1e-3, 0)])
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("simulation ")]
+    assert progress[0].startswith("simulation started")
+    assert progress[-1].startswith("simulation 100% done")
+    assert "neuron-steps/s" in progress[-1]
+    assert "about 0 s left" in progress[-1]
+    assert PROGRESS_PERIOD <= 10

@@ -283,8 +283,8 @@ def run_network(
         started = time.perf_counter()
         network.run(
             n_steps * dt * b2.second,
-            report=_ProgressReport(),
-            report_period=30 * b2.second,
+            report=_ProgressReport(n_neurons * n_steps),
+            report_period=PROGRESS_PERIOD * b2.second,
             namespace={},
         )  # the group holds its names
         logger.info(
@@ -305,16 +305,31 @@ def run_network(
         return SpikeTrains.from_times(times, neurons, dt, method, traces)
 
 
+#: How often a run on Brian2's runtime targets logs its progress (s of wall time).
+PROGRESS_PERIOD = 10.0
+
+
 class _ProgressReport:
-    """Brian2 progress callback that logs to the pulsesweep logger."""
+    """Brian2 progress callback that logs to the pulsesweep logger: the fraction of the
+    run simulated, the rate (neuron-steps per second of wall time) and the time left."""
+
+    def __init__(self, neuron_steps: int) -> None:
+        self.neuron_steps = neuron_steps
 
     def __call__(
         self, elapsed: b2.Quantity, completed: float, start: b2.Quantity, duration: b2.Quantity
     ) -> None:
+        seconds = float(elapsed)
+        if completed <= 0 or seconds <= 0:
+            logger.info("simulation started (%s to simulate)", duration)
+            return
         logger.info(
-            "simulation %.0f%% done (%s of %s simulated, %.0f s wall time)",
+            "simulation %.0f%% done (%s of %s simulated in %.0f s, %.3g neuron-steps/s, "
+            "about %.0f s left)",
             100 * completed,
             completed * duration,
             duration,
-            float(elapsed),
+            seconds,
+            completed * self.neuron_steps / seconds,
+            seconds * (1 - completed) / completed,
         )
