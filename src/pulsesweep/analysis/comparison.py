@@ -19,6 +19,7 @@ from pulsesweep import theory
 from pulsesweep.analysis.thresholds import first_crossing
 from pulsesweep.model.kernels import get_kernel
 from pulsesweep.model.neuron import Neuron, capacitance, mean_neuron
+from pulsesweep.model.neuron_model import LIF_MODEL
 from pulsesweep.theory import limits
 
 __all__ = [
@@ -41,7 +42,7 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     """
     dims = ("kernel", "height", "width", "seed", "pulse")
     measured = responses["pulse_spike_advance"].transpose(*dims)
-    if responses.attrs.get("neuron_model", "lif") != "lif":
+    if responses.attrs.get("neuron_model", LIF_MODEL) != LIF_MODEL:
         return _with_theory(responses, xr.full_like(measured, np.nan))
 
     def per_pulse(name: str) -> NDArray[np.float64]:

@@ -28,6 +28,7 @@ from pulsesweep.analysis.comparison import prc_theory, threshold_theory
 from pulsesweep.analysis.thresholds import criterion
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.config.steps import STEPS
+from pulsesweep.model.neuron_model import LIF_MODEL
 from pulsesweep.outputs import provenance, write_netcdf_atomically
 
 __all__ = ["PRC_PHASES", "prc_point", "theory_curves", "theory_curves_to_netcdf"]
@@ -79,7 +80,7 @@ def _curves(
     """The phase-response curve at ``point`` (height nA, width ms), the strength–duration
     widths and thresholds for ``criterion``; NaN curves for a model of ``models:``."""
     kernels, (height, width) = list(config["sweep"]["kernels"]), point
-    if config["network"]["model"] != "lif":
+    if config["network"]["model"] != LIF_MODEL:
         widths = _strength_duration_widths(config)
         nan = np.full((len(kernels), len(PRC_PHASES)), np.nan)
         return nan, widths, np.full((len(kernels), len(widths)), np.nan)
@@ -98,7 +99,7 @@ def theory_curves(config: Mapping[str, Any]) -> xr.Dataset:
     prc, widths, thresholds = _curves(config, (height, width), (metric, value))
     described_theory = (
         "LIF theory of the config's mean neuron"
-        if model == "lif"
+        if model == LIF_MODEL
         else f"none: the model {model} has no theory here"
     )
     described = metric.replace("_", " ")

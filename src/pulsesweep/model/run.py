@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from pulsesweep.model.neuron_model import LIF_MODEL
+
 __all__ = ["Method", "Run", "Target"]
 
 Method = Literal["precise", "exact", "euler", "exponential_euler", "rk2", "rk4", "heun"]
@@ -39,8 +41,8 @@ class Run:
         """The run of a resolved config (its ``simulation`` section; the method of the
         model ``network.model`` names, unless it is the LIF)."""
         simulation = config["simulation"]
-        model = config["network"].get("model", "lif")
-        method = simulation["method"] if model == "lif" else config["models"][model]["method"]
+        model = config["network"].get("model", LIF_MODEL)
+        method = simulation["method"] if model == LIF_MODEL else config["models"][model]["method"]
         return cls(
             duration=float(simulation["duration_s"]),
             dt=simulation["dt_ms"] * 1e-3,

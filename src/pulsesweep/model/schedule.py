@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pulsesweep.model.neuron import tonic_period
+from pulsesweep.model.neuron_model import LIF_MODEL
 from pulsesweep.model.run import Run
 
 if TYPE_CHECKING:
@@ -120,8 +121,8 @@ def measured_phase_scan_schedule(
 def needs_control_spikes(config: Mapping[str, Any]) -> bool:
     """Whether a seed's schedule is made from its measured control trains: the
     ``phase_scan`` schedule of a model of ``models:``."""
-    model = config["network"].get("model", "lif")
-    return bool(config["pulses"]["schedule"] == "phase_scan" and model != "lif")
+    model = config["network"].get("model", LIF_MODEL)
+    return bool(config["pulses"]["schedule"] == "phase_scan" and model != LIF_MODEL)
 
 
 def make_schedule(

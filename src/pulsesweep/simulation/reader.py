@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pulsesweep.errors import InputError, SimulationFileError
+from pulsesweep.model.neuron_model import LIF_MODEL
 from pulsesweep.simulation.file_format import (
     MODEL_FILE_VARIABLES,
     POINT_COORDINATES,
@@ -48,7 +49,7 @@ def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
         raise InputError(path, problem, f"make it with {_MAKE}")
     try:
         with xr.open_dataset(path) as dataset:
-            lif = dataset.attrs.get("neuron_model", "lif") == "lif"
+            lif = dataset.attrs.get("neuron_model", LIF_MODEL) == LIF_MODEL
             contract = SIMULATION_VARIABLES if lif else MODEL_FILE_VARIABLES
             missing = [name for name in contract if name not in dataset.variables]
             dataset = dataset.drop_vars([name for name in skip if name in dataset]).load()
