@@ -31,6 +31,7 @@ from lif_exact import DEFAULT_NEURON, KERNEL_NAMES, ExactLIF  # noqa: E402
 from pulsesweep.config.resolution import resolve_config  # noqa: E402
 from pulsesweep.model.grid import GridPoint  # noqa: E402
 from pulsesweep.simulation.job import simulate  # noqa: E402
+from pulsesweep.simulation.reader import read_spike_trains  # noqa: E402
 
 TIME_STEPS_MS = (0.2, 0.1, 0.05, 0.02, 0.01)
 METHODS = ("euler", "exponential_euler", "precise")
@@ -77,7 +78,7 @@ def worst_error(method: str, dt_ms: float, exact: list[np.ndarray]) -> float:
     dataset = simulate(config, POINTS)
     worst = 0.0
     for index, expected in enumerate(exact):
-        actual = dataset["spike_time"].values[dataset["spike_point"].values == index]
+        actual = read_spike_trains(dataset, index, 0)  # the point's one neuron
         count = min(len(actual), len(expected))
         worst = max(worst, float(np.max(np.abs(actual[:count] - expected[:count]))))
         if len(actual) != len(expected):  # a spike lost or gained at the end of the run

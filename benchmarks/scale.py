@@ -6,10 +6,11 @@ Measures, on this machine, once each (each run takes many minutes):
    neuron's pulses summed on it), the alpha and the inverse-time kernel, height 5 nA and
    the unpulsed control: each job's wall time, its binary's time and the peak memory of
    the job's process tree (sampled every 5 ms), against the job's memory estimate;
-2. **a 20,000-point sweep** (5 kernels x 20 heights x 20 widths x 10 seeds, 100 neurons,
-   10 s each, `jobs.batch_axes: [height, seed]`: 100 jobs) with ``snakemake --cores 2``
-   end to end: wall time, the pipeline's neuron-steps per second against its binaries'
-   alone, every rule's span and peak memory, and the aggregation's time and memory.
+2. **a 20,000- and a 100,000-point sweep** (5 kernels x 20 heights x 20 widths x 10
+   seeds, and 5 x 50 x 40 x 10; 100 neurons, 10 s each; jobs sized by memory, the
+   default) with ``snakemake --cores 2`` end to end: wall time, the pipeline's
+   neuron-steps per second against its binaries' alone, every rule's span and peak
+   memory (Snakemake's benchmark ``max_rss``), and the results' size.
 
 It prints a table and, with --update-docs, writes it into docs/scale.md.
 """
@@ -41,14 +42,21 @@ LONG_RUN = {
     "pulses": {"interval_ms": 50.0},
     "sweep": {"kernels": ["alpha", "inverse_time"], "heights_nA": [0, 5], "widths_ms": [2.0]},
 }
-SCALE_SWEEP = {
-    "simulation": {"duration_s": 10.0, "seeds": list(range(10))},
-    "sweep": {
-        "heights_nA": [0, *(round(0.5 * 1.3**k, 3) for k in range(19))],
-        "widths_ms": [round(0.5 * 1.25**k, 3) for k in range(20)],
-    },
-    "jobs": {"batch_axes": ["height", "seed"]},
-}
+
+
+def _sweep(heights: int, widths: int) -> dict:
+    """``heights`` pulsed heights and ``widths`` widths in geometric steps, 10 seeds."""
+    return {
+        "simulation": {"duration_s": 10.0, "seeds": list(range(10))},
+        "sweep": {
+            "heights_nA": [0, *(round(0.5 * 1.1**k, 4) for k in range(heights))],
+            "widths_ms": [round(0.5 * 1.1**k, 4) for k in range(widths)],
+        },
+    }
+
+
+#: The sweeps measured end to end, by their number of pulsed points.
+SWEEPS = {20_000: _sweep(20, 20), 100_000: _sweep(50, 40)}
 _BINARY = re.compile(r"steps in ([0-9.]+) s \(cpp_standalone")
 
 
@@ -85,18 +93,19 @@ def long_runs() -> list[dict]:
 
 
 def every_neuron_cost() -> dict:
-    """One job of :data:`SCALE_SWEEP`, its binary alone with copies (each distinct neuron
-    once, as the workflow runs it) and simulating every neuron: the work copies save."""
+    """One width of a job of the 20,000-point sweep, its binary alone with copies (each
+    distinct neuron once, as the workflow runs it) and simulating every neuron: the work
+    copies save (the whole job would need 8 GB simulating every neuron)."""
     from pulsesweep.config.resolution import resolve_config
     from pulsesweep.jobs import simulation_jobs
 
-    config = resolve_config(SCALE_SWEEP)
+    config = resolve_config(SWEEPS[20_000])
     name, job = next(iter(simulation_jobs(config).items()))
-    selection = job.selection()
+    selection = job.selection() | {"widths_ms": job.selection()["widths_ms"][:1]}
     seconds = {}
     with tempfile.TemporaryDirectory(prefix="pulsesweep-every-") as scratch:
         config_file = Path(scratch) / "scale.yaml"
-        config_file.write_text(yaml.safe_dump(SCALE_SWEEP))
+        config_file.write_text(yaml.safe_dump(SWEEPS[20_000]))
         environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": f"{scratch}/cache"}
         command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file)]
         command += ["--kernel", *selection["kernels"], "--width-ms"]
@@ -122,17 +131,17 @@ def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
     return rows
 
 
-def scale_sweep() -> dict:
-    """The 20,000-point sweep end to end, and what its jobs' benchmark files say."""
+def scale_sweep(overrides: dict) -> dict:
+    """A sweep end to end, and what its jobs' benchmark files say."""
     from pulsesweep.config.resolution import resolve_config
     from pulsesweep.jobs import simulation_jobs
 
-    config = resolve_config(SCALE_SWEEP)
+    config = resolve_config(overrides)
     jobs = simulation_jobs(config)
     points = sum(job.n_points for job in jobs.values())
     with tempfile.TemporaryDirectory(prefix="pulsesweep-scale-") as scratch:
         config_file = Path(scratch) / "scale.yaml"
-        config_file.write_text(yaml.safe_dump(SCALE_SWEEP))
+        config_file.write_text(yaml.safe_dump(overrides))
         command = snakemake(Path(scratch), "--cores", "2", "--configfile", str(config_file))
         wall, _ = timed(command)
         results = Path(scratch) / "results"
@@ -165,14 +174,54 @@ def scale_sweep() -> dict:
     }
 
 
-def table(long: list[dict], scale: dict, every: dict) -> str:
-    def row(what, value, note=""):
-        return f"| {what} | {value} | {note} |"
+def _row(what: str, value: str, note: str = "") -> str:
+    return f"| {what} | {value} | {note} |"
 
+
+#: What each sweep must reach: results size (GB).
+_RESULTS_TARGET_GB = {20_000: 2, 100_000: 10}
+
+
+def _sweep_rows(scale: dict) -> list[str]:
+    """A sweep's rows: wall time, overheads against its binaries, every rule's peak."""
+    pipeline = scale["neuron_steps"] / scale["wall"]
+    binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
+    points = scale["points"]
+    return [
+        _row(
+            f"{points:,}-point sweep end to end, `snakemake --cores 2`",
+            f"{scale['wall']:.0f} s",
+            f"{scale['jobs']} simulate jobs, {scale['neuron_steps']:.2g} neuron-steps; "
+            f"the binaries {scale['binary_seconds']:.0f} s of CPU",
+        ),
+        _row(
+            f"{points:,} points: results",
+            f"{scale['size_gb']:.2f} GB",
+            f"target ≤ {_RESULTS_TARGET_GB.get(points, 10)} GB",
+        ),
+        _row(
+            f"**{points:,} points: pipeline / binaries alone** (neuron-steps/s, 2 cores)",
+            f"**{pipeline / binaries:.2f}**",
+            f"{pipeline:.3g} against {binaries:.3g}: overheads "
+            f"{100 * (1 - pipeline / binaries):.0f} %; target ≤ 25 %",
+        ),
+        *(
+            _row(
+                f"{points:,} points: rule `{rule}`",
+                f"{info['peak_mb']:.0f} MB peak",
+                f"{info['count']} job(s), median {info['seconds']:.1f} s, "
+                f"{info['span'][0]:.0f}–{info['span'][1]:.0f} s into the run; target ≤ 2 GB",
+            )
+            for rule, info in sorted(scale["rules"].items(), key=lambda item: item[1]["span"][0])
+        ),
+    ]
+
+
+def table(long: list[dict], scales: list[dict], every: dict) -> str:
     rows = ["| measure | value | notes |", "|---|---|---|"]
     for job in long:
         rows.append(
-            row(
+            _row(
                 f"long run, job `{job['job']}`",
                 f"{job['peak_mb']:.0f} MB peak",
                 f"{job['neuron_steps']:.2g} neuron-steps, {job['pulses']} pulses; "
@@ -180,41 +229,18 @@ def table(long: list[dict], scale: dict, every: dict) -> str:
                 f"estimate {job['estimate_mb']} MB; target ≤ 2 GB",
             )
         )
-    rules = scale["rules"]
+    for scale in scales:
+        rows += _sweep_rows(scale)
     saving = every["every neuron"] / every["copies"]
-    pipeline = scale["neuron_steps"] / scale["wall"]
-    binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
-    rows += [
-        row(
-            f"{scale['points']:,}-point sweep end to end, `snakemake --cores 2`",
-            f"{scale['wall']:.0f} s",
-            f"{scale['jobs']} simulate jobs, {scale['neuron_steps']:.2g} neuron-steps, "
-            f"results {scale['size_gb']:.1f} GB",
-        ),
-        row(
-            "**pipeline / binaries alone** (neuron-steps per second, 2 cores)",
-            f"**{pipeline / binaries:.2f}**",
-            f"{pipeline:.3g} against {binaries:.3g}: overheads "
-            f"{100 * (1 - pipeline / binaries):.0f} %; target ≤ 25 %",
-        ),
-        row(
-            "**pipeline / binaries simulating every neuron**",
-            f"**{pipeline / binaries * saving:.2f}**",
-            f"the binaries simulate each distinct neuron once: job `{every['job']}`'s binary "
-            f"took {every['copies']:.1f} s so, {every['every neuron']:.1f} s simulating "
-            f"every neuron ({saving:.1f}× the work), alone on the machine",
-        ),
-        *(
-            row(
-                f"rule `{rule}`",
-                f"{info['peak_mb']:.0f} MB peak",
-                f"{info['count']} job(s), median {info['seconds']:.1f} s, "
-                f"{info['span'][0]:.0f}–{info['span'][1]:.0f} s into the run"
-                + ("; target ≤ 60 s, ≤ 2 GB" if rule == "aggregate" else "; target ≤ 2 GB"),
-            )
-            for rule, info in sorted(rules.items(), key=lambda item: item[1]["span"][0])
-        ),
-    ]
+    rows.append(
+        _row(
+            "**each distinct neuron once, against every neuron**",
+            f"**{saving:.1f}×** less work",
+            f"one width of job `{every['job']}`: its binary took {every['copies']:.1f} s "
+            f"simulating each distinct neuron once, {every['every neuron']:.1f} s "
+            f"simulating every neuron, alone on the machine",
+        )
+    )
     return "\n".join(rows)
 
 
@@ -230,15 +256,18 @@ def main() -> None:
     print("long runs ...", flush=True)
     long = long_runs()
     print(long, flush=True)
-    print("20,000-point sweep (about 15 minutes on 2 cores) ...", flush=True)
-    scale = scale_sweep() if not arguments.skip_sweep else None
-    if scale is None:
+    if arguments.skip_sweep:
         print("\n".join(f"{job}" for job in long))
         return
+    scales = []
+    for points, overrides in SWEEPS.items():
+        print(f"{points:,}-point sweep (many minutes on 2 cores) ...", flush=True)
+        scales.append(scale_sweep(overrides))
+        print(_sweep_rows(scales[-1]), flush=True)
     print("one job with and without copies ...", flush=True)
     every = every_neuron_cost()
     print(every, flush=True)
-    publish("scale", "make bench-scale", table(long, scale, every), arguments.update_docs)
+    publish("scale", "make bench-scale", table(long, scales, every), arguments.update_docs)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pulsesweep.errors import SimulationFileError
 from pulsesweep.jobs import simulation_jobs
 from pulsesweep.outputs import atomic_output
 from pulsesweep.simulation.job import simulate_to_netcdf
-from pulsesweep.simulation.reader import open_simulation
+from pulsesweep.simulation.reader import open_simulation, read_spike_trains
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,16 +98,40 @@ def test_file_breaking_the_contract_fails_with_its_name(small_files, tmp_path):
 
 
 def test_spike_counts_that_do_not_add_up_fail_with_the_files_name(small_files, tmp_path):
-    """The aggregation finds each neuron's spikes by the counts: a file whose counts
+    """The reader finds each stored train's spikes by the counts: a file whose counts
     disagree with its spikes is refused, not misread."""
     _config, _controls, pulsed = small_files
     miscounted = tmp_path / "miscounted.nc"
     with xr.open_dataset(pulsed[0]) as dataset:
         dataset = dataset.load()
-    dataset["spike_count"][0, 0] += 1
+    assert dataset["spike_count"].dims == ("distinct_train",)
+    dataset["spike_count"][0] += 1
     dataset.to_netcdf(miscounted)
     with pytest.raises(SimulationFileError, match=r"miscounted\.nc: its spike counts do not"):
         open_simulation(miscounted)
+    with pytest.raises(SimulationFileError, match=r"miscounted\.nc: its spike counts do not"):
+        read_spike_trains(miscounted)
+
+
+@pytest.mark.parametrize("where", ["past_the_last", "negative"])
+def test_a_train_index_that_is_not_a_stored_train_fails_with_the_files_name(
+    small_files, tmp_path, where
+):
+    """A neuron whose ``train`` is not along ``distinct_train`` (past the last stored
+    train, or negative) is refused, not read as some other neuron's train."""
+    _config, _controls, pulsed = small_files
+    misindexed = tmp_path / "misindexed.nc"
+    with xr.open_dataset(pulsed[0]) as dataset:
+        dataset = dataset.load()
+    bad = {"past_the_last": dataset.sizes["distinct_train"], "negative": -1}[where]
+    dataset["train"][0, 0] = bad
+    dataset.to_netcdf(misindexed)
+    with pytest.raises(SimulationFileError, match=r"misindexed\.nc: a neuron's train index"):
+        open_simulation(misindexed)
+    with pytest.raises(SimulationFileError, match=r"misindexed\.nc: a neuron's train index"):
+        read_spike_trains(misindexed)
+    with pytest.raises(SimulationFileError, match=r"misindexed\.nc"):
+        read_spike_trains(misindexed, 0, 0)  # the one train, read from the file alone
 
 
 def test_missing_grid_point_fails_aggregation(small_files):

@@ -12,7 +12,23 @@ from typing import Any
 
 from pulsesweep.errors import PulsesweepError
 
-__all__ = ["log_to_file", "log_to_stderr"]
+__all__ = [
+    "PROGRESS_LINE",
+    "PROGRESS_PERIOD",
+    "PROGRESS_VARIABLE",
+    "log_progress",
+    "log_to_file",
+    "log_to_stderr",
+]
+
+#: How often a simulation logs its progress (s of wall time): Brian2's runtime targets
+#: and the compiled binary alike.
+PROGRESS_PERIOD = 10.0
+#: The environment variable that sets the compiled binary's period instead (s).
+PROGRESS_VARIABLE = "PULSESWEEP_PROGRESS_PERIOD"
+#: How the compiled binary's progress lines begin on its standard output (then the
+#: simulated and the elapsed time, s).
+PROGRESS_LINE = "pulsesweep-progress"
 
 
 @contextlib.contextmanager
@@ -74,3 +90,24 @@ def log_to_stderr(quiet: bool = False) -> None:
     if not any(isinstance(handler, _Stderr) for handler in logger.handlers):
         logger.addHandler(_Stderr())
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def log_progress(
+    logger: logging.Logger, completed: float, duration: float, elapsed: float, neuron_steps: int
+) -> None:
+    """Log a simulation's progress: the fraction of its ``duration`` (s of simulated time)
+    done after ``elapsed`` seconds of wall time, its rate in neuron-steps per second (of
+    ``neuron_steps`` in all) and the time left at that rate."""
+    if completed <= 0 or elapsed <= 0:
+        logger.info("simulation started (%g s to simulate)", duration)
+        return
+    logger.info(
+        "simulation %.0f%% done (%.3g s of %g s simulated in %.1f s, %.3g neuron-steps/s, "
+        "about %.0f s left)",
+        100 * completed,
+        completed * duration,
+        duration,
+        elapsed,
+        completed * neuron_steps / elapsed,
+        elapsed * (1 - completed) / completed,
+    )

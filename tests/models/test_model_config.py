@@ -169,10 +169,14 @@ def test_a_models_neurons_are_drawn_per_seed_around_its_parameters():
 
 def test_a_parameter_may_not_take_a_name_of_the_simulation_file():
     from pulsesweep.model.neuron_model import FILE_NAMES
-    from pulsesweep.simulation.file_format import MODEL_FILE_VARIABLES, POINT_COORDINATES
+    from pulsesweep.simulation.file_format import (
+        FILE_DIMENSIONS,
+        MODEL_FILE_VARIABLES,
+        POINT_COORDINATES,
+    )
 
-    assert set(FILE_NAMES) == {*MODEL_FILE_VARIABLES, *POINT_COORDINATES}
-    for name in ("duration", "v_initial"):
+    assert set(FILE_NAMES) == {*FILE_DIMENSIONS, *MODEL_FILE_VARIABLES, *POINT_COORDINATES}
+    for name in ("duration", "v_initial", "neuron"):
         parameters = {**ADEX["models"]["adex"]["parameters"], name: "1*second"}
         config = adex(parameters=parameters)
         with pytest.raises(ConfigError, match="reserved") as caught:

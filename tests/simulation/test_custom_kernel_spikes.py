@@ -13,6 +13,7 @@ from pulsesweep.config.resolution import resolve_config
 from pulsesweep.model.grid import grid_points
 from pulsesweep.model.kernels import KERNELS
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.reader import read_spike_trains
 
 NEURON = DEFAULT_NEURON
 #: The config's own kernels, as users write them; the oracle's are in lif_ode.SHAPES.
@@ -43,8 +44,7 @@ def _config(kernels, sweep, target="numpy", duration=0.25):
 
 
 def _train(dataset, point, neuron):
-    mask = (dataset["spike_point"].values == point) & (dataset["spike_neuron"].values == neuron)
-    return dataset["spike_time"].values[mask]
+    return read_spike_trains(dataset, point, neuron)
 
 
 def test_the_ode_oracle_is_the_closed_form_lif():
@@ -91,10 +91,14 @@ def test_every_target_gives_numpys_spikes_for_own_kernels(own_runs, target):
     points, expected = own_runs
     sweep = {"kernels": list(OWN), "heights_nA": [0.5, 5, 50], "widths_ms": [0.5, 4, 20]}
     actual = simulate(_config(OWN, sweep, target), points)
-    np.testing.assert_array_equal(actual["spike_point"].values, expected["spike_point"].values)
-    np.testing.assert_allclose(
-        actual["spike_time"].values, expected["spike_time"].values, rtol=0, atol=1e-12
-    )
+    assert actual["train"].shape == expected["train"].shape  # (point, neuron)
+    for point in range(expected.sizes["point"]):
+        for neuron in range(expected.sizes["neuron"]):
+            train, reference = _train(actual, point, neuron), _train(expected, point, neuron)
+            assert len(train) == len(reference), (points[point], neuron)
+            np.testing.assert_allclose(
+                train, reference, rtol=0, atol=1e-12, err_msg=f"{points[point]}, {neuron}"
+            )
 
 
 def test_built_in_kernels_written_as_expressions_fire_as_the_built_ins():

@@ -10,6 +10,7 @@ from pulsesweep.errors import SimulationFileError
 from pulsesweep.model.grid import GridPoint, grid_points
 from pulsesweep.simulation.file_format import write_simulation
 from pulsesweep.simulation.job import simulate, simulate_to_netcdf
+from pulsesweep.simulation.reader import read_spike_trains
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +46,10 @@ def test_a_file_holds_exactly_the_contract_the_reader_requires(small_run, tmp_pa
 
 
 def _spikes_of(dataset: xr.Dataset, point: int, neuron: int | None = None) -> np.ndarray:
-    mask = dataset["spike_point"].values == point
+    """One neuron's train, or a point's trains one after the other, through the reader."""
     if neuron is not None:
-        mask &= dataset["spike_neuron"].values == neuron
-    return dataset["spike_time"].values[mask]
+        return read_spike_trains(dataset, point, neuron)
+    return np.concatenate(list(read_spike_trains(dataset, point).values))
 
 
 def test_dataset_follows_the_contract(small_run, small_config):
@@ -70,8 +71,10 @@ def test_dataset_follows_the_contract(small_run, small_config):
         assert ds[name].attrs["units"] == units
         assert ds[name].attrs["long_name"]
     assert ds["tau"].dims == ("point", "neuron")
-    for name in ("spike_time", "spike_neuron", "spike_point"):
-        assert ds[name].dims == ("spike",)
+    assert ds["train"].dims == ("point", "neuron")
+    assert ds["spike_count"].dims == ("distinct_train",)
+    assert ds["spike_count"].attrs["sample_dimension"] == "spike"  # CF's ragged array
+    assert ds["spike_time"].dims == ("spike",)
     for name in ("pulse_time", "pulse_neuron", "pulse_point"):
         assert ds[name].dims == ("pulse",)
     assert ds.attrs["config_sha256"]
@@ -89,14 +92,41 @@ def test_dataset_follows_the_contract(small_run, small_config):
     assert ds["spike_time"].max() < 1.0
 
 
-def test_spikes_are_stored_train_by_train_in_time_order(small_run):
-    """By point, then neuron, then time: each neuron's train is one contiguous run."""
-    train = small_run["spike_point"].values * small_run.sizes["neuron"]
-    train += small_run["spike_neuron"].values
-    step = np.diff(train)
-    assert (step >= 0).all()
-    assert (np.diff(small_run["spike_time"].values)[step == 0] > 0).all()
-    assert len(np.unique(train)) == small_run.sizes["point"] * small_run.sizes["neuron"]
+def test_each_distinct_train_is_stored_once_in_time_order(small_config, small_run):
+    """A contiguous ragged array: the stored trains, each in time order, each different
+    and each some neuron's; the neurons that share one are the same neuron unpulsed."""
+    ds = small_run
+    stored = np.split(ds["spike_time"].values, np.cumsum(ds["spike_count"].values)[:-1])
+    assert all((np.diff(train) > 0).all() for train in stored)
+    assert len({train.tobytes() for train in stored}) == len(stored)  # no train twice
+    assert set(np.unique(ds["train"].values)) == set(range(ds.sizes["distinct_train"]))
+    every = simulate(small_config, grid_points(small_config), copies=False)
+    assert every.sizes["distinct_train"] == ds.sizes["point"] * ds.sizes["neuron"]
+    assert ds.sizes["distinct_train"] < every.sizes["distinct_train"] / 2
+    for point in range(ds.sizes["point"]):
+        for neuron in range(ds.sizes["neuron"]):
+            expected = read_spike_trains(every, point, neuron)
+            np.testing.assert_array_equal(read_spike_trains(ds, point, neuron), expected)
+    for seed in (0, 1):
+        controls = np.flatnonzero((ds["seed"].values == seed) & (ds["height"].values == 0))
+        assert (ds["train"].values[controls] == ds["train"].values[controls[0]]).all()
+
+
+def test_the_reader_reads_one_train_from_a_file_as_from_its_dataset(small_run, tmp_path):
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    trains = read_spike_trains(path)
+    assert trains.dims == ("point", "neuron")
+    for point, neuron in ((0, 0), (7, 3), (15, 9), (-1, -1)):
+        expected = read_spike_trains(small_run, point, neuron)
+        actual = read_spike_trains(path, point, neuron)
+        assert actual.dtype == np.float64
+        np.testing.assert_array_equal(actual, expected)
+        np.testing.assert_array_equal(trains.isel(point=point, neuron=neuron).item(), expected)
+    of_point = read_spike_trains(path, point=5)
+    assert of_point.dims == ("neuron",)
+    assert of_point["kernel"].item() == str(small_run["kernel"].values[5])
+    shared = trains.values[small_run["train"].values == small_run["train"].values[0, 0]]
+    assert all(np.shares_memory(train, shared[0]) for train in shared)  # views, not copies
 
 
 def test_common_random_numbers(small_run):
@@ -151,7 +181,7 @@ def test_spike_count_never_decreases_with_height(make_config):
         simulation={"seeds": [3]},
     )
     ds = simulate(config, grid_points(config))
-    counts = np.bincount(ds["spike_point"].values, minlength=ds.sizes["point"])
+    counts = ds["spike_count"].values[ds["train"].values].sum(axis=1)
     for kernel in ("alpha", "inverse_time", "gaussian"):
         points = np.flatnonzero(ds["kernel"].values == kernel)
         by_height = counts[points][np.argsort(ds["height"].values[points])]
@@ -166,11 +196,9 @@ def test_batched_and_single_point_runs_are_identical(small_config, small_run):
             str(row["kernel"].values), float(row["height"]), float(row["width"]), int(row["seed"])
         )
         alone = simulate(small_config, [point])
-        np.testing.assert_array_equal(alone["spike_time"].values, _spikes_of(small_run, index))
-        mask = small_run["spike_point"].values == index
-        np.testing.assert_array_equal(
-            alone["spike_neuron"].values, small_run["spike_neuron"].values[mask]
-        )
+        for neuron in range(small_run.sizes["neuron"]):
+            expected = read_spike_trains(alone, 0, neuron)
+            np.testing.assert_array_equal(_spikes_of(small_run, index, neuron), expected)
 
 
 def test_same_inputs_give_an_identical_dataset(small_config, small_run):
@@ -215,12 +243,12 @@ def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
         np.testing.assert_array_equal(raw["spike_time"].values, small_run["spike_time"].values)
 
 
-def test_indices_are_stored_as_int32_compressed_without_shuffling(small_run, tmp_path):
+def test_indices_are_stored_as_compressed_int32(small_run, tmp_path):
     path = write_simulation(small_run, tmp_path / "run.nc")
     with xr.open_dataset(path, decode_cf=False) as raw:
-        for name in ("spike_neuron", "spike_point", "pulse_neuron", "pulse_point"):
+        for name, shuffled in (("train", True), ("pulse_neuron", False), ("pulse_point", False)):
             assert raw[name].dtype == np.int32, name
-            assert (raw[name].encoding["zlib"], raw[name].encoding["shuffle"]) == (True, False)
+            assert (raw[name].encoding["zlib"], raw[name].encoding["shuffle"]) == (True, shuffled)
             np.testing.assert_array_equal(raw[name].values, small_run[name].values)
 
 
@@ -255,7 +283,7 @@ def test_a_runtime_run_logs_its_progress_with_rate_and_time_left(make_config, ca
     the end: the fraction simulated, the rate in neuron-steps per second, the time left."""
     import logging
 
-    from pulsesweep.simulation.brian_network import PROGRESS_PERIOD
+    from pulsesweep.logs import PROGRESS_PERIOD
 
     config = make_config(simulation={"duration_s": 0.2, "seeds": [0]})
     with caplog.at_level(logging.INFO, logger="pulsesweep"):

@@ -14,6 +14,7 @@ from lif_exact import ExactLIF, lif_period
 
 from pulsesweep.model.grid import GridPoint
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.reader import read_spike_trains
 
 DT = 1e-4
 #: How close each method's spike times come to the closed forms (s): on the bias alone,
@@ -54,7 +55,7 @@ def _single_neuron(
 @pytest.mark.parametrize(("tau", "vt", "vr", "bias", "t_ref"), PARAMETER_SETS)
 def test_unpulsed_period_matches_closed_form(make_config, method, tau, vt, vr, bias, t_ref):
     config = _single_neuron(make_config, tau, vt, vr, bias, t_ref, method=method)
-    spikes = simulate(config, [GridPoint("box", 0.0, 1e-3, 0)])["spike_time"].values
+    spikes = read_spike_trains(simulate(config, [GridPoint("box", 0.0, 1e-3, 0)]), 0, 0)
     expected = lif_period(
         tau * 1e-3, tau * 1e-3 / 10e-9, bias * 1e-9, vt * 1e-3, vr * 1e-3, t_ref * 1e-3
     )
@@ -66,7 +67,7 @@ def test_unpulsed_period_matches_closed_form(make_config, method, tau, vt, vr, b
 def test_euler_runs_without_a_refractory_period(make_config):
     """The thread's runs: euler accepts t_ref = 0, which precise refuses (config tests)."""
     config = _single_neuron(make_config, 20.0, 10.0, -5.0, 12.0, 0.0, method="euler")
-    spikes = simulate(config, [GridPoint("box", 0.0, 1e-3, 0)])["spike_time"].values
+    spikes = read_spike_trains(simulate(config, [GridPoint("box", 0.0, 1e-3, 0)]), 0, 0)
     expected = lif_period(2e-2, 2e6, 12e-9, 1e-2, -5e-3, 0.0)
     np.testing.assert_allclose(np.diff(spikes), expected, atol=2 * DT)
 
@@ -110,7 +111,7 @@ def test_pulse_response_matches_exact_solution(
         widths_ms=[width_ms],
     )
     point = GridPoint(kernel, height_nA * 1e-9, width_ms * 1e-3, 0)
-    simulated = simulate(config, [point])["spike_time"].values
+    simulated = read_spike_trains(simulate(config, [point]), 0, 0)
     exact = ExactLIF(
         tau=1e-2,
         resistance=1e6,

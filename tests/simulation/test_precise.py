@@ -16,6 +16,7 @@ from pulsesweep.analysis.responses import pulse_response
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.model.grid import GridPoint, grid_points
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.reader import read_spike_trains
 
 DT = 1e-4
 #: The default neuron (tau 10 ms, Vt 15 mV, Vr 0, t_ref 2 ms, C 10 nF, I0 20 nA).
@@ -44,8 +45,7 @@ def _homogeneous(n_neurons: int, duration: float, times_ms, neurons, **sections)
 
 
 def _train(dataset: xr.Dataset, point: int, neuron: int) -> np.ndarray:
-    mask = (dataset["spike_point"].values == point) & (dataset["spike_neuron"].values == neuron)
-    return dataset["spike_time"].values[mask]
+    return read_spike_trains(dataset, point, neuron)
 
 
 def test_heterogeneous_population_fires_on_the_closed_form_train():
@@ -77,7 +77,7 @@ def test_heterogeneous_population_fires_on_the_closed_form_train():
         assert len(actual) == len(expected), neuron
         worst = max(worst, float(np.max(np.abs(actual - expected))))
     assert worst < 1e-6
-    steps = dataset["spike_time"].values / DT
+    steps = np.concatenate(list(read_spike_trains(dataset, 0).values)) / DT
     assert np.mean(np.abs(steps - np.round(steps)) > 1e-3) > 0.9  # spikes are off the grid
 
 
@@ -158,8 +158,11 @@ def test_every_target_gives_the_same_precise_spikes(numpy_run, target):
     assert numpy_run.attrs["integration_method"] == "precise"
     config = resolve_config(merge(SMALL, {"simulation": {"target": target}}))
     actual = simulate(config, grid_points(config))
-    for name in ("spike_neuron", "spike_point"):
-        np.testing.assert_array_equal(actual[name].values, numpy_run[name].values)
-    np.testing.assert_allclose(
-        actual["spike_time"].values, numpy_run["spike_time"].values, rtol=0, atol=1e-12
-    )
+    assert actual["train"].shape == numpy_run["train"].shape  # (point, neuron)
+    for point in range(numpy_run.sizes["point"]):
+        for neuron in range(numpy_run.sizes["neuron"]):
+            train, expected = _train(actual, point, neuron), _train(numpy_run, point, neuron)
+            assert len(train) == len(expected), (point, neuron)
+            np.testing.assert_allclose(
+                train, expected, rtol=0, atol=1e-12, err_msg=f"point {point}, neuron {neuron}"
+            )

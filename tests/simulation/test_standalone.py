@@ -27,6 +27,7 @@ from pulsesweep.model.schedule import PulseSchedule, make_schedule
 from pulsesweep.model.stimulus import pulse_inputs
 from pulsesweep.simulation.builds import ensure_build
 from pulsesweep.simulation.job import simulate
+from pulsesweep.simulation.reader import read_spike_trains
 from pulsesweep.simulation.shapes import model_shape
 from pulsesweep.simulation.standalone import run_simulator
 
@@ -48,7 +49,20 @@ def simulate_command(config_file: Path, *arguments: str) -> list[str]:
 
 
 EULER = {"simulation": {"method": "euler"}}
-SPIKES = ["spike_time", "spike_neuron", "spike_point"]
+
+
+#: How the spikes are stored: the distinct trains, and each neuron's.
+STORAGE = ["spike_time", "spike_count", "train"]
+
+
+def assert_same_trains(actual: xr.Dataset | Path, expected: xr.Dataset) -> None:
+    """Every neuron of every point has the same spike train, read by the reader."""
+    actual_trains, expected_trains = read_spike_trains(actual), read_spike_trains(expected)
+    assert actual_trains.shape == expected_trains.shape
+    for (point, neuron), train in np.ndenumerate(expected_trains.values):
+        np.testing.assert_array_equal(
+            actual_trains.values[point, neuron], train, err_msg=f"point {point}, neuron {neuron}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +96,11 @@ def test_standalone_copies_are_the_spikes_of_simulating_every_neuron(standalone_
     shape = model_shape(config, points)
     assert shape.n_neurons < len(points) * config["network"]["n_neurons"]
     every = simulate(config, points, copies=False)
-    xr.testing.assert_identical(standalone_run, every)
+    # every neuron's train is stored for itself: the same trains, stored apart
+    assert every.sizes["distinct_train"] == len(points) * config["network"]["n_neurons"]
+    assert standalone_run.sizes["distinct_train"] < every.sizes["distinct_train"]
+    xr.testing.assert_identical(standalone_run.drop_vars(STORAGE), every.drop_vars(STORAGE))
+    assert_same_trains(standalone_run, every)
 
 
 def test_standalone_single_point_runs_match_the_batched_run(build_cache, standalone_run):
@@ -90,9 +108,13 @@ def test_standalone_single_point_runs_match_the_batched_run(build_cache, standal
     points = grid_points(config)
     for index in (3, 12):
         alone = simulate(config, [points[index]])
-        mask = standalone_run["spike_point"].values == index
-        for name in ("spike_time", "spike_neuron"):
-            np.testing.assert_array_equal(alone[name].values, standalone_run[name].values[mask])
+        assert alone.sizes["neuron"] == standalone_run.sizes["neuron"]
+        for neuron in range(standalone_run.sizes["neuron"]):
+            np.testing.assert_array_equal(
+                read_spike_trains(alone, 0, neuron),
+                read_spike_trains(standalone_run, index, neuron),
+                err_msg=f"point {index}, neuron {neuron}",
+            )
 
 
 def test_concurrent_jobs_share_one_build(build_cache, tmp_path, standalone_run):
@@ -111,10 +133,38 @@ def test_concurrent_jobs_share_one_build(build_cache, tmp_path, standalone_run):
     ]
     assert [job.wait(timeout=120) for job in jobs] == [0, 0, 0]
     for k in range(3):
-        with xr.open_dataset(tmp_path / f"{k}.nc") as result:
-            xr.testing.assert_identical(result[SPIKES].load(), standalone_run[SPIKES])
+        assert_same_trains(tmp_path / f"{k}.nc", standalone_run)
     # runs leave nothing behind in the shared build
     assert sorted(path.relative_to(build) for path in build.rglob("*")) == before
+
+
+def test_the_binary_logs_its_progress_as_it_runs(build_cache, standalone_run, monkeypatch, caplog):
+    """The compiled binary prints its progress from inside the run (here every 100 steps:
+    the period set to 0 s by its environment variable); the job logs each line as it
+    comes, with the fraction simulated, the rate and the time left, and the spikes are
+    those of a run that reports every 10 s."""
+    import logging
+
+    from pulsesweep.logs import PROGRESS_VARIABLE
+
+    monkeypatch.setenv(PROGRESS_VARIABLE, "0")
+    config = resolve_config(STANDALONE)
+    with caplog.at_level(logging.INFO, logger="pulsesweep"):
+        reported = simulate(config, grid_points(config))
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.endswith("standalone") and record.getMessage().startswith("simulation ")
+    ]
+    assert lines[0].startswith("simulation started")
+    assert lines.count(lines[0]) == 1
+    done = [float(line.split("%")[0].split()[-1]) for line in lines[1:]]
+    assert len(done) >= 50  # 10,000 steps: a report every 100
+    assert done == sorted(done)
+    assert 0 < done[0] < 5
+    assert done[-1] >= 95
+    assert all("neuron-steps/s" in line and "s left)" in line for line in lines[1:])
+    assert_same_trains(reported, standalone_run)
 
 
 def test_inputs_of_the_wrong_size_are_refused(build_cache):
@@ -170,8 +220,7 @@ def test_eight_jobs_on_an_empty_build_cache_compile_once(tmp_path, standalone_ru
         model_shape(resolve_config(STANDALONE), grid_points(resolve_config(STANDALONE))).key
     ]
     for k in range(8):
-        with xr.open_dataset(tmp_path / f"{k}.nc") as result:
-            xr.testing.assert_identical(result[SPIKES].load(), standalone_run[SPIKES])
+        assert_same_trains(tmp_path / f"{k}.nc", standalone_run)
 
 
 @pytest.mark.slow

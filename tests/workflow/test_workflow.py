@@ -15,6 +15,7 @@ from matplotlib import image
 from pulsesweep.config.resolution import load_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.figures.registry import FIGURE_NAMES
+from pulsesweep.simulation.reader import read_spike_trains
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +90,7 @@ def test_extra_spikes_agree_with_a_count_from_the_simulation_files(workflow_run,
         neuron = int(data["pulse_neuron"].values[data["pulse_point"].values == point][0])
 
         def count(index):
-            mask = (data["spike_point"].values == index) & (data["spike_neuron"].values == neuron)
-            times = data["spike_time"].values[mask]
+            times = read_spike_trains(data, index, neuron)
             return int(((times >= onset) & (times < onset + 0.05)).sum())
 
         expected = count(point) - count(control)

@@ -64,16 +64,18 @@ def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
 
 
 def _spike_trains(
-    times: np.ndarray, counts: np.ndarray, keep: np.ndarray, first: int = 0
+    times: np.ndarray, counts: np.ndarray, trains: np.ndarray, n_trains: int | None = None
 ) -> SpikeTrainSet:
-    """The spike trains that ``keep`` marks (a mask over the file's trains, ``point *
-    n_neurons + neuron``, whose spikes ``times`` holds train by train, ``counts`` each),
-    numbered from ``first`` on: a control's point's first train, so that its trains are
-    its neurons. The others are left empty: only pulsed neurons' trains are searched."""
-    kept = np.flatnonzero(keep)
-    last = int(kept[-1]) + 1 if len(kept) else first
-    selected = trains_in_turn(times, counts, kept)
-    return SpikeTrainSet.from_counts(selected, np.where(keep, counts, 0)[first:last])
+    """Stored ``trains`` (of a file whose spikes ``times`` holds train after train,
+    ``counts`` each) as a set: in turn, numbered ``0 .. len(trains) - 1``; or, given
+    ``n_trains``, numbered as stored, each listed train once and the others empty (only
+    pulsed neurons' trains are searched)."""
+    if n_trains is None:
+        return SpikeTrainSet.from_counts(trains_in_turn(times, counts, trains), counts[trains])
+    kept = np.unique(trains)
+    sizes = np.zeros(n_trains, dtype=np.int64)
+    sizes[kept] = counts[kept]
+    return SpikeTrainSet.from_counts(trains_in_turn(times, counts, kept), sizes)
 
 
 def aggregate_responses(
@@ -98,8 +100,7 @@ def aggregate_responses(
     files = [*control_files, *simulation_files]
     for number, path in enumerate(files, 1):
         try:
-            # Spikes are stored train by train: spike_count says whose they are.
-            dataset = open_simulation(path, skip=("spike_neuron", "spike_point"))
+            dataset = open_simulation(path)
             _aggregate_file(dataset, config, grid, controls)
         except SimulationFileError as error:
             if error.path is not None:
@@ -121,6 +122,7 @@ class _File:
     pulse_neuron: np.ndarray
     times: np.ndarray
     counts: np.ndarray
+    train: np.ndarray
 
     @classmethod
     def read(cls, dataset: xr.Dataset) -> _File:
@@ -132,15 +134,14 @@ class _File:
             dataset["pulse_time"].values,
             dataset["pulse_neuron"].values,
             dataset["spike_time"].values,
-            dataset["spike_count"].values.ravel(),
+            dataset["spike_count"].values,
+            dataset["train"].values,
         )
 
-    def trains(self, keep: np.ndarray, first: int = 0) -> SpikeTrainSet:
-        return _spike_trains(self.times, self.counts, keep, first)
-
-    @property
-    def n_trains(self) -> int:
-        return len(self.points) * self.n_neurons
+    def trains(self, trains: np.ndarray, numbered_as_stored: bool = False) -> SpikeTrainSet:
+        """The stored ``trains`` (see :func:`_spike_trains`)."""
+        n_trains = len(self.counts) if numbered_as_stored else None
+        return _spike_trains(self.times, self.counts, trains, n_trains)
 
 
 def _aggregate_file(
@@ -171,9 +172,7 @@ def _measure_controls(
         if point["height"] != 0 or point["seed"] in controls:
             continue
         mask = file.pulse_point == index
-        keep = np.zeros(file.n_trains, dtype=bool)
-        keep[index * file.n_neurons : (index + 1) * file.n_neurons] = True
-        train = file.trains(keep, index * file.n_neurons)
+        train = file.trains(file.train[index])  # the control's trains are its neurons
         controls[point["seed"]] = train
         neurons, times = file.pulse_neuron[mask], file.pulse_time[mask]
         zeros = np.zeros(mask.sum())
@@ -213,10 +212,10 @@ def _measure_pulses(
         raise SimulationFileError(f"no control for seed {min(missing)}")
     leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
     current_leads = np.array([-get_kernel(p["kernel"]).start * p["width"] for p in points])
-    pulse_train = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
-    keep = np.zeros(file.n_trains, dtype=bool)
-    keep[pulse_train[pulsed]] = True
-    spikes = file.trains(keep)
+    pulse_train = file.train[pulse_point, file.pulse_neuron].astype(np.int64)
+    spikes = file.trains(pulse_train[pulsed], numbered_as_stored=True)
+    # a pulse is its neuron's first in its point: the pulsed neuron, not its train, counts
+    neuron_key = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
     for seed in np.unique(seeds[pulsed]):
         mask = pulsed & (seeds == seed)
         values = pulse_responses(
@@ -228,7 +227,7 @@ def _measure_pulses(
             leads[pulse_point[mask]],
             window,
             duration,
-            first_on_neuron(pulse_train[mask]),
+            first_on_neuron(neuron_key[mask]),
             current_leads[pulse_point[mask]],
         )
         for index in np.unique(pulse_point[mask]):

@@ -9,7 +9,7 @@ Variables (SI units, with ``units`` and ``long_name``):
 - ``(kernel, height, width, seed, pulse)``: ``pulse_<metric>`` for every metric and for
   ``phase`` and ``control_period`` (:data:`PER_PULSE`), and ``pulse_usable``;
 - ``(seed, pulse)``: ``neuron_<parameter>`` of each pulsed neuron (every per-neuron
-  variable of the simulation files but ``spike_count``), coordinates ``pulse_time`` and
+  variable of the simulation files but ``train``), coordinates ``pulse_time`` and
   ``pulse_neuron``;
 - scalars: the simulation files' parameters shared by every neuron (``bias_current``; for
   the LIF ``refractory_period`` and ``v_rest``, for a model of ``models:`` its shared
@@ -45,7 +45,7 @@ METRICS = {
     "phase_advance": ("1", "phase advance against the control (cycles)"),
 }
 #: What the simulation files hold per neuron, or as a scalar, that is not a parameter.
-_NOT_PARAMETERS = ("spike_count", "dt", "duration")
+_NOT_PARAMETERS = ("train", "dt", "duration")
 #: The per-pulse variables (``pulse_<name>``): units and long name.
 PER_PULSE = {
     **{name: (units, f"{long_name}, per pulse") for name, (units, long_name) in METRICS.items()},

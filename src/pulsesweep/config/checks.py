@@ -16,6 +16,7 @@ from pulsesweep.model.neuron_model import MODEL_PERIOD_BOUND_MS, lif_rate, neuro
 from pulsesweep.model.schedule import schedule_length
 
 __all__ = [
+    "MAX_JOBS",
     "check_consistency",
     "check_kernels",
     "check_science",
@@ -153,8 +154,10 @@ def _check_size(config: Config) -> None:
             f"{points} pulsed grid points ({shape})",
             f"at most {MAX_GRID_POINTS}: split the sweep into several configs",
         )
-    batched = config["jobs"]["batch_axes"]
-    jobs = math.prod(size for axis, size in sizes.items() if axis not in batched)
+    batched = config["jobs"]["batch_axes"]  # null: sized by memory, checked as it is
+    jobs = math.prod(
+        size for axis, size in sizes.items() if axis not in (sizes if batched is None else batched)
+    )
     if jobs > MAX_JOBS:
         raise ConfigError(
             "jobs.batch_axes",

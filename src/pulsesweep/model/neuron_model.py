@@ -56,18 +56,22 @@ MODEL_COST_BOUND = 50.0
 
 #: The variables the network adds to every model neuron (names a model may not use).
 INPUT_NAMES = ("bias_current", "height", "pulse_drive", "pulse_train")
-#: The names a model's simulation file gives its grid, spikes and pulses, which its
-#: parameters may not take (``MODEL_FILE_VARIABLES`` of
+#: The names a model's simulation file gives its dimensions, grid, spikes and pulses,
+#: which its parameters may not take (``FILE_DIMENSIONS`` and ``MODEL_FILE_VARIABLES`` of
 #: :mod:`pulsesweep.simulation.file_format`, as a test checks).
 FILE_NAMES = (
+    "point",
+    "neuron",
+    "distinct_train",
+    "spike",
+    "pulse",
     "kernel",
     "height",
     "width",
     "seed",
+    "train",
     "spike_count",
     "spike_time",
-    "spike_neuron",
-    "spike_point",
     "pulse_time",
     "pulse_neuron",
     "pulse_point",

@@ -27,6 +27,7 @@ import brian2 as b2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from pulsesweep.logs import PROGRESS_LINE, PROGRESS_PERIOD, PROGRESS_VARIABLE, log_progress
 from pulsesweep.model.equations import (
     MEMBRANE_EQUATIONS,
     PRECISE_EQUATIONS,
@@ -43,9 +44,11 @@ from pulsesweep.model.stimulus import step_average, step_average_code
 from pulsesweep.simulation.spikes import SpikeTrains
 
 __all__ = [
+    "PROGRESS_STEPS",
     "model_group",
     "neuron_group",
     "potential_variable",
+    "progress_group",
     "pulse_group",
     "pulse_synapses",
     "run_network",
@@ -119,6 +122,59 @@ def _step_average_function(table: Sequence[Kernel]) -> b2.Function:
     function.implementations.add_implementation("cpp", step_average_code("cpp", table))
     function.implementations.add_implementation("cython", step_average_code("cython", table))
     return function
+
+
+#: Every this many steps the compiled binary's progress group asks the clock.
+PROGRESS_STEPS = 100
+_PROGRESS_CODE = """
+static double pulsesweep_progress(double t)
+{
+    typedef std::chrono::steady_clock wall;
+    static const char *asked = std::getenv("%(variable)s");
+    static const double period = asked ? std::atof(asked) : %(period)r;
+    static const wall::time_point started = wall::now();
+    static wall::time_point reported = started;
+    const wall::time_point now = wall::now();
+    if (std::chrono::duration<double>(now - reported).count() >= period) {
+        reported = now;
+        std::printf("%(line)s %%.17g %%.6f\\n", t,
+                    std::chrono::duration<double>(now - started).count());
+        std::fflush(stdout);
+    }
+    return 0.0;
+}
+"""
+
+
+def progress_group(dt: float, name: str = "progress") -> b2.NeuronGroup:
+    """A group of one that, in a compiled binary, prints
+    :data:`~pulsesweep.logs.PROGRESS_LINE` with the
+    simulated and the elapsed time once :data:`~pulsesweep.logs.PROGRESS_PERIOD` seconds
+    have passed since the last (or the seconds in the environment variable
+    :data:`~pulsesweep.logs.PROGRESS_VARIABLE`), asking the (monotonic) clock every
+    :data:`PROGRESS_STEPS` steps: Brian2's own report would ask the costlier process
+    clock for every object at every step. cpp_standalone only."""
+    code = _PROGRESS_CODE % {
+        "period": PROGRESS_PERIOD,
+        "line": PROGRESS_LINE,
+        "variable": PROGRESS_VARIABLE,
+    }
+    function = b2.Function(lambda t: 0.0, arg_units=[b2.second], return_unit=1, arg_types=["float"])
+    function.implementations.add_implementation(
+        "cpp",
+        code,
+        name="pulsesweep_progress",
+        compiler_kwds={"headers": ["<chrono>", "<cstdio>", "<cstdlib>"]},
+    )
+    group = b2.NeuronGroup(
+        1,
+        "reported : 1",
+        dt=PROGRESS_STEPS * dt * b2.second,
+        namespace={"pulsesweep_progress": function},
+        name=name,
+    )
+    group.run_regularly("reported = pulsesweep_progress(t)", when="end", name=f"{name}_report")
+    return group
 
 
 def model_group(
@@ -305,13 +361,9 @@ def run_network(
         return SpikeTrains.from_times(times, neurons, dt, method, traces)
 
 
-#: How often a run on Brian2's runtime targets logs its progress (s of wall time).
-PROGRESS_PERIOD = 10.0
-
-
 class _ProgressReport:
-    """Brian2 progress callback that logs to the pulsesweep logger: the fraction of the
-    run simulated, the rate (neuron-steps per second of wall time) and the time left."""
+    """Brian2 progress callback that logs to the pulsesweep logger
+    (:func:`~pulsesweep.logs.log_progress`)."""
 
     def __init__(self, neuron_steps: int) -> None:
         self.neuron_steps = neuron_steps
@@ -319,17 +371,4 @@ class _ProgressReport:
     def __call__(
         self, elapsed: b2.Quantity, completed: float, start: b2.Quantity, duration: b2.Quantity
     ) -> None:
-        seconds = float(elapsed)
-        if completed <= 0 or seconds <= 0:
-            logger.info("simulation started (%s to simulate)", duration)
-            return
-        logger.info(
-            "simulation %.0f%% done (%s of %s simulated in %.0f s, %.3g neuron-steps/s, "
-            "about %.0f s left)",
-            100 * completed,
-            completed * duration,
-            duration,
-            seconds,
-            completed * self.neuron_steps / seconds,
-            seconds * (1 - completed) / completed,
-        )
+        log_progress(logger, completed, float(duration), float(elapsed), self.neuron_steps)

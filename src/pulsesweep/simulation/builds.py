@@ -149,6 +149,7 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
 
     from pulsesweep.simulation.brian_network import (
         neuron_group,
+        progress_group,
         pulse_group,
         pulse_synapses,
         spike_monitor,
@@ -168,7 +169,7 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
     b2.device.apply_run_args()  # the job's values, before the pulses are connected by them
     synapses = pulse_synapses(pulses, group, _SYNAPSES)
     monitor = spike_monitor(group, shape.method, name=_MONITOR)
-    network = b2.Network(group, pulses, synapses, monitor)
+    network = b2.Network(group, pulses, synapses, monitor, progress_group(shape.dt))
     network.run(shape.n_steps * shape.dt * b2.second, namespace={})
     _write_make_rules(partial)
     b2.device.build(directory=str(partial), compile=True, run=False)

@@ -94,7 +94,7 @@ def example_traces(config: Mapping[str, Any]) -> xr.Dataset:
     neuron = slice(example.neuron, example.neuron + 1)
     parameters = population.select(neuron)
     own = schedule.of_neuron(example.neuron)
-    recording, _ = simulate_points(
+    recording, _, _ = simulate_points(
         config,
         points,
         {seed: parameters},

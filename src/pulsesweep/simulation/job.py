@@ -15,6 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from pulsesweep.config.resolution import load_config, resolve_config
 from pulsesweep.config.steps import STEPS
 from pulsesweep.model.equations import NetworkInput, network_inputs
@@ -59,7 +62,8 @@ def _run(
             shape = model_shape(config, points)
             build = ensure_build(replace(shape, n_neurons=max(shape.n_neurons, len(neurons))))
         size = build_shape(build).n_neurons
-        return run_simulator(build, neurons.inputs(inputs, size), pulses)
+        spikes = run_simulator(build, neurons.inputs(inputs, size), pulses)
+        return spikes.first(len(neurons))  # not the padding
     from pulsesweep.simulation.brian_network import run_network  # imports brian2
 
     return run_network(
@@ -84,8 +88,8 @@ def simulate_points(
     build: str | Path | None = None,
     copies: bool = True,
     record_potential: Sequence[int] = (),
-) -> tuple[SpikeTrains, PulseInputs]:
-    """Simulate ``points`` together: the spikes of every neuron of every point.
+) -> tuple[SpikeTrains, NDArray[np.int64], PulseInputs]:
+    """Simulate ``points`` together: the spike train of every neuron of every point.
 
     Parameters
     ----------
@@ -101,8 +105,8 @@ def simulate_points(
         For ``cpp_standalone``: a build of
         :func:`~pulsesweep.simulation.shapes.model_shape`; by default one from the cache.
     copies
-        Simulate each distinct neuron once and copy its spikes to the points that share
-        it (:mod:`pulsesweep.simulation.distinct`; the same spikes, bit for bit).
+        Simulate each distinct neuron once, for all the points that share it
+        (:mod:`pulsesweep.simulation.distinct`; the same spikes, bit for bit).
     record_potential
         Global neurons whose membrane potential is recorded at every step (Brian2's
         runtime targets only; every neuron is then simulated as itself).
@@ -110,7 +114,9 @@ def simulate_points(
     Returns
     -------
     tuple
-        The spikes (and potentials) by global neuron, and the pulses the points got.
+        The distinct trains (and potentials), numbered ``0 .. n_trains - 1``; each global
+        neuron's train (``spikes.select(index)`` gives the trains neuron by neuron); and
+        the pulses the points got.
     """
     n_neurons = populations[points[0].seed].n_neurons
     table = kernel_table(config)
@@ -132,7 +138,7 @@ def simulate_points(
     heights = [point.height for point in points]
     inputs = network_inputs(blocks, heights, pulses, run.method, run.dt)
     spikes = _run(config, points, run, inputs, pulses, neurons, build, record_potential, table)
-    return (spikes if record_potential else spikes.select(neurons.copy_of)), pulses
+    return spikes, neurons.copy_of, pulses
 
 
 def seed_schedules(
@@ -153,7 +159,6 @@ def seed_schedules(
     seeds = sorted(populations)
     if not needs_control_spikes(config):
         return {seed: make_schedule(config, seed) for seed in seeds}
-    import numpy as np
 
     kernel = kernel_table(config)[0].name  # unpulsed: any kernel and width
     controls = [GridPoint(kernel, 0.0, 1e-3, seed) for seed in seeds]
@@ -161,9 +166,10 @@ def seed_schedules(
     build = None
     if run.target == "cpp_standalone":
         build = ensure_build(model_shape(config, controls), builds and builds / "controls")
-    spikes, _ = simulate_points(
+    spikes, index, _ = simulate_points(
         config, controls, populations, dict.fromkeys(seeds, empty), run, build
     )
+    spikes = spikes.select(index)
     n_neurons = populations[seeds[0]].n_neurons
     counts = np.bincount(spikes.neurons, minlength=len(seeds) * n_neurons)
     trains = np.split(spikes.times, np.cumsum(counts)[:-1])
@@ -210,9 +216,9 @@ def _simulate(
     run = Run.from_config(config)
     builds = Path(build).resolve().parent if build else None  # the job's builds' folder
     schedules = seed_schedules(config, populations, run, builds)
-    spikes, _ = simulate_points(config, points, populations, schedules, run, build, copies)
+    spikes, index, _ = simulate_points(config, points, populations, schedules, run, build, copies)
     blocks = [populations[point.seed] for point in points]
-    return simulation_contents(config, points, blocks, schedules, spikes)
+    return simulation_contents(config, points, blocks, schedules, spikes, index)
 
 
 def simulate_to_netcdf(

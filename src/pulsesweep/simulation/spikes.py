@@ -52,6 +52,11 @@ class SpikeTrains:
             potential = np.empty((0, 0))
         return cls(times=times, neurons=indices, on_grid=on_grid, potential=potential)
 
+    def first(self, n_neurons: int) -> SpikeTrains:
+        """The trains of neurons ``0 .. n_neurons - 1`` alone (a view: they come first)."""
+        end = int(np.searchsorted(self.neurons, n_neurons))
+        return SpikeTrains(self.times[:end], self.neurons[:end], self.on_grid, self.potential)
+
     def select(self, neurons: NDArray[np.integer]) -> SpikeTrains:
         """The trains of ``neurons`` (indices, in any order, repeats allowed), renumbered
         ``0 .. len(neurons) - 1``: neuron ``k`` of the result is ``neurons[k]`` here.

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pulsesweep.logs import PROGRESS_LINE, log_progress
 from pulsesweep.model.equations import NetworkInput
 from pulsesweep.model.stimulus import PulseInputs
 from pulsesweep.simulation.builds import GROUP, PULSES
@@ -53,6 +54,31 @@ def _write_inputs(
     return arguments
 
 
+def _run_reporting(command: list[str], build: Path, stderr: Path, shape: ModelShape) -> None:
+    """Run the binary, logging the progress lines it prints (see
+    :func:`~pulsesweep.simulation.brian_network.progress_group`) as they come."""
+    duration = shape.n_steps * shape.dt
+    log_progress(logger, 0.0, duration, 0.0, shape.n_neurons * shape.n_steps)
+    with (
+        stderr.open("w+") as errors,
+        subprocess.Popen(
+            command, cwd=build, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as process,
+    ):
+        for line in process.stdout or ():
+            fields = line.split()
+            if fields[:1] == [PROGRESS_LINE] and float(fields[1]) > 0:  # the start: above
+                simulated, elapsed = float(fields[1]), float(fields[2])
+                fraction = min(1.0, simulated / duration)
+                log_progress(logger, fraction, duration, elapsed, shape.n_neurons * shape.n_steps)
+        returncode = process.wait()
+        errors.seek(0)
+        message = errors.read()
+    # The binary reports a bad input file on stderr and carries on; treat it as fatal.
+    if returncode != 0 or "error" in message.lower():
+        raise RuntimeError(f"{build / 'main'} failed ({returncode}): {message.strip()}")
+
+
 def run_simulator(
     build: str | Path,
     inputs: Mapping[str, NetworkInput],
@@ -81,19 +107,9 @@ def run_simulator(
             values[f"{PULSES}.{name}"] = value
         arguments = _write_inputs(values, manifest, folder)
         (folder / "results").mkdir()
+        command = [str(build / "main"), "--results_dir", f"{folder / 'results'}/", *arguments]
         started = time.perf_counter()
-        completed = subprocess.run(
-            [str(build / "main"), "--results_dir", f"{folder / 'results'}/", *arguments],
-            cwd=build,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        # The binary reports a bad input file on stderr and carries on; treat it as fatal.
-        if completed.returncode != 0 or "error" in completed.stderr.lower():
-            raise RuntimeError(
-                f"{build / 'main'} failed ({completed.returncode}): {completed.stderr.strip()}"
-            )
+        _run_reporting(command, build, folder / "stderr.txt", shape)
         logger.info(
             "simulated %d neurons x %d steps in %.2f s (cpp_standalone, %s)",
             shape.n_neurons,
