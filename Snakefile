@@ -8,8 +8,8 @@
 # ├── build/{shape}/                  the compiled model (cpp_standalone), one per shape
 # ├── simulations/
 # │   ├── kernel-{k}_height-{h}_width-{w}_seed-{s}.nc
-# │   │                               one file per simulation job ("all" marks an axis
-# │   │                               simulated together, see jobs.batch_axes)
+# │   │                               one file per simulation job, sized by memory ("all":
+# │   │                               an axis whole, "part2of3": a part of it; see jobs)
 # │   └── control_seed-{seed}.nc      a seed's control, when heights are split across jobs
 # ├── responses.nc                    responses over (kernel, height, width, seed)
 # ├── examples.nc                     example traces: one pulse per kernel
