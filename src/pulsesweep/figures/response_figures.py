@@ -3,7 +3,8 @@ per-kernel example traces, drawn with seaborn from ``responses.nc`` and ``exampl
 
 Every figure function takes the dataset and the step's config and returns a matplotlib
 figure. Means are over usable pulses of all seeds, with bootstrapped 95 % confidence
-intervals (seeded, so the figures are reproducible). LIF theory is drawn for the built-in
+intervals (seeded, so the figures are reproducible), summarised per grid cell kernel by
+kernel (:mod:`pulsesweep.figures.summary`). LIF theory is drawn for the built-in
 LIF only: a model of ``models:`` has none, and its figures say so.
 """
 
@@ -32,11 +33,10 @@ from pulsesweep.figures.style import (
     no_theory_note,
     note,
     palette_legend,
-    response_lines,
-    response_table,
     symlog,
     width_palette,
 )
+from pulsesweep.figures.summary import response_summary, summary_lines
 
 __all__ = [
     "plot_charge_comparison",
@@ -48,20 +48,20 @@ __all__ = [
 
 
 def _against_height(responses: xr.Dataset, metric: str, caption: str = "") -> Figure:
-    table = response_table(responses)
-    table = table[(table["height (nA)"] != 0) & np.isfinite(table[metric])]
-    if table.empty:
+    summary = response_summary(responses)
+    summary = summary[(summary["height (nA)"] != 0) & (summary["metric"] == metric)]
+    if summary.empty:
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, f"no pulse has a finite {metric}")
         return figure
-    palette = width_palette(table["width (ms)"])
-    figure, panels = kernel_panels(list(table["kernel"].unique()), height=3.0, aspect=1.1)
+    palette = width_palette(summary["width (ms)"])
+    figure, panels = kernel_panels(list(summary["kernel"].unique()), height=3.0, aspect=1.1)
     for kernel, axis in panels.items():
-        of_kernel = table[table["kernel"] == kernel]
-        response_lines(
+        of_kernel = summary[summary["kernel"] == kernel]
+        summary_lines(
             axis, of_kernel, "height (nA)", metric, "width (ms)", palette, marker="o", legend=False
         )
-        symlog(axis, table["height (nA)"])
+        symlog(axis, summary["height (nA)"])
     label_panels(panels, "height (nA)", metric)
     palette_legend(figure, palette, "width (ms)", marker="o")
     if caption:
@@ -129,13 +129,13 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     comparison), beside LIF theory: the small-charge slope of the phase advance, and the
     slow-pulse limit of the extra spikes for each kernel's widest pulse. A model of
     ``models:`` has no theory: the measurement alone, and the right legend says so."""
-    table = response_table(responses)
-    table = table[table["charge per pulse (pC)"] != 0].sort_values("charge per pulse (pC)")
+    table = response_summary(responses)
+    table = table[table["charge per pulse (pC)"] != 0]
     kernels = list(responses["kernel"].values)
     colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
     figure, axes = plt.subplots(1, 2, figsize=(11.0, 4.5), constrained_layout=True)
     for axis, metric in zip(axes, ("phase advance (cycles)", "extra spikes"), strict=True):
-        response_lines(
+        summary_lines(
             axis,
             table,
             "charge per pulse (pC)",

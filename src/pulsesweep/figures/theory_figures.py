@@ -33,8 +33,11 @@ def plot_phase_response(responses: xr.Dataset, config: Mapping[str, Any]) -> Fig
     ``prc_theory`` (:mod:`pulsesweep.analysis.theory_curves`, merged into ``responses``)
     for the LIF; for a model without theory, the first panel's legend says so."""
     height, width = prc_point(config)
-    table = style.response_table(responses)
-    table = table[np.isclose(table["height (nA)"], height) & np.isclose(table["width (ms)"], width)]
+    cell = responses.isel(  # the pulses of one height and width, not the sweep's
+        height=np.flatnonzero(np.isclose(responses["height"].values * 1e9, height)),
+        width=np.flatnonzero(np.isclose(responses["width"].values * 1e3, width)),
+    )
+    table = style.response_table(cell)
     if not np.isfinite(table["phase at pulse onset (cycles)"]).any():
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         style.note(axis, style.NO_PHASE)

@@ -1,0 +1,103 @@
+"""The response figures' statistics: the mean of each metric over the usable pulses of
+every (kernel, height, width), with its bootstrapped 95 % confidence interval, computed
+kernel by kernel, so that a figure holds one kernel's pulses at a time and then one row
+per grid cell, never a table of every pulse of the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+
+from pulsesweep.figures.style import bootstrap_interval
+
+__all__ = ["METRIC_COLUMNS", "response_summary", "summary_lines"]
+
+#: The metrics the figures draw: the column name (display units) and its variable and
+#: scale in ``responses.nc``.
+METRIC_COLUMNS = {
+    "extra spikes": ("pulse_extra_spikes", 1.0),
+    "first-spike latency (ms)": ("pulse_first_spike_latency", 1e3),
+    "spike advance (ms)": ("pulse_spike_advance", 1e3),
+    "phase advance (cycles)": ("pulse_phase_advance", 1.0),
+}
+#: Confidence bands are drawn as seaborn draws them.
+_BAND_ALPHA = 0.2
+
+
+def _cells(kernel: str, cell: xr.Dataset) -> pd.DataFrame:
+    """One kernel's rows: per (height, width) and metric, the mean, the interval and the
+    number of pulses (usable, with a finite value) behind them."""
+    usable = cell["pulse_usable"].transpose("height", "width", "seed", "pulse").values
+    heights, widths = np.meshgrid(cell["height"].values, cell["width"].values, indexing="ij")
+    charge = cell["charge"].transpose("height", "width").values
+    tables = []
+    for metric, (name, scale) in METRIC_COLUMNS.items():
+        values = cell[name].transpose("height", "width", "seed", "pulse").values * scale
+        statistics = np.full((*heights.shape, 4), np.nan)  # mean, low, high, pulses
+        for h, w in np.ndindex(heights.shape):
+            chosen = values[h, w][usable[h, w].astype(bool)]
+            chosen = chosen[np.isfinite(chosen)]
+            interval = bootstrap_interval(chosen) if len(chosen) > 1 else (np.nan, np.nan)
+            mean = chosen.mean() if len(chosen) else np.nan
+            statistics[h, w] = (mean, *interval, len(chosen))
+        columns = {"mean": 0, "low": 1, "high": 2, "pulses": 3}
+        table = pd.DataFrame(
+            {
+                "kernel": kernel,
+                "height (nA)": heights.ravel() * 1e9,
+                "width (ms)": widths.ravel() * 1e3,
+                "charge per pulse (pC)": charge.ravel() * 1e12,
+                "metric": metric,
+                **{key: statistics[..., k].ravel() for key, k in columns.items()},
+            }
+        )
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def response_summary(responses: xr.Dataset) -> pd.DataFrame:
+    """Per (kernel, height, width) and metric of :data:`METRIC_COLUMNS`: the mean over
+    usable pulses of all seeds, its bootstrapped 95 % confidence interval (``low``,
+    ``high``; NaN from fewer than two pulses) and the number of pulses, in display units
+    (nA, ms, pC). Read kernel by kernel (a lazily opened file loads one kernel's pulses at
+    a time); cells without a finite value are left out."""
+    names = ["pulse_usable", "charge", *(name for name, _ in METRIC_COLUMNS.values())]
+    tables = []
+    for kernel in responses["kernel"].values:
+        cell = responses[names].sel(kernel=kernel).load()
+        table = _cells(str(kernel), cell)
+        tables.append(table[np.isfinite(table["mean"])])
+    return pd.concat(tables, ignore_index=True)
+
+
+def summary_lines(
+    axis: Axes,
+    summary: pd.DataFrame,
+    x: str,
+    metric: str,
+    hue: str,
+    palette: Mapping[Any, Any],
+    **style: Any,
+) -> None:
+    """The means of ``metric`` against ``x``, a line per value of ``hue`` (and of
+    ``style["style"]``, if given), with their confidence bands; ``style``: seaborn's line
+    styles."""
+    import seaborn as sns
+
+    data = summary[summary["metric"] == metric].sort_values(x)
+    lines = data.rename(columns={"mean": metric})
+    sns.lineplot(
+        data=lines, x=x, y=metric, hue=hue, palette=palette, ax=axis, errorbar=None, **style
+    )
+    groups = [hue, *([style["style"]] if "style" in style else [])]
+    for key, rows in data.groupby(groups, sort=False):
+        colour = palette[key[0] if isinstance(key, tuple) else key]
+        axis.fill_between(
+            rows[x], rows["low"], rows["high"], color=colour, alpha=_BAND_ALPHA, linewidth=0
+        )
