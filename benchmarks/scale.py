@@ -138,7 +138,7 @@ def scale_sweep(overrides: dict) -> dict:
 
     config = resolve_config(overrides)
     jobs = simulation_jobs(config)
-    points = sum(job.n_points for job in jobs.values())
+    pulsed = sum(job.n_points - job.controls * len(job.seeds) for job in jobs.values())
     with tempfile.TemporaryDirectory(prefix="pulsesweep-scale-") as scratch:
         config_file = Path(scratch) / "scale.yaml"
         config_file.write_text(yaml.safe_dump(overrides))
@@ -154,7 +154,7 @@ def scale_sweep(overrides: dict) -> dict:
     start = min(float(row["end"]) - float(row["s"]) for rule in rows.values() for row in rule)
     return {
         "wall": wall,
-        "points": points,
+        "pulsed_points": pulsed,
         "jobs": len(jobs),
         "neuron_steps": sum(job.neuron_steps(config) for job in jobs.values()),
         "binary_seconds": binary,
@@ -186,7 +186,7 @@ def _sweep_rows(scale: dict) -> list[str]:
     """A sweep's rows: wall time, overheads against its binaries, every rule's peak."""
     pipeline = scale["neuron_steps"] / scale["wall"]
     binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
-    points = scale["points"]
+    points = scale["pulsed_points"]
     return [
         _row(
             f"{points:,}-point sweep end to end, `snakemake --cores 2`",
@@ -197,7 +197,7 @@ def _sweep_rows(scale: dict) -> list[str]:
         _row(
             f"{points:,} points: results",
             f"{scale['size_gb']:.2f} GB",
-            f"target ≤ {_RESULTS_TARGET_GB.get(points, 10)} GB",
+            f"target ≤ {_RESULTS_TARGET_GB[points]} GB",
         ),
         _row(
             f"**{points:,} points: pipeline / binaries alone** (neuron-steps/s, 2 cores)",

@@ -198,3 +198,27 @@ def test_each_train_holds_its_own_spikes_in_time_order(shuffled):
             np.arange(spikes.bounds[k], spikes.bounds[k + 1]),
         )  # each spike found where it is
     assert spikes.bounds[-1] == len(times)
+
+
+def test_a_search_finds_what_numpy_finds_train_by_train():
+    """The bisection over every (train, time) pair at once gives, for each, numpy's
+    ``searchsorted`` (side left) within that train alone, ties and empty trains included."""
+    from pulsesweep.analysis.responses import SpikeTrainSet
+
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 40, 60)
+    counts[[0, 7]] = 0
+    trains = [np.sort(rng.random(count)).round(3) for count in counts]
+    spikes = SpikeTrainSet.from_counts(np.concatenate(trains), counts)
+    queried = rng.integers(0, 60, 5000)
+    times = np.where(
+        rng.random(5000) < 0.3,
+        [train[0] if len(train) else 0.5 for train in (trains[k] for k in queried)],
+        rng.random(5000).round(3),
+    )
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    expected = [
+        starts[k] + np.searchsorted(trains[k], t, side="left")
+        for k, t in zip(queried, times, strict=True)
+    ]
+    np.testing.assert_array_equal(spikes.search(queried, times), expected)

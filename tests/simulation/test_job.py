@@ -129,6 +129,38 @@ def test_the_reader_reads_one_train_from_a_file_as_from_its_dataset(small_run, t
     assert all(np.shares_memory(train, shared[0]) for train in shared)  # views, not copies
 
 
+def test_the_readers_trains_are_those_of_each_neuron_simulated_alone(
+    small_config, small_run, tmp_path
+):
+    """A neuron's train read from the file, pulsed or not, is that of a network of that
+    one neuron with its parameters and its own pulses: the index points to its train."""
+    from pulsesweep.model.population import draw_population
+    from pulsesweep.model.run import Run
+    from pulsesweep.model.schedule import make_schedule
+    from pulsesweep.simulation.job import simulate_points
+
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    run = Run.from_config(small_config)
+    for point in (3, 12):
+        row = small_run.isel(point=point)
+        grid_point = GridPoint(
+            str(row["kernel"].values), float(row["height"]), float(row["width"]), int(row["seed"])
+        )
+        population = draw_population(small_config, grid_point.seed)
+        schedule = make_schedule(small_config, grid_point.seed)
+        pulsed = small_run["pulse_neuron"].values[small_run["pulse_point"].values == point]
+        for neuron in sorted({*pulsed.tolist()[:3], 0, small_run.sizes["neuron"] - 1}):
+            alone, index, _ = simulate_points(
+                small_config,
+                [grid_point],
+                {grid_point.seed: population.select(slice(neuron, neuron + 1))},
+                {grid_point.seed: schedule.of_neuron(neuron)},
+                run,
+            )
+            expected = alone.select(index).times
+            np.testing.assert_array_equal(read_spike_trains(path, point, neuron), expected)
+
+
 def test_common_random_numbers(small_run):
     ds = small_run
     for seed in (0, 1):

@@ -63,19 +63,11 @@ def _points(dataset: xr.Dataset) -> list[dict[str, Any]]:
     ]
 
 
-def _spike_trains(
-    times: np.ndarray, counts: np.ndarray, trains: np.ndarray, n_trains: int | None = None
-) -> SpikeTrainSet:
+def _spike_trains(times: np.ndarray, counts: np.ndarray, trains: np.ndarray) -> SpikeTrainSet:
     """Stored ``trains`` (of a file whose spikes ``times`` holds train after train,
-    ``counts`` each) as a set: in turn, numbered ``0 .. len(trains) - 1``; or, given
-    ``n_trains``, numbered as stored, each listed train once and the others empty (only
-    pulsed neurons' trains are searched)."""
-    if n_trains is None:
-        return SpikeTrainSet.from_counts(trains_in_turn(times, counts, trains), counts[trains])
-    kept = np.unique(trains)
-    sizes = np.zeros(n_trains, dtype=np.int64)
-    sizes[kept] = counts[kept]
-    return SpikeTrainSet.from_counts(trains_in_turn(times, counts, kept), sizes)
+    ``counts`` each) as a set of their own, numbered ``0 .. len(trains) - 1``: a copy, kept
+    after the file (a seed's control)."""
+    return SpikeTrainSet.from_counts(trains_in_turn(times, counts, trains), counts[trains])
 
 
 def aggregate_responses(
@@ -138,10 +130,13 @@ class _File:
             dataset["train"].values,
         )
 
-    def trains(self, trains: np.ndarray, numbered_as_stored: bool = False) -> SpikeTrainSet:
-        """The stored ``trains`` (see :func:`_spike_trains`)."""
-        n_trains = len(self.counts) if numbered_as_stored else None
-        return _spike_trains(self.times, self.counts, trains, n_trains)
+    def trains(self, trains: np.ndarray) -> SpikeTrainSet:
+        """The stored ``trains``, copied (see :func:`_spike_trains`)."""
+        return _spike_trains(self.times, self.counts, trains)
+
+    def stored(self) -> SpikeTrainSet:
+        """Every stored train, numbered as stored: a view of the file's spikes."""
+        return SpikeTrainSet.from_counts(self.times, self.counts)
 
 
 def _aggregate_file(
@@ -213,7 +208,7 @@ def _measure_pulses(
     leads = np.array([-get_kernel(p["kernel"]).response_onset * p["width"] for p in points])
     current_leads = np.array([-get_kernel(p["kernel"]).start * p["width"] for p in points])
     pulse_train = file.train[pulse_point, file.pulse_neuron].astype(np.int64)
-    spikes = file.trains(pulse_train[pulsed], numbered_as_stored=True)
+    spikes = file.stored()
     # a pulse is its neuron's first in its point: the pulsed neuron, not its train, counts
     neuron_key = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
     for seed in np.unique(seeds[pulsed]):

@@ -94,14 +94,13 @@ def first_on_neuron(neurons: NDArray[np.integer]) -> NDArray[np.bool_]:
 class SpikeTrainSet:
     """Many sorted spike trains in one array: train ``k`` is ``times[bounds[k]:bounds[k + 1]]``.
 
-    Searches are vectorised over (train, time) pairs: the trains are keyed as complex
-    numbers ``train + 1j * time``, which numpy sorts and searches lexicographically, so one
-    ``searchsorted`` finds every pair's position within its own train.
+    Searches are vectorised over (train, time) pairs: a bisection within each pair's own
+    train, all pairs at once (as many rounds as the longest train has halvings), so no
+    key or copy of the spikes is made: a set over a file's spikes is a view of them.
     """
 
     times: NDArray[np.float64]
     bounds: NDArray[np.int64]
-    _keys: NDArray[np.complex128]
 
     @classmethod
     def from_spikes(
@@ -115,12 +114,11 @@ class SpikeTrainSet:
 
     @classmethod
     def from_counts(cls, times: NDArray[np.floating], counts: NDArray[np.integer]) -> SpikeTrainSet:
-        """Spikes ``times`` already train by train, ``counts[k]`` of them in train ``k``."""
+        """Spikes ``times`` already train by train, ``counts[k]`` of them in train ``k``
+        (not copied)."""
         sizes = np.asarray(counts, dtype=np.int64)
-        spikes = np.asarray(times, dtype=np.float64)
         bounds = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)])
-        trains = np.repeat(np.arange(len(sizes), dtype=np.float64), sizes)
-        return cls(spikes, bounds, trains + 1j * spikes)
+        return cls(np.asarray(times, dtype=np.float64), bounds)
 
     @classmethod
     def single(cls, times: NDArray[np.floating]) -> SpikeTrainSet:
@@ -128,7 +126,17 @@ class SpikeTrainSet:
 
     def search(self, trains: NDArray[np.integer], times: NDArray[np.float64]) -> NDArray[np.int64]:
         """Index of each train's first spike at or after each time (its end if none)."""
-        return np.searchsorted(self._keys, trains + 1j * times, side="left").astype(np.int64)
+        trains = np.asarray(trains, dtype=np.int64)
+        low, high = self.bounds[trains], self.bounds[trains + 1]
+        times = np.broadcast_to(np.asarray(times, dtype=np.float64), low.shape)
+        active = np.flatnonzero(low < high)
+        while len(active):
+            middle = (low[active] + high[active]) // 2
+            before = self.times[middle] < times[active]
+            low[active[before]] = middle[before] + 1
+            high[active[~before]] = middle[~before]
+            active = active[low[active] < high[active]]
+        return low
 
     def median_interval(self, trains: NDArray[np.integer]) -> NDArray[np.float64]:
         """Median interspike interval of each train (NaN with fewer than two spikes)."""

@@ -48,8 +48,8 @@ __all__ = [
 
 
 def _against_height(responses: xr.Dataset, metric: str, caption: str = "") -> Figure:
-    summary = response_summary(responses)
-    summary = summary[(summary["height (nA)"] != 0) & (summary["metric"] == metric)]
+    summary = response_summary(responses, [metric])
+    summary = summary[summary["height (nA)"] != 0]
     if summary.empty:
         figure, axis = plt.subplots(figsize=(5.0, 3.0), constrained_layout=True)
         note(axis, f"no pulse has a finite {metric}")
@@ -129,12 +129,13 @@ def plot_charge_comparison(responses: xr.Dataset, config: Mapping[str, Any]) -> 
     comparison), beside LIF theory: the small-charge slope of the phase advance, and the
     slow-pulse limit of the extra spikes for each kernel's widest pulse. A model of
     ``models:`` has no theory: the measurement alone, and the right legend says so."""
-    table = response_summary(responses)
+    metrics = ("phase advance (cycles)", "extra spikes")
+    table = response_summary(responses, metrics)
     table = table[table["charge per pulse (pC)"] != 0]
     kernels = list(responses["kernel"].values)
     colours = dict(zip(kernels, sns.color_palette(n_colors=len(kernels)), strict=True))
     figure, axes = plt.subplots(1, 2, figsize=(11.0, 4.5), constrained_layout=True)
-    for axis, metric in zip(axes, ("phase advance (cycles)", "extra spikes"), strict=True):
+    for axis, metric in zip(axes, metrics, strict=True):
         summary_lines(
             axis,
             table,

@@ -6,7 +6,7 @@ per grid cell, never a table of every pulse of the sweep.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,14 +30,15 @@ METRIC_COLUMNS = {
 _BAND_ALPHA = 0.2
 
 
-def _cells(kernel: str, cell: xr.Dataset) -> pd.DataFrame:
+def _cells(kernel: str, cell: xr.Dataset, metrics: Sequence[str]) -> pd.DataFrame:
     """One kernel's rows: per (height, width) and metric, the mean, the interval and the
     number of pulses (usable, with a finite value) behind them."""
     usable = cell["pulse_usable"].transpose("height", "width", "seed", "pulse").values
     heights, widths = np.meshgrid(cell["height"].values, cell["width"].values, indexing="ij")
     charge = cell["charge"].transpose("height", "width").values
     tables = []
-    for metric, (name, scale) in METRIC_COLUMNS.items():
+    for metric in metrics:
+        name, scale = METRIC_COLUMNS[metric]
         values = cell[name].transpose("height", "width", "seed", "pulse").values * scale
         statistics = np.full((*heights.shape, 4), np.nan)  # mean, low, high, pulses
         for h, w in np.ndindex(heights.shape):
@@ -61,17 +62,19 @@ def _cells(kernel: str, cell: xr.Dataset) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def response_summary(responses: xr.Dataset) -> pd.DataFrame:
-    """Per (kernel, height, width) and metric of :data:`METRIC_COLUMNS`: the mean over
-    usable pulses of all seeds, its bootstrapped 95 % confidence interval (``low``,
-    ``high``; NaN from fewer than two pulses) and the number of pulses, in display units
-    (nA, ms, pC). Read kernel by kernel (a lazily opened file loads one kernel's pulses at
-    a time); cells without a finite value are left out."""
-    names = ["pulse_usable", "charge", *(name for name, _ in METRIC_COLUMNS.values())]
+def response_summary(
+    responses: xr.Dataset, metrics: Sequence[str] = tuple(METRIC_COLUMNS)
+) -> pd.DataFrame:
+    """Per (kernel, height, width) and each of ``metrics`` (of :data:`METRIC_COLUMNS`):
+    the mean over usable pulses of all seeds, its bootstrapped 95 % confidence interval
+    (``low``, ``high``; NaN from fewer than two pulses) and the number of pulses, in
+    display units (nA, ms, pC). Read kernel by kernel (a lazily opened file loads one
+    kernel's pulses at a time); cells without a finite value are left out."""
+    names = ["pulse_usable", "charge", *(METRIC_COLUMNS[metric][0] for metric in metrics)]
     tables = []
     for kernel in responses["kernel"].values:
         cell = responses[names].sel(kernel=kernel).load()
-        table = _cells(str(kernel), cell)
+        table = _cells(str(kernel), cell, metrics)
         tables.append(table[np.isfinite(table["mean"])])
     return pd.concat(tables, ignore_index=True)
 
