@@ -127,7 +127,8 @@ class SpikeTrainSet:
     def search(self, trains: NDArray[np.integer], times: NDArray[np.float64]) -> NDArray[np.int64]:
         """Index of each train's first spike at or after each time (its end if none)."""
         trains = np.asarray(trains, dtype=np.int64)
-        low, high = self.bounds[trains], self.bounds[trains + 1]
+        low: NDArray[np.int64] = self.bounds[trains]
+        high: NDArray[np.int64] = self.bounds[trains + 1]
         times = np.broadcast_to(np.asarray(times, dtype=np.float64), low.shape)
         active = np.flatnonzero(low < high)
         while len(active):

@@ -165,8 +165,8 @@ def _residual_table(responses: xr.Dataset) -> pd.DataFrame:
     residual = responses["pulse_theory_residual"]
     tables = []
     for kernel in residual["kernel"].values:
-        values = residual.sel(kernel=kernel).transpose("height", "width", "seed", "pulse")
-        values = values.values
+        of_kernel = residual.sel(kernel=kernel).transpose("height", "width", "seed", "pulse")
+        values = of_kernel.values
         heights = np.broadcast_to(residual["height"].values[:, None, None, None], values.shape)
         widths = np.broadcast_to(residual["width"].values[None, :, None, None], values.shape)
         keep = np.isfinite(values) & (heights != 0)
