@@ -244,14 +244,13 @@ def _name(prefix: str, fixed: Mapping[str, Any], axes: tuple[str, ...]) -> str:
     return "_".join([prefix, *parts]) if prefix else "_".join(parts)
 
 
-def _controls_together(config: Mapping[str, Any]) -> bool:
-    """Whether the pulsed jobs simulate their seeds' controls: where they hold several
-    heights, or all of them."""
+def _controls_together(config: Mapping[str, Any], sizes: Mapping[str, int]) -> bool:
+    """Whether the pulsed jobs, of :func:`batch_sizes` ``sizes``, simulate their seeds'
+    controls: where they hold several heights, or all of them."""
     batched = config["jobs"]["batch_axes"]
     if batched is not None:
         return "height" in batched
-    size, heights = batch_sizes(config)["height"], _axis_values(config)["height"]
-    return size > 1 or size >= len(heights)
+    return sizes["height"] > 1 or sizes["height"] >= len(_axis_values(config)["height"])
 
 
 def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
@@ -263,7 +262,7 @@ def pulse_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
     if not values["height"]:
         return {}
     batched = config["jobs"]["batch_axes"] or ()
-    controls = _controls_together(config)
+    controls = _controls_together(config, sizes)
     parts = [_parts(values[axis], sizes[axis], axis in batched) for axis in AXES]
     jobs = {}
     for combination in product(*parts):
@@ -280,7 +279,7 @@ def control_jobs(config: Mapping[str, Any]) -> dict[str, SimulationJob]:
 
     None where heights are simulated together: the pulsed jobs simulate the controls.
     """
-    if _controls_together(config):
+    if _controls_together(config, batch_sizes(config)):
         return {}
     sweep, seeds = config["sweep"], list(config["simulation"]["seeds"])
     batched = "seed" in (config["jobs"]["batch_axes"] or ())

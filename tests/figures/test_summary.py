@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pulsesweep.figures.style import bootstrap_interval
-from pulsesweep.figures.summary import METRIC_COLUMNS, response_summary
+from pulsesweep.figures.style import METRIC_COLUMNS, bootstrap_interval
+from pulsesweep.figures.summary import response_summary
 
 DIMS = ("kernel", "height", "width", "seed", "pulse")
 

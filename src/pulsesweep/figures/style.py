@@ -21,6 +21,7 @@ from pulsesweep.model.neuron_model import LIF_MODEL
 
 __all__ = [
     "CI",
+    "METRIC_COLUMNS",
     "NO_PHASE",
     "THEORY",
     "annotated_heatmap",
@@ -122,13 +123,20 @@ def no_theory_note(axis: Axes, config: Mapping[str, Any], **legend: Any) -> None
     axis.legend(handles, labels, title=no_theory_text(config), title_fontsize="x-small", **legend)
 
 
+#: The metrics the figures draw: the column name (display units) and its variable and
+#: scale in ``responses.nc``.
+METRIC_COLUMNS = {
+    "extra spikes": ("pulse_extra_spikes", 1.0),
+    "first-spike latency (ms)": ("pulse_first_spike_latency", 1e3),
+    "spike advance (ms)": ("pulse_spike_advance", 1e3),
+    "phase advance (cycles)": ("pulse_phase_advance", 1.0),
+}
+
+
 def response_table(responses: xr.Dataset) -> pd.DataFrame:
     """Usable per-pulse responses as a long table, in display units (nA, ms, pC)."""
     names = [
-        "pulse_extra_spikes",
-        "pulse_first_spike_latency",
-        "pulse_spike_advance",
-        "pulse_phase_advance",
+        *(name for name, _ in METRIC_COLUMNS.values()),
         "pulse_phase",
         "pulse_usable",
         "charge",
@@ -138,10 +146,8 @@ def response_table(responses: xr.Dataset) -> pd.DataFrame:
     table["height (nA)"] = table["height"] * 1e9
     table["width (ms)"] = table["width"] * 1e3
     table["charge per pulse (pC)"] = table["charge"] * 1e12
-    table["extra spikes"] = table["pulse_extra_spikes"]
-    table["first-spike latency (ms)"] = table["pulse_first_spike_latency"] * 1e3
-    table["spike advance (ms)"] = table["pulse_spike_advance"] * 1e3
-    table["phase advance (cycles)"] = table["pulse_phase_advance"]
+    for column, (name, scale) in METRIC_COLUMNS.items():
+        table[column] = table[name] * scale
     table["phase at pulse onset (cycles)"] = table["pulse_phase"]
     return table
 

@@ -14,18 +14,10 @@ import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 
-from pulsesweep.figures.style import bootstrap_interval
+from pulsesweep.figures.style import METRIC_COLUMNS, bootstrap_interval
 
-__all__ = ["METRIC_COLUMNS", "response_summary", "summary_lines"]
+__all__ = ["response_summary", "summary_lines"]
 
-#: The metrics the figures draw: the column name (display units) and its variable and
-#: scale in ``responses.nc``.
-METRIC_COLUMNS = {
-    "extra spikes": ("pulse_extra_spikes", 1.0),
-    "first-spike latency (ms)": ("pulse_first_spike_latency", 1e3),
-    "spike advance (ms)": ("pulse_spike_advance", 1e3),
-    "phase advance (cycles)": ("pulse_phase_advance", 1.0),
-}
 #: Confidence bands are drawn as seaborn draws them.
 _BAND_ALPHA = 0.2
 
@@ -33,7 +25,7 @@ _BAND_ALPHA = 0.2
 def _cells(kernel: str, cell: xr.Dataset, metrics: Sequence[str]) -> pd.DataFrame:
     """One kernel's rows: per (height, width) and metric, the mean, the interval and the
     number of pulses (usable, with a finite value) behind them."""
-    usable = cell["pulse_usable"].transpose("height", "width", "seed", "pulse").values
+    usable = cell["pulse_usable"].transpose("height", "width", "seed", "pulse").values.astype(bool)
     heights, widths = np.meshgrid(cell["height"].values, cell["width"].values, indexing="ij")
     charge = cell["charge"].transpose("height", "width").values
     tables = []
@@ -42,7 +34,7 @@ def _cells(kernel: str, cell: xr.Dataset, metrics: Sequence[str]) -> pd.DataFram
         values = cell[name].transpose("height", "width", "seed", "pulse").values * scale
         statistics = np.full((*heights.shape, 4), np.nan)  # mean, low, high, pulses
         for h, w in np.ndindex(heights.shape):
-            chosen = values[h, w][usable[h, w].astype(bool)]
+            chosen = values[h, w][usable[h, w]]
             chosen = chosen[np.isfinite(chosen)]
             interval = bootstrap_interval(chosen) if len(chosen) > 1 else (np.nan, np.nan)
             mean = chosen.mean() if len(chosen) else np.nan
@@ -65,7 +57,8 @@ def _cells(kernel: str, cell: xr.Dataset, metrics: Sequence[str]) -> pd.DataFram
 def response_summary(
     responses: xr.Dataset, metrics: Sequence[str] = tuple(METRIC_COLUMNS)
 ) -> pd.DataFrame:
-    """Per (kernel, height, width) and each of ``metrics`` (of :data:`METRIC_COLUMNS`):
+    """Per (kernel, height, width) and each of ``metrics`` (of
+    :data:`~pulsesweep.figures.style.METRIC_COLUMNS`):
     the mean over usable pulses of all seeds, its bootstrapped 95 % confidence interval
     (``low``, ``high``; NaN from fewer than two pulses) and the number of pulses, in
     display units (nA, ms, pC). Read kernel by kernel (a lazily opened file loads one

@@ -8,7 +8,6 @@ train, and ``train[p, n]``, the stored train of neuron ``n`` of point ``p``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -21,17 +20,18 @@ from pulsesweep.simulation.file_format import (
     POINT_COORDINATES,
     SIMULATION_VARIABLES,
 )
+from pulsesweep.simulation.spikes import train_bounds
 
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["open_simulation", "read_spike_trains", "train_bounds"]
+__all__ = ["open_simulation", "read_spike_trains"]
 
 _MAKE = "`snakemake --cores N` (or `pulsesweep simulate`)"
 
 
-def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
-    """Load one simulation file fully (but the variables in ``skip``).
+def open_simulation(path: str | Path) -> xr.Dataset:
+    """Load one simulation file fully.
 
     Raises
     ------
@@ -52,7 +52,7 @@ def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
             lif = dataset.attrs.get("neuron_model", LIF_MODEL) == LIF_MODEL
             contract = SIMULATION_VARIABLES if lif else MODEL_FILE_VARIABLES
             missing = [name for name in contract if name not in dataset.variables]
-            dataset = dataset.drop_vars([name for name in skip if name in dataset]).load()
+            dataset = dataset.load()
     except Exception as error:  # netCDF4 raises OSError, RuntimeError, ValueError, ...
         raise SimulationFileError(f"not a readable netCDF file ({error})", path) from error
     if missing:
@@ -66,12 +66,6 @@ def open_simulation(path: str | Path, skip: Sequence[str] = ()) -> xr.Dataset:
     if trains.size and not 0 <= trains.min() <= trains.max() < dataset.sizes["distinct_train"]:
         raise SimulationFileError("a neuron's train index is not one of its stored trains", path)
     return dataset
-
-
-def train_bounds(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each stored train begins and ends along ``spike``, from its ``spike_count``."""
-    ends = np.cumsum(counts, dtype=np.int64)
-    return ends - counts, ends
 
 
 @overload

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 IntegerT = TypeVar("IntegerT", bound=np.integer)
 
-__all__ = ["SpikeTrains", "in_train_order", "train_by_train", "trains_in_turn"]
+__all__ = ["SpikeTrains", "in_train_order", "train_bounds", "train_by_train", "trains_in_turn"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,13 @@ class SpikeTrains:
         )
 
 
+def train_bounds(counts: NDArray[np.integer]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Where each train begins and ends in spikes stored train after train, ``counts[k]``
+    of them in train ``k`` (a file's ``spike_count``)."""
+    ends = np.cumsum(counts, dtype=np.int64)
+    return ends - counts, ends
+
+
 def trains_in_turn(
     times: NDArray[np.float64], counts: NDArray[np.integer], trains: NDArray[np.integer]
 ) -> NDArray[np.float64]:
@@ -79,8 +86,8 @@ def trains_in_turn(
     the other; ``times`` holds every train's spikes train by train, ``counts[k]`` of them
     in train ``k``. Each train is copied as a slice: twice as fast as gathering every
     spike by index, and never a pass over the spikes left out."""
-    ends = np.cumsum(counts)
-    slices = zip((ends - counts)[trains].tolist(), ends[trains].tolist(), strict=True)
+    starts, ends = train_bounds(counts)
+    slices = zip(starts[trains].tolist(), ends[trains].tolist(), strict=True)
     return np.concatenate([times[start:end] for start, end in slices] or [times[:0]])
 
 

@@ -57,8 +57,8 @@ def _write_inputs(
 def _run_reporting(command: list[str], build: Path, stderr: Path, shape: ModelShape) -> None:
     """Run the binary, logging the progress lines it prints (see
     :func:`~pulsesweep.simulation.brian_network.progress_group`) as they come."""
-    duration = shape.n_steps * shape.dt
-    log_progress(logger, 0.0, duration, 0.0, shape.n_neurons * shape.n_steps)
+    duration, neuron_steps = shape.n_steps * shape.dt, shape.n_neurons * shape.n_steps
+    log_progress(logger, 0.0, duration, 0.0, neuron_steps)
     with (
         stderr.open("w+") as errors,
         subprocess.Popen(
@@ -70,7 +70,7 @@ def _run_reporting(command: list[str], build: Path, stderr: Path, shape: ModelSh
             if fields[:1] == [PROGRESS_LINE] and float(fields[1]) > 0:  # the start: above
                 simulated, elapsed = float(fields[1]), float(fields[2])
                 fraction = min(1.0, simulated / duration)
-                log_progress(logger, fraction, duration, elapsed, shape.n_neurons * shape.n_steps)
+                log_progress(logger, fraction, duration, elapsed, neuron_steps)
         returncode = process.wait()
         errors.seek(0)
         message = errors.read()
