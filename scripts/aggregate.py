@@ -9,4 +9,5 @@ with log_to_file(snakemake.log[0]):
         list(snakemake.input.controls),
         list(snakemake.input.simulations),
         snakemake.output[0],
+        processes=snakemake.threads,
     )

@@ -78,14 +78,24 @@ def test_truncated_simulation_file_fails_aggregation_with_its_name(small_files, 
     config, controls, pulsed = small_files
     broken = tmp_path / "truncated.nc"
     broken.write_bytes(pulsed[1].read_bytes()[: pulsed[1].stat().st_size // 2])
-    with pytest.raises(SimulationFileError, match=str(broken)):
-        aggregate_responses(config, controls, [pulsed[0], broken, *pulsed[2:]])
+    for processes in (1, 2):  # in this process, and from a worker
+        with pytest.raises(SimulationFileError, match=f"^{broken}: .*delete it"):
+            aggregate_responses(config, controls, [pulsed[0], broken, *pulsed[2:]], processes)
 
 
 def test_intact_files_aggregate(small_files):
     config, controls, pulsed = small_files
     responses = aggregate_responses(config, controls, pulsed)
     assert float(responses["extra_spikes"].sel(height=5e-9).mean()) > 0
+
+
+def test_workers_side_by_side_give_the_same_dataset(small_files):
+    """Files measured by forked workers, controls read first in this process, merge into
+    exactly the dataset that one process makes."""
+    config, controls, pulsed = small_files
+    expected = aggregate_responses(config, controls, pulsed)
+    actual = aggregate_responses(config, controls, pulsed, processes=3)
+    xr.testing.assert_identical(expected, actual)
 
 
 def test_file_breaking_the_contract_fails_with_its_name(small_files, tmp_path):

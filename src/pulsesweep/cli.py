@@ -119,6 +119,9 @@ def _add_aggregate(commands: Subcommands) -> None:
         default="results/simulations",
         help="where the simulation files are (default: %(default)s)",
     )
+    aggregate.add_argument(
+        "--processes", type=int, default=1, help="measure the files side by side in N processes"
+    )
 
 
 def _add_examples(commands: Subcommands) -> None:
@@ -306,6 +309,7 @@ def _aggregate(arguments: argparse.Namespace) -> None:
             job_files(config, arguments.directory, control=True),
             job_files(config, arguments.directory),
             arguments.output,
+            arguments.processes,
         )
     )
 

@@ -42,6 +42,19 @@ def test_bootstrap_interval_is_the_percentile_interval_of_seed_0_resamples(n_val
     assert plotting.bootstrap_interval(values[::-1]) != expected  # other values, same draws
 
 
+def test_bootstrap_intervals_are_each_samples_interval():
+    """Samples of several sizes (two of one size, and some too small for an interval) at
+    once give what each gives alone, but for the rounding of the resamples' sums."""
+    rng = np.random.default_rng(5)
+    samples = [rng.normal(0.0, 1.0, size) for size in (40, 0, 40, 1, 7, plotting._CACHED + 3)]
+    actual = plotting.bootstrap_intervals(samples)
+    for sample, row in zip(samples, actual, strict=True):
+        if len(sample) < 2:
+            assert np.isnan(row).all()
+        else:
+            assert tuple(row) == pytest.approx(plotting.bootstrap_interval(sample), rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("values", "scale"), [([0.5, 2, 50], "log"), ([-5, 0.5, 50], "symlog"), ([0, 1], "symlog")]
 )

@@ -88,6 +88,25 @@ def test_standalone_euler_gives_bit_for_bit_the_spikes_of_numpy(numpy_euler_run)
     assert standalone_run.sizes["spike"] > 1000
 
 
+def test_the_binary_hands_back_its_spikes_train_by_train(build_cache, monkeypatch):
+    """The build orders its spikes itself (a counting sort in C++): what it writes is
+    already by neuron, then time, so Python sorts nothing."""
+    from pulsesweep.simulation import spikes
+
+    checked = []
+    in_order = spikes.in_train_order
+
+    def spy(trains, times):
+        checked.append((len(trains), in_order(trains, times)))
+        return checked[-1][1]
+
+    monkeypatch.setattr(spikes, "in_train_order", spy)
+    config = resolve_config(STANDALONE)
+    simulate(config, grid_points(config))
+    assert checked[0][0] > 1000  # the binary's spikes, as it wrote them
+    assert checked[0][1]
+
+
 def test_standalone_copies_are_the_spikes_of_simulating_every_neuron(standalone_run):
     """The build holds the distinct neurons only (padded to the most any seed can have);
     simulating every neuron (a build of all of them) gives the same file."""

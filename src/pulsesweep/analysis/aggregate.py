@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping, Sequence
+import multiprocessing
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,15 @@ def aggregate_responses(
     config: Mapping[str, Any],
     control_files: Sequence[str | Path],
     simulation_files: Sequence[str | Path],
+    processes: int = 1,
 ) -> xr.Dataset:
     """Measure every pulse of every grid point against its seed's control.
 
-    Files are read one at a time, controls first. A seed's control is its height-0
-    point, from a control file or from the same file as the pulsed points.
+    A seed's control is its height-0 point, from a control file or from the same file
+    as the pulsed points. Control files are read first, one at a time; the simulation
+    files then by ``processes`` forked workers side by side, each file read whole by one
+    of them, its measurements merged in the files' order (the same dataset for any
+    number of processes).
 
     Returns
     -------
@@ -90,16 +95,75 @@ def aggregate_responses(
     grid = ResponseGrid(config)
     controls: dict[int, SpikeTrainSet] = {}
     files = [*control_files, *simulation_files]
-    for number, path in enumerate(files, 1):
-        try:
-            dataset = open_simulation(path)
-            _aggregate_file(dataset, config, grid, controls)
-        except SimulationFileError as error:
-            if error.path is not None:
-                raise
-            raise SimulationFileError(error.problem, path) from error
-        logger.info("aggregated %d of %d simulation files (%s)", number, len(files), path)
+    measured = [_measure_path(path, config, controls) for path in control_files]
+    with _Workers(config, controls, processes) as workers:
+        for number, fills in enumerate([*measured, *workers.map(simulation_files)], 1):
+            for method, arguments in fills:
+                getattr(grid, method)(*arguments)
+            logger.info(
+                "aggregated %d of %d simulation files (%s)", number, len(files), files[number - 1]
+            )
     return add_theory(grid.dataset(config))
+
+
+#: A measurement for the response grid: the name of its method, and the arguments.
+_Fill = tuple[str, tuple[Any, ...]]
+
+
+def _measure_path(
+    path: str | Path, config: Mapping[str, Any], controls: dict[int, SpikeTrainSet]
+) -> list[_Fill]:
+    """The measurements of one file (adding its seeds' controls to ``controls``)."""
+    try:
+        return _measure_file(open_simulation(path), config, controls)
+    except SimulationFileError as error:
+        if error.path is not None:
+            raise
+        raise SimulationFileError(error.problem, path) from error
+
+
+#: What forked workers inherit: the config and the control files' controls.
+_INHERITED: dict[str, Any] = {}
+
+
+def _measure_inherited(path: str | Path) -> list[_Fill] | str:
+    """:func:`_measure_path` in a worker; a file's problem is returned, as its words."""
+    try:
+        return _measure_path(path, _INHERITED["config"], dict(_INHERITED["controls"]))
+    except SimulationFileError as error:
+        return error.problem
+
+
+class _Workers:
+    """The files measured by forked worker processes (or in this one, for one process)."""
+
+    def __init__(
+        self, config: Mapping[str, Any], controls: dict[int, SpikeTrainSet], processes: int
+    ) -> None:
+        self.config, self.controls, self.processes = config, controls, max(1, processes)
+        self.pool: Any = None
+
+    def __enter__(self) -> _Workers:
+        if self.processes > 1:
+            _INHERITED.update(config=self.config, controls=self.controls)
+            self.pool = multiprocessing.get_context("fork").Pool(self.processes)
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        _INHERITED.clear()
+
+    def map(self, paths: Sequence[str | Path]) -> Iterator[list[_Fill]]:
+        """Each file's measurements, in order, as they come."""
+        if self.pool is None:
+            yield from (_measure_path(path, self.config, self.controls) for path in paths)
+            return
+        for path, fills in zip(paths, self.pool.imap(_measure_inherited, paths), strict=True):
+            if isinstance(fills, str):
+                raise SimulationFileError(fills, path)
+            yield fills
 
 
 @dataclass(frozen=True)
@@ -139,30 +203,31 @@ class _File:
         return SpikeTrainSet.from_counts(self.times, self.counts)
 
 
-def _aggregate_file(
-    dataset: xr.Dataset,
-    config: Mapping[str, Any],
-    grid: ResponseGrid,
-    controls: dict[int, SpikeTrainSet],
-) -> None:
+def _measure_file(
+    dataset: xr.Dataset, config: Mapping[str, Any], controls: dict[int, SpikeTrainSet]
+) -> list[_Fill]:
     """Measure every pulse of one file, vectorised: its controls first, then its pulses."""
     _check_made_by(dataset, config)
     window = config["analysis"]["window_ms"] * 1e-3
     duration = float(config["simulation"]["duration_s"])
     file = _File.read(dataset)
-    _measure_controls(file, window, duration, grid, controls)
-    _measure_pulses(file, window, duration, grid, controls)
+    return [
+        *_measure_controls(file, window, duration, controls),
+        *_measure_pulses(file, window, duration, controls),
+    ]
 
 
 def _measure_controls(
-    file: _File,
-    window: float,
-    duration: float,
-    grid: ResponseGrid,
-    controls: dict[int, SpikeTrainSet],
-) -> None:
+    file: _File, window: float, duration: float, controls: dict[int, SpikeTrainSet]
+) -> list[_Fill]:
     """Each new seed's control: its trains, its schedule and its height-0 responses (a
     control against itself: every difference is exactly zero)."""
+    fills: list[_Fill] = []
+    parameters = [
+        name
+        for name, variable in file.dataset.data_vars.items()
+        if set(variable.dims) <= {"point", "neuron"}
+    ]
     for index, point in enumerate(file.points):
         if point["height"] != 0 or point["seed"] in controls:
             continue
@@ -176,9 +241,10 @@ def _measure_controls(
         values = pulse_responses(
             train, neurons, train, neurons, times, zeros, window, duration, first, anytime
         )
-        pulsed = file.dataset.isel(point=index, neuron=neurons)
+        pulsed = file.dataset[parameters].isel(point=index, neuron=neurons)
         began = functools.partial(_began, train, neurons, times)
-        grid.fill_control(point["seed"], values, (times, neurons), pulsed, began)
+        fills.append(("fill_control", (point["seed"], values, (times, neurons), pulsed, began)))
+    return fills
 
 
 def _began(
@@ -190,17 +256,13 @@ def _began(
 
 
 def _measure_pulses(
-    file: _File,
-    window: float,
-    duration: float,
-    grid: ResponseGrid,
-    controls: Mapping[int, SpikeTrainSet],
-) -> None:
+    file: _File, window: float, duration: float, controls: Mapping[int, SpikeTrainSet]
+) -> list[_Fill]:
     """Every pulse of the file's pulsed points against its seed's control, seed by seed."""
     points, pulse_point = file.points, file.pulse_point
     pulsed = np.array([p["height"] != 0 for p in points], dtype=bool)[pulse_point]
     if not pulsed.any():
-        return
+        return []
     seeds = np.array([p["seed"] for p in points])[pulse_point]
     missing = set(seeds[pulsed].tolist()) - set(controls)
     if missing:
@@ -211,6 +273,7 @@ def _measure_pulses(
     spikes = file.stored()
     # a pulse is its neuron's first in its point: the pulsed neuron, not its train, counts
     neuron_key = pulse_point.astype(np.int64) * file.n_neurons + file.pulse_neuron
+    fills: list[_Fill] = []
     for seed in np.unique(seeds[pulsed]):
         mask = pulsed & (seeds == seed)
         values = pulse_responses(
@@ -225,9 +288,13 @@ def _measure_pulses(
             first_on_neuron(neuron_key[mask]),
             current_leads[pulse_point[mask]],
         )
-        for index in np.unique(pulse_point[mask]):
-            of_point = pulse_point[mask] == index
-            grid.fill(points[index], {name: value[of_point] for name, value in values.items()})
+        # each point's pulses, in schedule order: a stable sort by point, split where it changes
+        order = np.argsort(pulse_point[mask], kind="stable")
+        point_of, starts = np.unique(pulse_point[mask][order], return_index=True)
+        for index, chosen in zip(point_of, np.split(order, starts[1:]), strict=True):
+            of_point = {name: value[chosen] for name, value in values.items()}
+            fills.append(("fill", (points[index], of_point)))
+    return fills
 
 
 def aggregate_to_netcdf(
@@ -235,8 +302,9 @@ def aggregate_to_netcdf(
     control_files: Sequence[str | Path],
     simulation_files: Sequence[str | Path],
     output: str | Path,
+    processes: int = 1,
 ) -> Path:
     """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function)."""
-    dataset = aggregate_responses(config, control_files, simulation_files)
+    dataset = aggregate_responses(config, control_files, simulation_files, processes)
     encoding = {str(name): {"zlib": True, "complevel": 4} for name in dataset.data_vars}
     return write_netcdf_atomically(dataset, output, encoding=encoding)

@@ -20,6 +20,7 @@ Variables (SI units, with ``units`` and ``long_name``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -84,13 +85,13 @@ class ResponseGrid:
 
     def fill(self, point: Mapping[str, Any], responses: Mapping[str, np.ndarray]) -> None:
         """The per-pulse responses of one pulsed point (its grid values in SI units)."""
-        index = (
-            _find(self.kernels, point["kernel"]),
-            _find(self.heights, point["height"]),
-            _find(self.widths, point["width"]),
-            _find(self.seeds, point["seed"]),
+        kernel, height, width, seed = (
+            _find(values, point[axis])
+            for values, axis in zip(
+                (self.kernels, self.heights, self.widths, self.seeds), _DIMS, strict=True
+            )
         )
-        self._store(index, responses)
+        self._store((kernel, height, width, seed), responses)
 
     def fill_control(
         self,
@@ -141,12 +142,21 @@ class ResponseGrid:
 
 def _find(values: Sequence[Any], value: Any) -> int:
     """Where a file's grid value sits on the config's axis (floats to 1e-12)."""
+    exact = _positions(tuple(values)).get(value)
+    if exact is not None:
+        return exact
     for index, candidate in enumerate(values):
         if candidate == value or (
             isinstance(value, float) and abs(candidate - value) <= 1e-12 * abs(value)
         ):
             return index
     raise SimulationFileError(f"grid value {value!r} is not in the config's sweep")
+
+
+@functools.lru_cache(maxsize=16)
+def _positions(values: tuple[Any, ...]) -> dict[Any, int]:
+    """Each value of an axis by its position (the first, for a repeated value)."""
+    return {value: index for index, value in reversed(list(enumerate(values)))}
 
 
 def _per_pulse_variables(grid: ResponseGrid) -> dict[str, Any]:

@@ -26,6 +26,7 @@ __all__ = [
     "THEORY",
     "annotated_heatmap",
     "bootstrap_interval",
+    "bootstrap_intervals",
     "has_theory",
     "heatmap_scale",
     "kernel_panels",
@@ -78,6 +79,38 @@ def _draw_resamples(n_values: int) -> list[NDArray[np.int64]]:
 #: Samples up to this size keep their resamples (8 sizes at most: 16 MB each).
 _CACHED = 2000
 _resamples = functools.lru_cache(maxsize=8)(_draw_resamples)
+
+
+def bootstrap_intervals(
+    samples: Sequence[NDArray[np.float64]], level: float = 95.0
+) -> NDArray[np.float64]:
+    """:func:`bootstrap_interval` of each sample (rows ``low, high``; NaN for a sample of
+    fewer than two values), the same resamples, and every sample of one size at once:
+    a resample's mean is a weighted sum of the sample, weighted by how often the
+    resample drew each value, so the means of all of them are one matrix product.
+    Equal to :func:`bootstrap_interval`'s but for the rounding of the sums."""
+    intervals = np.full((len(samples), 2), np.nan)
+    by_size: dict[int, list[int]] = {}
+    for index, sample in enumerate(samples):
+        if len(sample) > 1:
+            by_size.setdefault(len(sample), []).append(index)
+    for size, chosen in by_size.items():
+        means = np.stack([samples[index] for index in chosen]) @ _resample_weights(size).T
+        percentiles = [(100 - level) / 2, (100 + level) / 2]
+        intervals[chosen] = np.percentile(means / size, percentiles, axis=1).T
+    return intervals
+
+
+@functools.lru_cache(maxsize=8)
+def _resample_weights(n_values: int) -> NDArray[np.float64]:
+    """How often each of the :data:`N_BOOT` resamples of ``n_values`` values (seed 0, as
+    :func:`bootstrap_interval` draws them) drew each value: (N_BOOT, n_values)."""
+    rows = []
+    for block in _draw_resamples(n_values):
+        offsets = np.arange(len(block))[:, None] * n_values
+        counts = np.bincount((block + offsets).ravel(), minlength=block.size)
+        rows.append(counts.reshape(len(block), n_values))
+    return np.concatenate(rows).astype(np.float64)
 
 
 #: Bootstrapped 95 % confidence intervals, seeded so the figures are reproducible.

@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.axes import Axes
 
-from pulsesweep.figures.style import METRIC_COLUMNS, bootstrap_interval
+from pulsesweep.figures.style import METRIC_COLUMNS, bootstrap_intervals
 
 __all__ = ["response_summary", "summary_lines"]
 
@@ -32,13 +32,14 @@ def _cells(kernel: str, cell: xr.Dataset, metrics: Sequence[str]) -> pd.DataFram
     for metric in metrics:
         name, scale = METRIC_COLUMNS[metric]
         values = cell[name].transpose("height", "width", "seed", "pulse").values * scale
-        statistics = np.full((*heights.shape, 4), np.nan)  # mean, low, high, pulses
+        samples = []
         for h, w in np.ndindex(heights.shape):
             chosen = values[h, w][usable[h, w]]
-            chosen = chosen[np.isfinite(chosen)]
-            interval = bootstrap_interval(chosen) if len(chosen) > 1 else (np.nan, np.nan)
-            mean = chosen.mean() if len(chosen) else np.nan
-            statistics[h, w] = (mean, *interval, len(chosen))
+            samples.append(chosen[np.isfinite(chosen)])
+        means = [sample.mean() if len(sample) else np.nan for sample in samples]
+        statistics = np.column_stack(  # mean, low, high, pulses
+            [means, bootstrap_intervals(samples), [len(sample) for sample in samples]]
+        ).reshape(*heights.shape, 4)
         columns = {"mean": 0, "low": 1, "high": 2, "pulses": 3}
         table = pd.DataFrame(
             {

@@ -88,6 +88,33 @@ common_headers.h.gch: common_headers.h makefile
 """
 
 
+#: Run after the network, before Brian2 writes the monitor's arrays: its spikes, recorded
+#: step after step, reordered train by train (by neuron, then time) with a counting sort,
+#: in linear time, so that the job's Python need not sort them
+#: (:func:`~pulsesweep.simulation.spikes.train_by_train` then only checks the order).
+_TRAIN_ORDER = """
+{
+    // pulsesweep: the spikes train by train
+    std::vector<int32_t> &neurons = %(neurons)s;
+    std::vector<double> &times = %(times)s;
+    std::vector<size_t> next(%(n_neurons)d + 1, 0);
+    for (size_t k = 0; k < neurons.size(); k++) next[neurons[k] + 1]++;
+    for (size_t n = 1; n < next.size(); n++) next[n] += next[n - 1];
+    std::vector<int32_t> ordered_neurons(neurons.size());
+    std::vector<double> ordered_times(times.size());
+    for (size_t k = 0; k < neurons.size(); k++) {
+        const size_t at = next[neurons[k]]++;
+        ordered_neurons[at] = neurons[k];
+        ordered_times[at] = times[k];
+    }
+    neurons.swap(ordered_neurons);
+    times.swap(ordered_times);
+}
+"""
+#: What a build's manifest says of its layout; a cached build of another is made again.
+BUILD_FORMAT = 2
+
+
 def _write_make_rules(directory: Path) -> None:
     """The precompiled headers' source and :data:`_PRECOMPILED` as ``pulsesweep.mk``."""
     headers = "".join(f"#include {header}\n" for header in _COMMON_HEADERS)
@@ -116,12 +143,12 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
     """
     cache = cache or build_cache()
     directory = cache / shape.key
-    if (directory / "manifest.json").exists():
+    if _current(directory):
         return directory
     cache.mkdir(parents=True, exist_ok=True)
     with (cache / f".{shape.key}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
-        if not (directory / "manifest.json").exists():
+        if not _current(directory):
             logger.info("compiling the model for %s", shape.key)
             command = [
                 sys.executable,
@@ -135,6 +162,12 @@ def ensure_build(shape: ModelShape, cache: Path | None = None) -> Path:
             ]
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return directory
+
+
+def _current(directory: Path) -> bool:
+    """Whether ``directory`` holds a build of this version's :data:`BUILD_FORMAT`."""
+    manifest = directory / "manifest.json"
+    return manifest.exists() and json.loads(manifest.read_text()).get("format") == BUILD_FORMAT
 
 
 def build_simulator(shape: ModelShape, directory: str | Path, processes: int | None = None) -> Path:
@@ -171,6 +204,16 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
     monitor = spike_monitor(group, shape.method, name=_MONITOR)
     network = b2.Network(group, pulses, synapses, monitor, progress_group(shape.dt))
     network.run(shape.n_steps * shape.dt * b2.second, namespace={})
+    times = spike_times(monitor, shape.method)
+    b2.device.insert_code(
+        "main",
+        _TRAIN_ORDER
+        % {
+            "neurons": b2.device.get_array_name(monitor.variables["i"], access_data=False),
+            "times": b2.device.get_array_name(times, access_data=False),
+            "n_neurons": shape.n_neurons,
+        },
+    )
     _write_make_rules(partial)
     b2.device.build(directory=str(partial), compile=True, run=False)
     manifest = {
@@ -181,7 +224,8 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
             for name, variable in owner.variables.items()
             if isinstance(variable, b2.core.variables.ArrayVariable) and not name.startswith("_")
         },
-        "spike_times": b2.device.get_array_filename(spike_times(monitor, shape.method)),
+        "format": BUILD_FORMAT,
+        "spike_times": b2.device.get_array_filename(times),
         "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
         "compiler_flags": COMPILER_FLAGS,
         "brian2_version": metadata.version("Brian2"),

@@ -25,7 +25,7 @@ class SpikeTrains:
     """
 
     times: NDArray[np.float64]
-    neurons: NDArray[np.int64]
+    neurons: NDArray[np.int32]
     on_grid: bool
     potential: NDArray[np.float64] = field(default_factory=lambda: np.empty((0, 0)))
 
@@ -41,13 +41,14 @@ class SpikeTrains:
         """Spikes from Brian2's times and indices, ordered by neuron, then time.
 
         Grid times are snapped to exact multiples of ``dt``; ``precise`` times are kept.
+        A build orders its spikes itself (:mod:`~pulsesweep.simulation.builds`); Brian2's
+        runtime targets record them step after step, each neuron's in time order.
         """
         on_grid = method != "precise"
         times = np.asarray(times, dtype=np.float64)
         if on_grid:
             times = np.round(times / dt) * dt
-        # Brian2 records step after step: each neuron's spikes come in time order.
-        indices, times = train_by_train(np.asarray(neurons, dtype=np.int64), times)
+        indices, times = train_by_train(np.asarray(neurons, dtype=np.int32), times)
         if potential is None:
             potential = np.empty((0, 0))
         return cls(times=times, neurons=indices, on_grid=on_grid, potential=potential)
@@ -67,7 +68,7 @@ class SpikeTrains:
         counts = np.bincount(self.neurons, minlength=neurons.max(initial=-1) + 1)
         return SpikeTrains(
             times=trains_in_turn(self.times, counts, neurons),
-            neurons=np.repeat(np.arange(len(neurons), dtype=np.int64), counts[neurons]),
+            neurons=np.repeat(np.arange(len(neurons), dtype=np.int32), counts[neurons]),
             on_grid=self.on_grid,
         )
 
@@ -93,8 +94,10 @@ def trains_in_turn(
 
 def in_train_order(trains: NDArray[np.integer], times: NDArray[np.floating]) -> bool:
     """Whether spikes are ordered train by train: by train (neuron), then time."""
-    step = np.diff(trains)
-    return bool((step >= 0).all() and (np.diff(times)[step == 0] >= 0).all())
+    same = trains[1:] == trains[:-1]
+    if not np.less_equal(trains[:-1], trains[1:]).all():
+        return False
+    return bool((~same | (times[1:] >= times[:-1])).all())
 
 
 def train_by_train(
