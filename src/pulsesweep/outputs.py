@@ -157,10 +157,11 @@ def write_netcdf_atomically(
     return Path(path)
 
 
-def load_netcdf(path: str | Path, made_by: str) -> xr.Dataset:
+def load_netcdf(path: str | Path, made_by: str, lazily: bool = False) -> xr.Dataset:
     """Load a netCDF file that pulsesweep wrote, fully, or fail in one line that says
     whether it is missing or damaged, and how to make it (``made_by``, e.g. "`snakemake
-    --cores N`")."""
+    --cores N`"). ``lazily``: open it, to be read as its variables are used (and closed
+    by the caller)."""
     import xarray as xr
 
     path = Path(path)
@@ -168,8 +169,11 @@ def load_netcdf(path: str | Path, made_by: str) -> xr.Dataset:
         problem = file_problem(IsADirectoryError() if path.is_dir() else FileNotFoundError())
         raise InputError(path, problem, f"make it with {made_by}")
     try:
-        with xr.open_dataset(path) as dataset:
-            loaded = dataset.load()
+        if lazily:
+            loaded = xr.open_dataset(path)
+        else:
+            with xr.open_dataset(path) as dataset:
+                loaded = dataset.load()
     except OSError as error:
         reason = file_problem(error) if error.errno else "not a readable netCDF file"
         raise InputError(path, reason, f"make it again with {made_by}") from None
@@ -177,6 +181,7 @@ def load_netcdf(path: str | Path, made_by: str) -> xr.Dataset:
         problem = f"not a readable netCDF file ({error})"
         raise InputError(path, problem, f"make it again with {made_by}") from None
     if "pulsesweep_version" not in loaded.attrs:  # every file pulsesweep writes says so
+        loaded.close()
         problem = "a netCDF file that pulsesweep did not write (no pulsesweep_version)"
         raise InputError(path, problem, f"give the file made by {made_by}")
     return loaded

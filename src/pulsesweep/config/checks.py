@@ -360,7 +360,6 @@ def check_science(config: Config) -> None:
     ConfigError
         Naming the key to change, as the other checks do.
     """
-    from pulsesweep.model.kernel_expressions import check_kernel_numerics
     from pulsesweep.model.model_checks import check_neuron_model
     from pulsesweep.model.population import check_parameter_draws, draw_model_population
 
@@ -371,4 +370,7 @@ def check_science(config: Config) -> None:
         check_neuron_model(config)
         for seed in config["simulation"]["seeds"]:
             draw_model_population(config, model, seed)
-    check_kernel_numerics(config)
+    if config.get("kernels"):  # sympy, imported only for the config's own kernels
+        from pulsesweep.model.kernel_expressions import check_kernel_numerics
+
+        check_kernel_numerics(config)

@@ -65,13 +65,13 @@ def write_figures(
 ) -> list[Path]:
     """Draw figures ``names`` from ``source`` into ``directory``, in every configured format.
 
-    The source is loaded once for all of them: ``examples.nc`` for ``example_traces``,
-    ``responses.nc`` for the others (:data:`~pulsesweep.figures.registry.FIGURES`), so
-    one call draws from one of the two. The theory lines come from ``theory``
-    (``theory_curves.nc``, see :mod:`pulsesweep.analysis.theory_curves`), computed here if
-    it is not given. With
-    ``processes > 1`` the figures are drawn by that many forked workers, which share the
-    loaded data and the imports; each figure is the same as drawn alone.
+    The source is ``examples.nc`` for ``example_traces``, ``responses.nc`` for the others
+    (:data:`~pulsesweep.figures.registry.FIGURES`), so one call draws from one of the
+    two. The theory lines come from ``theory`` (``theory_curves.nc``, see
+    :mod:`pulsesweep.analysis.theory_curves`), computed here if it is not given. Each
+    figure opens the source for itself and reads what it draws. With ``processes > 1``
+    the figures are drawn by that many forked workers, which share the imports; each
+    figure is the same as drawn alone.
     """
     if isinstance(names, str):
         raise TypeError(f"names must be a list of figure names, not the string {names!r}")
@@ -83,12 +83,13 @@ def write_figures(
             "responses.nc: draw them in separate calls"
         )
     config = resolve_config(config)
-    dataset = _load(source)
+    with _open(source):  # a missing or damaged file fails here, in one line
+        pass
     logger.info("drawing %d figure(s) from %s, %d at a time", len(names), source, processes)
+    curves = None
     if any(entry.theory for entry in entries):
         curves = _load(theory) if theory else theory_curves(config)
-        dataset = xr.merge([dataset, curves], join="exact", combine_attrs="override")
-    draw = functools.partial(_draw, dataset, steps.pop().view(config), Path(directory))
+    draw = functools.partial(_draw, Path(source), curves, steps.pop().view(config), Path(directory))
     if processes <= 1 or len(names) <= 1:
         return [path for name in names for path in draw(name)]
     context = multiprocessing.get_context("fork")
@@ -98,14 +99,31 @@ def write_figures(
     return [path for name in names for path in drawn[name]]
 
 
+_MADE_BY = "`snakemake --cores N` (or `pulsesweep --help`)"
+
+
 def _load(path: str | Path) -> xr.Dataset:
-    return load_netcdf(path, "`snakemake --cores N` (or `pulsesweep --help`)")
+    return load_netcdf(path, _MADE_BY)
 
 
-def _draw(dataset: xr.Dataset, config: Mapping[str, Any], directory: Path, name: str) -> list[Path]:
+def _open(path: str | Path) -> xr.Dataset:
+    return load_netcdf(path, _MADE_BY, lazily=True)
+
+
+def _draw(
+    source: Path,
+    curves: xr.Dataset | None,
+    config: Mapping[str, Any],
+    directory: Path,
+    name: str,
+) -> list[Path]:
+    """Draw ``name`` from ``source``, opened here (in the worker) and read lazily: a
+    figure loads only the variables it draws, and no worker holds the whole file."""
     started = time.perf_counter()
     draw = figure_entry(name).draw_function()
-    with sns.axes_style("ticks"):
+    with _open(source) as dataset, sns.axes_style("ticks"):
+        if curves is not None:
+            dataset = xr.merge([dataset, curves], join="exact", combine_attrs="override")
         figure = draw(dataset, config)
     paths = save_figure(figure, directory / name, config["figures"]["formats"])
     logger.info("drew %s in %.1f s", name, time.perf_counter() - started)
