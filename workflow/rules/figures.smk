@@ -1,6 +1,6 @@
-# Figures: one job draws every response figure (one Python start-up and one load of
-# responses.nc, shared by forked workers, one per thread), another the example traces,
-# which need only the examples and so draw while the sweep still runs. Each figure
+# Figures: one job draws every response figure (one Python start-up, forked workers,
+# one per thread, each figure reading what it draws of responses.nc), another the
+# example traces, which need only the examples and so draw while the sweep still runs. Each figure
 # keeps its own caption in workflow/report/. Local rules on clusters: seconds each.
 
 
