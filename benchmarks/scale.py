@@ -10,7 +10,9 @@ Measures, on this machine, once each (each run takes many minutes):
    seeds, and 5 x 50 x 40 x 10; 100 neurons, 10 s each; jobs sized by memory, the
    default) with ``snakemake --cores 2`` end to end: wall time, the pipeline's
    neuron-steps per second against its binaries' alone, every rule's span and peak
-   memory (Snakemake's benchmark ``max_rss``), and the results' size.
+   memory (Snakemake's benchmark ``max_rss``), and the results' size;
+3. **reading one train** from a simulation file of over 100 MB, in a fresh process, as
+   a notebook would (``--only reading`` measures this alone, in about two minutes).
 
 It prints a table and, with --update-docs, writes it into docs/scale.md.
 """
@@ -117,6 +119,70 @@ def every_neuron_cost() -> dict:
             stderr = subprocess.run(run, env=environment, check=True, capture_output=True).stderr
             seconds[label] = float(_BINARY.search(stderr.decode())[1])
     return {"job": name, **seconds}
+
+
+#: Reads one neuron's train from a file (argv[1]) after the imports: how long the import
+#: took, each of 50 reads of random (point, neuron) trains, and whether each read equals
+#: that train in the whole file read at once.
+_READ_TRAINS = """
+import json, sys, time
+started = time.perf_counter()
+import numpy as np
+from pulsesweep import read_spike_trains
+imported = time.perf_counter() - started
+import netCDF4
+with netCDF4.Dataset(sys.argv[1]) as dataset:
+    shape = dataset["train"].shape
+rng = np.random.default_rng(0)
+chosen = [(int(rng.integers(shape[0])), int(rng.integers(shape[1]))) for _ in range(50)]
+seconds, trains = [], []
+for point, neuron in chosen:
+    started = time.perf_counter()
+    trains.append(read_spike_trains(sys.argv[1], point, neuron))
+    seconds.append(time.perf_counter() - started)
+every = read_spike_trains(sys.argv[1])
+same = all(np.array_equal(train, every.values[p, n]) for (p, n), train in zip(chosen, trains))
+print(json.dumps({"import": imported, "seconds": seconds, "same": same, "shape": shape}))
+"""
+
+
+def read_one_train() -> dict:
+    """A file of three seeds of a job of the 20,000-point sweep (6,003 points, over 100
+    MB), and one neuron's train read from it, 50 times, in a fresh process."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="pulsesweep-read-") as scratch:
+        config_file, path = Path(scratch) / "scale.yaml", Path(scratch) / "three_seeds.nc"
+        config_file.write_text(yaml.safe_dump(SWEEPS[20_000]))
+        environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": f"{scratch}/cache"}
+        command = [str(BIN / "pulsesweep"), "simulate", "--config", str(config_file)]
+        command += ["--seed", "0", "1", "2", "--controls", "--output", str(path)]
+        subprocess.run(command, env=environment, check=True, capture_output=True)
+        read = [sys.executable, "-c", _READ_TRAINS, str(path)]
+        measured = json.loads(subprocess.run(read, check=True, capture_output=True).stdout)
+        measured["size_mb"] = path.stat().st_size / 1e6
+    if not measured["same"]:
+        raise AssertionError("a train read alone differs from the same train read with all")
+    return measured
+
+
+def _reading_table(reading: dict) -> str:
+    seconds = sorted(reading["seconds"])
+    points, neurons = reading["shape"]
+    return "\n".join(
+        [
+            "| measure | value | notes |",
+            "|---|---|---|",
+            _row(
+                "one neuron's train from a file, `read_spike_trains(path, point, neuron)`",
+                f"**{1e3 * statistics.median(seconds):.1f} ms** median",
+                f"{len(seconds)} random trains of a {reading['size_mb']:.0f} MB file "
+                f"({points:,} points × {neurons} neurons); slowest "
+                f"{1e3 * seconds[-1]:.1f} ms; each equal to the train read with all; "
+                f"after importing pulsesweep ({reading['import']:.1f} s, once)",
+            ),
+        ]
+    )
 
 
 def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
@@ -252,7 +318,15 @@ def main() -> None:
         help="write the table into docs/scale.md",
     )
     parser.add_argument("--skip-sweep", action="store_true", help="the long runs only")
+    parser.add_argument(
+        "--only", choices=["reading"], help="reading: one train from a 100 MB file, alone"
+    )
     arguments = parser.parse_args()
+    print("one train from a file of over 100 MB ...", flush=True)
+    reading = _reading_table(read_one_train())
+    publish("reading", "make bench-scale", reading, arguments.update_docs)
+    if arguments.only == "reading":
+        return
     print("long runs ...", flush=True)
     long = long_runs()
     print(long, flush=True)

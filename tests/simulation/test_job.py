@@ -275,6 +275,26 @@ def test_precise_spike_times_are_stored_as_float64_seconds(small_run, tmp_path):
         np.testing.assert_array_equal(raw["spike_time"].values, small_run["spike_time"].values)
 
 
+def test_spike_times_are_stored_in_chunks_a_train_is_read_from(small_run, tmp_path, monkeypatch):
+    """``spike_time`` comes in chunks of ``SPIKE_CHUNK`` spikes (the whole variable if it
+    has fewer), so reading one train decompresses a chunk or two, not the file."""
+    from pulsesweep.simulation import file_format
+
+    chunk = small_run.sizes["spike"] // 7
+    monkeypatch.setattr(file_format, "SPIKE_CHUNK", chunk)
+    path = write_simulation(small_run, tmp_path / "run.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        assert raw["spike_time"].encoding["chunksizes"] == (chunk,)
+    for point, neuron in ((0, 0), (9, 4), (-1, -1)):
+        np.testing.assert_array_equal(
+            read_spike_trains(path, point, neuron), read_spike_trains(small_run, point, neuron)
+        )
+    monkeypatch.undo()
+    path = write_simulation(small_run, tmp_path / "whole.nc")
+    with xr.open_dataset(path, decode_cf=False) as raw:
+        assert raw["spike_time"].encoding["chunksizes"] == (small_run.sizes["spike"],)
+
+
 def test_indices_are_stored_as_compressed_int32(small_run, tmp_path):
     path = write_simulation(small_run, tmp_path / "run.nc")
     with xr.open_dataset(path, decode_cf=False) as raw:

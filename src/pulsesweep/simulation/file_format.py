@@ -276,6 +276,7 @@ class SimulationContents:
             },
             self.attrs["integration_method"],
             float(self.data_vars["dt"][1]),
+            shapes["spike_time"][0],
         )
         with atomic_output(path) as partial, netCDF4.Dataset(partial, "w") as file:
             for name, (dims, _, _) in variables.items():
@@ -314,6 +315,7 @@ def _write_variable(
         zlib=encoding.get("zlib", False),
         complevel=encoding.get("complevel", 4),
         shuffle=encoding.get("shuffle", False),
+        chunksizes=encoding.get("chunksizes"),
         fill_value=encoding.get("_FillValue", np.nan if floating else None),  # as xarray
     )
     variable.set_auto_maskandscale(False)
@@ -334,7 +336,8 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
     integer time steps; ``precise`` spike times, which fall between grid points, as
     float64 seconds. Both are compressed (zlib level 1, shuffled): measured on a default
     job's 0.9 million precise spike times, 7.2 MB became 1.9 MB in 0.13 s of writing and
-    0.08 s of reading (level 4: 1.7 MB, level 9: 1.6 MB, slower; unshuffled: 6.1 MB).
+    0.08 s of reading (level 4: 1.7 MB, level 9: 1.6 MB, slower; unshuffled: 6.1 MB),
+    in chunks of :data:`SPIKE_CHUNK` spikes.
     The indices (``train``, shuffled, and ``pulse_neuron``, ``pulse_point``, runs of one
     value that zlib packs unshuffled) are int32 (int16 would
     write faster, but overflow silently in a notebook's ``pulse_point * n_neurons``).
@@ -347,14 +350,28 @@ def netcdf_encoding(dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
         },
         dataset.attrs.get("integration_method"),
         dt,
+        dataset.sizes.get("spike", 0),
     )
 
 
+#: Spikes per compressed chunk of ``spike_time`` (2 MiB of float64): reading one train
+#: decompresses the one or two chunks it lies in. Measured on a job's 21 million spikes:
+#: a train read in 10 ms, where netCDF's own chunks (8 MiB here) took 30 ms, for a file
+#: 6 % larger (45.7 MB, against 43.4 MB); 0.5 MiB chunks: 6 ms, but 26 % larger.
+SPIKE_CHUNK = 2**18
+
+
 def _encoding(
-    variables: Mapping[str, tuple[int, np.dtype[Any]]], method: str | None, dt: float | None
+    variables: Mapping[str, tuple[int, np.dtype[Any]]],
+    method: str | None,
+    dt: float | None,
+    spikes: int,
 ) -> dict[str, dict[str, Any]]:
-    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``."""
+    """:func:`netcdf_encoding` of variables given by name as ``(ndim, dtype)``, with
+    ``spikes`` spikes."""
     encoding = compression(variables)
+    if "spike_time" in encoding and spikes:
+        encoding["spike_time"]["chunksizes"] = (min(SPIKE_CHUNK, spikes),)
     for name in ("pulse_neuron", "pulse_point"):
         if name in encoding:  # runs of one value, which zlib packs without shuffling
             encoding[name] |= {"dtype": "int32", "shuffle": False}
