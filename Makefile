@@ -24,10 +24,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
-# The test suite. It leaves the machine alone: no system packages, no /etc, no daemons.
-# Another Python: make test PYTHON=python3.13 VENV=.venv-3.13
+# The test suite, on every core (a test file's tests on one core, so that the workflow
+# run they share is made once). It leaves the machine alone: no system packages, no
+# /etc, no daemons. Another Python: make test PYTHON=python3.13 VENV=.venv-3.13
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(CORES) --dist loadfile
 
 # The tests that need no workflow run, on every core: for the other Pythons in CI.
 test-fast: $(STAMP)

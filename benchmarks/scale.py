@@ -5,7 +5,8 @@ Measures, on this machine, once each (each run takes many minutes):
 1. **long runs**: 60 s of 1,000 neurons with a pulse every 50 ms (1,200 pulses, every
    neuron's pulses summed on it), the alpha and the inverse-time kernel, height 5 nA and
    the unpulsed control: each job's wall time, its binary's time and the peak memory of
-   the job's process tree (sampled every 5 ms), against the job's memory estimate;
+   the job's process tree (sampled every 5 ms; a forked copy counts only the pages it
+   holds alone), against the job's memory estimate;
 2. **a 20,000- and a 100,000-point sweep** (5 kernels x 20 heights x 20 widths x 10
    seeds, and 5 x 50 x 40 x 10; 100 neurons, 10 s each; jobs sized by memory, the
    default) with ``snakemake --cores 2`` end to end: wall time, the pipeline's

@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["PeakMemory", "peak_tree_memory"]
 
@@ -28,8 +29,12 @@ class PeakMemory:
 def peak_tree_memory(
     command: Sequence[str], env: Mapping[str, str] | None = None, interval: float = 0.005
 ) -> PeakMemory:
-    """Run ``command``; sample the resident memory of it and its children together every
-    ``interval`` s, as Snakemake's benchmark files and cluster schedulers count it.
+    """Run ``command``; sample the memory of it and its children together every
+    ``interval`` s, as a cluster's cgroup counts it: the resident size of each process
+    that runs a program of its own, and of a forked copy of its parent (a worker, or a
+    child that has not yet called ``exec``) only the pages it holds alone (its USS), since
+    it shares the rest with its parent. (Snakemake's ``max_rss`` counts such a copy twice;
+    a sum of proportional sizes would depend on what else the machine runs.)
 
     Raises
     ------
@@ -49,11 +54,20 @@ def peak_tree_memory(
         tree, peak = psutil.Process(process.pid), 0
         while process.poll() is None:
             with contextlib.suppress(psutil.Error):
-                members = [tree, *tree.children(recursive=True)]
-                peak = max(peak, sum(member.memory_info().rss for member in members))
+                children = tree.children(recursive=True)
+                peak = max(peak, tree.memory_info().rss + sum(map(_own_memory, children)))
             time.sleep(interval)
         stderr.seek(0)
         log = stderr.read()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{log}")
     return PeakMemory(time.perf_counter() - started, peak / 1e6, log)
+
+
+def _own_memory(process: Any) -> int:
+    """The bytes a child ``process`` adds to its tree: its resident size, or its unique
+    size if it is a fork running its parent's command line."""
+    parent = process.parent()
+    if parent is not None and process.cmdline() == parent.cmdline():
+        return int(process.memory_full_info().uss)
+    return int(process.memory_info().rss)

@@ -16,7 +16,7 @@ rule aggregate:
         "../../envs/pulsesweep.yaml"
     threads: 4  # files measured side by side by forked workers; capped at --cores
     resources:
-        mem_mb=lambda wildcards, attempt: 2000 * attempt,  # measured peak: 1.2 GB, 2 workers
+        mem_mb=lambda wildcards, attempt: 2000 * attempt,  # measured peak: 1.0 GB at 100,000 points, 2 workers
         runtime=lambda wildcards, attempt: 30 * attempt,
     params:
         config=step_parameters("aggregate"),

@@ -1,0 +1,35 @@
+"""The tree-memory helper counts what a job holds: a forked copy of a process adds only
+its own pages, a child program its whole resident size."""
+
+from __future__ import annotations
+
+import sys
+
+from process_memory import peak_tree_memory
+
+_HOLD = "import numpy as np, time; x = np.ones({mb} * 125_000); time.sleep(0.5)"
+
+
+def _command(body: str) -> list[str]:
+    return [sys.executable, "-c", body]
+
+
+def test_a_child_program_adds_its_resident_memory():
+    """A small parent runs a program that holds 200 MB: the tree holds at least that."""
+    spawning = "import subprocess, sys; subprocess.run([sys.executable, '-c', {!r}])"
+    measured = peak_tree_memory(_command(spawning.format(_HOLD.format(mb=200)))).peak_mb
+    assert 200 <= measured < 300
+
+
+def test_a_fork_adds_only_the_pages_it_writes():
+    """A parent holding 300 MB forks a child that writes 100 MB of its own: the tree holds
+    about 400 MB, not the 700 MB a sum of resident sizes reports."""
+    body = (
+        "import os, time, numpy as np\n"
+        "x = np.ones(300 * 125_000)\n"
+        "if os.fork() == 0:\n"
+        "    y = np.ones(100 * 125_000); time.sleep(0.5); os._exit(0)\n"
+        "os.wait()\n"
+    )
+    measured = peak_tree_memory(_command(body)).peak_mb
+    assert 400 <= measured < 550
