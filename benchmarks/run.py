@@ -338,9 +338,10 @@ def kernel_costs(repeats: int) -> dict:
                 own = {
                     "kernels": CUSTOM_KERNELS,
                     "sweep": {"kernels": [kernel], "widths_ms": widths},
+                    "jobs": {"min_jobs": 1},
                 }
                 config = resolve_config(merge_configs(default, changes, own))
-                (simulation,) = simulation_jobs(config).values()  # one width: one job
+                (simulation,) = simulation_jobs(config).values()  # one kernel and width: one job
                 shape = simulation.model_shape(config)
                 pulse_steps, slots = _pulse_steps(config, simulation)
                 output = Path(scratch) / f"{job}-{kernel}.nc".replace(" ", "-")
