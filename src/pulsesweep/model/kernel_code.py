@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from pulsesweep.model.kernel_expressions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
+from pulsesweep.model.kernel_functions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
 
 if TYPE_CHECKING:
     from pulsesweep.model.kernel_expressions import ExpressionKernel

@@ -7,8 +7,9 @@ An :class:`ExpressionKernel` gives what the simulation and the theory need of a 
 Cython code for the compiled targets (:mod:`pulsesweep.model.kernel_code`).
 
 Where sympy finds no antiderivative (or one that disagrees with adaptive quadrature), each
-integral is Gauss–Legendre quadrature of order :data:`GAUSS_LEGENDRE_ORDER` over the part
-of the interval inside ``[start, stop]``, split at ``s = 0`` (where ``abs(s)`` kinks).
+integral is Gauss–Legendre quadrature of order
+:data:`~pulsesweep.model.kernel_functions.GAUSS_LEGENDRE_ORDER` over the part of the
+interval inside ``[start, stop]``, split at ``s = 0`` (where ``abs(s)`` kinks).
 """
 
 from __future__ import annotations
@@ -31,13 +32,10 @@ import sympy
 from numpy.typing import ArrayLike, NDArray
 
 from pulsesweep.errors import ConfigError
+from pulsesweep.model.kernel_functions import GAUSS_LEGENDRE_ORDER, LOWER_ORDERS, PANEL, RULES
 from pulsesweep.model.kernels import custom_kernels, shape_problem
 
 __all__ = [
-    "GAUSS_LEGENDRE_ORDER",
-    "LOWER_ORDERS",
-    "PANEL",
-    "RULES",
     "ExpressionKernel",
     "check_kernel_numerics",
     "to_sympy",
@@ -46,18 +44,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
-#: Nodes of the quadrature of every step where a kernel has no antiderivative.
-GAUSS_LEGENDRE_ORDER = 8
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(GAUSS_LEGENDRE_ORDER)
-#: Fewer nodes where a panel is short enough that they give the same integral
-#: (:attr:`ExpressionKernel.orders`): a step of ``dt << w`` needs two or three.
-LOWER_ORDERS = (2, 3, 4, 6)
-RULES = {n: np.polynomial.legendre.leggauss(n) for n in (*LOWER_ORDERS, GAUSS_LEGENDRE_ORDER)}
 #: A lower order is used on panels where it agrees with the full one to this much of the
 #: kernel's largest value times the panel's length.
 _ORDER_TOLERANCE = 1e-14
-#: The longest panel of the composite quadrature, in ``s``.
-PANEL = 0.25
 #: How long sympy may search for an antiderivative (s) before quadrature is used.
 SYMBOLIC_TIMEOUT_S = 10
 #: Beyond this the tail of a kernel without ``stop`` holds less than 1e-16 of its charge.
@@ -209,9 +198,11 @@ class ExpressionKernel:
         return self._quadrature(low, middle) + self._quadrature(middle, high)
 
     def _quadrature(self, low: FloatArray, high: FloatArray) -> FloatArray:
-        """Composite Gauss–Legendre: panels of at most :data:`PANEL` in ``s`` (one panel
-        for a step of ``dt <= w / 4``), each of order :data:`GAUSS_LEGENDRE_ORDER`, or of
-        the lowest order of :attr:`orders` whose panels are that short."""
+        """Composite Gauss–Legendre: panels of at most
+        :data:`~pulsesweep.model.kernel_functions.PANEL` in ``s`` (one panel for a step of
+        ``dt <= w / 4``), each of order
+        :data:`~pulsesweep.model.kernel_functions.GAUSS_LEGENDRE_ORDER`, or of the lowest
+        order of :attr:`orders` whose panels are that short."""
         low, high = np.broadcast_arrays(low, high)
         length = np.maximum(high - low, 0.0)
         panels = np.maximum(1, np.ceil(length / PANEL)).astype(np.int64)
@@ -234,10 +225,11 @@ class ExpressionKernel:
 
     @functools.cached_property
     def orders(self) -> tuple[tuple[int, float], ...]:
-        """For each of :data:`LOWER_ORDERS`, the longest panel (in ``s``, a power of 2
-        times :data:`PANEL`, 0 for none) on which it gives the full order's integral to
-        :data:`_ORDER_TOLERANCE` of the kernel's largest value times the panel's length,
-        on 512 panels spread over the kernel's first 40 units of ``s``."""
+        """For each of :data:`~pulsesweep.model.kernel_functions.LOWER_ORDERS`, the longest
+        panel (in ``s``, a power of 2 times ``PANEL``, 0 for none) on which it gives the
+        full order's integral to :data:`_ORDER_TOLERANCE` of the kernel's largest value
+        times the panel's length, on 512 panels spread over the kernel's first 40 units of
+        ``s``."""
         end = min(self.stop, self.start + 40.0)
         scale = float(np.max(np.abs(self._k(np.linspace(self.start, end, 4001)))))
         orders = []

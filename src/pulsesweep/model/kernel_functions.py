@@ -11,11 +11,22 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["FUNCTIONS"]
+__all__ = ["FUNCTIONS", "GAUSS_LEGENDRE_ORDER", "LOWER_ORDERS", "PANEL", "RULES"]
 
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 
 FloatArray = NDArray[np.float64]
+#: Nodes of the quadrature of every step where a kernel given by its expression has no
+#: antiderivative (:mod:`pulsesweep.model.kernel_expressions`, and the theory's
+#: :mod:`pulsesweep.theory.quadrature`).
+GAUSS_LEGENDRE_ORDER = 8
+#: Fewer nodes where a panel is short enough that they give the same integral
+#: (``ExpressionKernel.orders``): a step of ``dt << w`` needs two or three.
+LOWER_ORDERS = (2, 3, 4, 6)
+#: The Gauss–Legendre nodes and weights on ``[-1, 1]`` of each order.
+RULES = {n: np.polynomial.legendre.leggauss(n) for n in (*LOWER_ORDERS, GAUSS_LEGENDRE_ORDER)}
+#: The longest panel of the composite quadrature, in the kernel's time ``s``.
+PANEL = 0.25
 #: A kernel's shape ``k(s)`` or its antiderivative ``K(s)``.
 Function = Callable[[FloatArray], FloatArray]
 

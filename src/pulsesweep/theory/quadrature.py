@@ -9,8 +9,8 @@ between two times ``b <= e`` with no reset in between,
 ``y = (e - t0)/w``, that is ``a * integral of k(u) exp(-a (y - u)) du`` over
 ``[(b - t0)/w, y]`` clipped to where the kernel acts (``start`` to its effective stop),
 computed by composite Gauss–Legendre quadrature of order
-:data:`~pulsesweep.model.kernel_expressions.GAUSS_LEGENDRE_ORDER` on panels no longer
-than :data:`~pulsesweep.model.kernel_expressions.PANEL` in ``u`` nor ``1/a`` (so the
+:data:`~pulsesweep.model.kernel_functions.GAUSS_LEGENDRE_ORDER` on panels no longer
+than :data:`~pulsesweep.model.kernel_functions.PANEL` in ``u`` nor ``1/a`` (so the
 exponential changes by at most ``e`` over a panel), split at 0 for a kernel that acts
 before its onset (where ``exp(-|s|)`` has its kink). The part of the integral more than
 ``40 tau`` before ``e`` is left out: it holds less than ``exp(-40)`` of the kernel's
@@ -26,7 +26,7 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
-from pulsesweep.model.kernel_expressions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
+from pulsesweep.model.kernel_functions import GAUSS_LEGENDRE_ORDER, PANEL, RULES
 from pulsesweep.model.kernels import Kernel
 
 __all__ = ["ceiling", "response_integral"]
