@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 from docs_page import publish
-from run import snakemake, timed
+from measure import snakemake, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "helpers"))  # the peak memory the tests also measure

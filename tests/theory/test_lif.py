@@ -7,36 +7,25 @@ import math
 import numpy as np
 import pytest
 from lif_exact import KERNEL_NAMES, ExactLIF, lif_period, pulse_response
+from lif_trains import (
+    BIAS,
+    CAPACITANCE,
+    LIF,
+    NANO,
+    PERIOD,
+    REFRACTORY,
+    RESISTANCE,
+    TAU,
+    V_RESET,
+    V_THRESHOLD,
+    oracle_advance,
+)
 from scipy.integrate import quad
 
 from pulsesweep import theory
-from pulsesweep.analysis import responses
 from pulsesweep.model.kernels import get_kernel
 from pulsesweep.model.neuron import as_neuron
 from pulsesweep.theory import limits
-
-#: The default neuron: tau = 10 ms, C = 10 nF, R = tau / C = 1 MOhm, R I0 = 20 mV.
-TAU, CAPACITANCE = 10e-3, 10e-9
-RESISTANCE = TAU / CAPACITANCE
-BIAS, V_THRESHOLD, V_RESET, REFRACTORY = 20e-9, 15e-3, 0.0, 2e-3
-NEURON = (TAU, RESISTANCE, BIAS, V_THRESHOLD, V_RESET, REFRACTORY)
-LIF = as_neuron(NEURON)  # the same neuron as the theory takes it
-PERIOD = lif_period(*NEURON)
-NANO = 1e-9
-
-
-def _oracle_advance(
-    kernel: str, height: float, width: float, phase: float, neuron: tuple[float, ...] = NEURON
-) -> float:
-    """From the oracle's train: the control's first spike at or after the window opens
-    (``t0 + onset w``; after the spike at 0 when that is not before it) minus the pulsed
-    train's, as :func:`responses.pulse_response` measures it."""
-    period = lif_period(*neuron)
-    t_open = phase * period + get_kernel(kernel).response_onset * width
-    pulsed = _oracle_train(kernel, height, width, phase, t_open + 10 * (period + width), neuron)
-    control = period * np.arange(-1000, 1000)
-    after = t_open if t_open < 0 else max(t_open, period / 2)
-    return float(control[control >= after][0] - pulsed[pulsed >= t_open][0])
 
 
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
@@ -126,7 +115,7 @@ def test_spike_advance_is_the_oracles(kernel, height, width):
     """Refractory (0.05), middle and late phases; delays for negative heights."""
     phases = np.array([0.05, 0.5, 0.95])
     computed = theory.spike_advance(kernel, height, width, phases, LIF)
-    expected = [_oracle_advance(kernel, height, width, phase) for phase in phases]
+    expected = [oracle_advance(kernel, height, width, phase) for phase in phases]
     np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-9)
     assert np.all(np.sign(computed[1:]) == np.sign(height))  # advance or delay
     np.testing.assert_allclose(
@@ -154,7 +143,7 @@ def test_spike_advance_broadcasts_over_heterogeneous_neurons():
             reset[column],
             REFRACTORY,
         )
-        expected = _oracle_advance("alpha", heights[row, 0], 1e-3, phase[column], neuron)
+        expected = oracle_advance("alpha", heights[row, 0], 1e-3, phase[column], neuron)
         assert value == pytest.approx(expected, abs=1e-9)
 
 
@@ -284,202 +273,3 @@ def test_chronaxie_doubles_the_rheobase():
     threshold = limits.lapicque_threshold(limits.chronaxie(TAU), TAU, 3e-9)
     assert threshold == pytest.approx(6e-9, rel=1e-12)
     assert limits.lapicque_threshold(1.0, TAU, 3e-9) == pytest.approx(3e-9, rel=1e-12)
-
-
-def _oracle_train(
-    kernel: str,
-    height: float,
-    width: float,
-    phase: float,
-    horizon: float,
-    neuron: tuple[float, ...] = NEURON,
-) -> np.ndarray:
-    """The pulsed train before ``horizon`` from the oracle: from the last control spike
-    (at a multiple of ``T``, 0 or earlier) before the pulse's current begins, each next
-    spike from ``Vr`` at the end of the previous refractory period, the pulse acting."""
-    tau, resistance, bias, threshold, reset, refractory = neuron
-    period = lif_period(*neuron)
-    exact = ExactLIF(
-        tau,
-        resistance,
-        threshold,
-        reset,
-        refractory,
-        bias,
-        pulse=(kernel, phase * period, height, width),
-    )
-    begins = phase * period + get_kernel(kernel).start * width
-    spikes = [period * min(0, math.floor(begins / period))]
-    while (spike := exact.next_spike(spikes[-1] + refractory, reset, horizon)) is not None:
-        spikes.append(spike)
-    return np.array(spikes)
-
-
-def _oscillator_phase(spikes: np.ndarray, time: float, period: float) -> float:
-    """Spikes before ``time`` plus the fraction of a period since the last (NaN if none)."""
-    count = int(np.searchsorted(spikes, time, side="left"))
-    return count + (time - spikes[count - 1]) / period if count else np.nan
-
-
-def _oracle_shift(
-    kernel: str,
-    height: float,
-    width: float,
-    phase: float,
-    horizon: float,
-    neuron: tuple[float, ...] = NEURON,
-) -> float:
-    """``[phi_p - phi_c](horizon) - [phi_p - phi_c](t_open)`` from the oracle's train and
-    the control ``..., -T, 0, T, 2T, ...``."""
-    period = lif_period(*neuron)
-    pulsed = _oracle_train(kernel, height, width, phase, horizon, neuron)
-    control = period * np.arange(round(pulsed[0] / period), math.ceil(horizon / period) + 1)
-    t_open = phase * period + get_kernel(kernel).response_onset * width
-    shift = [
-        _oscillator_phase(pulsed, time, period) - _oscillator_phase(control, time, period)
-        for time in (t_open, horizon)
-    ]
-    return shift[1] - shift[0]
-
-
-@pytest.mark.parametrize("kernel", KERNEL_NAMES)
-@pytest.mark.parametrize(
-    "height",
-    [0.5 * NANO, 5 * NANO, 50 * NANO, -5 * NANO],
-    ids=lambda height: f"{height / NANO:g}nA",
-)
-@pytest.mark.parametrize("width", [0.5e-3, 2e-3, 10e-3], ids=lambda width: f"{width * 1e3:g}ms")
-def test_phase_shift_is_the_oracles(kernel, height, width):
-    """The whole pulsed train up to 100 ms after the onset: several extra spikes for the
-    50 nA pulses of 10 ms (up to 5 cycles), a delay for -5 nA."""
-    phases = np.array([0.05, 0.5, 0.95])
-    horizons = phases * PERIOD + 0.1
-    computed = theory.phase_shift(kernel, height, width, phases, LIF, horizons)
-    expected = [
-        _oracle_shift(kernel, height, width, phase, horizon)
-        for phase, horizon in zip(phases, horizons, strict=True)
-    ]
-    np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-9)
-    assert np.all(np.sign(computed[1:]) == np.sign(height))
-
-
-@pytest.mark.parametrize(
-    ("kernel", "width", "phase", "extra", "low", "high"),
-    [
-        ("box", 10e-3, 0.5, 2, 1.8, 1.9),
-        ("box", 20e-3, 0.5, 4, 3.3, 3.4),
-        ("alpha", 10e-3, 0.5, 6, 5.2, 5.3),
-        ("inverse_time", 10e-3, 0.95, 5, 5.0, 5.1),
-    ],
-)
-def test_strong_long_pulse_adds_several_spikes(kernel, width, phase, extra, low, high):
-    """50 nA: the oracle's train has ``extra`` more spikes than the control before the
-    horizon; the shift counts each as a cycle, less how late the train is at the horizon
-    (so it lies within a cycle of ``extra``)."""
-    horizon = phase * PERIOD + 0.1
-    pulsed = _oracle_train(kernel, 50 * NANO, width, phase, horizon)
-    assert len(pulsed) - math.ceil(horizon / PERIOD) == extra
-    shift = theory.phase_shift(kernel, 50 * NANO, width, phase, LIF, horizon)
-    assert shift == pytest.approx(_oracle_shift(kernel, 50 * NANO, width, phase, horizon), abs=1e-9)
-    assert low < shift < high
-    assert abs(shift - extra) < 1
-
-
-@pytest.mark.parametrize(
-    ("kernel", "width"),
-    [
-        ("box", 0.5e-3),
-        ("box", 2e-3),
-        ("exponential", 0.1e-3),
-        ("gaussian", 0.1e-3),
-        ("alpha", 0.05e-3),
-    ],
-)
-@pytest.mark.parametrize("height", [-0.5 * NANO, 0.5 * NANO, 2 * NANO])
-def test_weak_pulse_shift_is_the_spike_advance(kernel, width, height):
-    """A pulse over before the refractory period after the next spike moves that spike
-    only, and every later one with it: the shift is ``spike_advance / T`` for good."""
-    phases = np.array([0.0, 0.05, 0.15, 0.3, 0.5, 0.7, 0.8])
-    advance = theory.spike_advance(kernel, height, width, phases, LIF) / PERIOD
-    for horizon in (phases * PERIOD + 0.1, 10.0, np.inf):
-        shift = theory.phase_shift(kernel, height, width, phases, LIF, horizon)
-        np.testing.assert_allclose(shift, advance, rtol=0, atol=1e-12)
-    assert np.all(advance[2:] * height > 0)
-
-
-@pytest.mark.parametrize(
-    ("height", "width", "phase"), [(1e-4, 2e-3, 0.95), (2e-5, 2e-3, 0.9), (1e-4, 1e-3, 0.7)]
-)
-def test_phase_shift_is_measured_like_the_package(height, width, phase):
-    """A huge gaussian fires before its response window opens (``t0 - 3 w``): the shift
-    already there is subtracted, as :func:`responses.pulse_response` does with the
-    oracle's trains."""
-    onset = phase * PERIOD
-    t_open, horizon = onset - 3 * width, onset + 0.1
-    pulsed = _oracle_train("gaussian", height, width, phase, horizon)
-    pulsed_in_cycle = (pulsed > -PERIOD / 2) & (pulsed < t_open)
-    assert np.count_nonzero(pulsed_in_cycle) == 2  # at 0 (or a hair before) and one more
-    control = PERIOD * np.arange(round(pulsed[0] / PERIOD), 20)
-    opening = _oscillator_phase(pulsed, t_open, PERIOD) - _oscillator_phase(control, t_open, PERIOD)
-    assert opening > 0.4  # the early spike: not subtracting this would be wrong by as much
-    measured = responses.pulse_response(
-        pulsed, control, onset, 3 * width, horizon - t_open, duration=1.0
-    ).phase_advance
-    shift = theory.phase_shift("gaussian", height, width, phase, LIF, horizon)
-    assert shift == pytest.approx(measured, abs=1e-9)
-    assert shift == pytest.approx(
-        _oracle_shift("gaussian", height, width, phase, horizon), abs=1e-9
-    )
-
-
-@pytest.mark.parametrize("kernel", ["exponential", "box", "gaussian", "alpha"])
-def test_phase_shift_settles_once_the_pulse_is_over(kernel):
-    """After the pulse the pulsed train is periodic again: the shift no longer changes."""
-    heights = np.array([-20, -5, 5, 50])[:, None] * NANO
-    phases = np.array([0.1, 0.5, 0.9])
-    shifts = [
-        theory.phase_shift(kernel, heights, 5e-3, phases, LIF, horizon)
-        for horizon in (0.5, 3.0, np.inf)
-    ]
-    np.testing.assert_allclose(shifts[1], shifts[0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(shifts[2], shifts[0], rtol=0, atol=1e-12)
-    assert np.all(shifts[0] * heights > 0)
-
-
-def test_phase_shift_broadcasts_over_heterogeneous_neurons():
-    random = np.random.default_rng(5)
-    count = 6
-    tau = random.uniform(8e-3, 12e-3, count)
-    threshold = random.uniform(14e-3, 16e-3, count)
-    phase = random.uniform(0, 1, count)
-    heights = np.array([-3 * NANO, 30 * NANO])[:, None]
-    neurons = as_neuron((tau, tau / CAPACITANCE, BIAS, threshold, V_RESET, REFRACTORY))
-    computed = theory.phase_shift("exponential", heights, 4e-3, phase, neurons, 0.12)
-    assert computed.shape == (2, count)
-    for (row, column), value in np.ndenumerate(computed):
-        neuron = (
-            tau[column],
-            tau[column] / CAPACITANCE,
-            BIAS,
-            threshold[column],
-            V_RESET,
-            REFRACTORY,
-        )
-        expected = _oracle_shift("exponential", heights[row, 0], 4e-3, phase[column], 0.12, neuron)
-        assert value == pytest.approx(expected, abs=1e-9)
-    assert isinstance(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, LIF, 0.1), np.float64)
-
-
-def test_phase_shift_of_nonfiring_neurons_and_bad_inputs():
-    subthreshold = (TAU, RESISTANCE, 10e-9, V_THRESHOLD, V_RESET, REFRACTORY)
-    assert np.isnan(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, as_neuron(subthreshold), 0.1))
-    shifts = theory.phase_shift("box", 5 * NANO, 1e-3, [np.nan, 0.5, 0.5], LIF, [0.1, np.nan, 0.1])
-    assert np.isnan(shifts[:2]).all()
-    assert np.isfinite(shifts[2])
-    assert theory.phase_shift("box", 0.0, 1e-3, 0.5, LIF, 0.1) == 0.0
-    assert theory.phase_shift("box", 5 * NANO, 1e-3, 0.05, LIF, 0.1) == 0.0  # refractory
-    with pytest.raises(ValueError, match="phase"):
-        theory.phase_shift("box", 5 * NANO, 1e-3, 1.0, LIF, 0.1)
-    assert theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, LIF, 0.0) == 0.0  # not yet open
-    with pytest.raises(ValueError, match="finite horizon"):
-        theory.phase_shift("inverse_time", 5 * NANO, 1e-3, 0.5, LIF, np.inf)
