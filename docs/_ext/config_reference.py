@@ -87,11 +87,28 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
         The schema, with the built-in kernels as the enum of ``sweep.kernels`` (the
         package also accepts the names of the config's own kernels).
     """
-    schema: dict[str, Any] = yaml.safe_load((path or schema_path()).read_text())
+    schema: dict[str, Any] = _with_parts(path or schema_path())
     names = registry_kernel_names()
     if names:
         schema["properties"]["sweep"]["properties"]["kernels"]["items"]["enum"] = names
     return schema
+
+
+def _with_parts(path: Path) -> Any:
+    """A schema file, each ``{"$ref": FILE}`` in it replaced by that file beside it
+    (without its ``$schema``)."""
+
+    def resolved(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"}:
+                part = _with_parts(path.parent / node["$ref"])
+                return {key: part[key] for key in part if key != "$schema"}
+            return {key: resolved(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolved(value) for value in node]
+        return node
+
+    return resolved(yaml.safe_load(path.read_text()))
 
 
 def leaf_keys(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:

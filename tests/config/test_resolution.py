@@ -355,3 +355,22 @@ def test_phase_scan_settles_long_enough_for_every_kernel_by_default():
     causal = merge(scan, {"sweep": {"kernels": ["box", "alpha"]}})
     assert resolve_config(causal)["pulses"]["settle_ms"] == 100.0
     assert resolve_config({})["pulses"]["settle_ms"] == 100.0  # periodic: unused
+
+
+def test_snakemake_reads_the_models_section_through_its_reference():
+    """``models:`` lives in ``models.schema.yaml``: Snakemake's ``validate`` of the
+    workflow's schema follows the reference, accepting a model the package accepts and
+    refusing one with a key the section lacks, as the package does."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    schema = str(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    model = {"equations": "dv/dt = -v / (10*ms) : volt", "threshold": "v > 1*mV"}
+    good = {"models": {"m": model}}
+    assert resolve_config(good)["models"]["m"]["reset"] == ""  # the section's default
+    validate(copy.deepcopy(good), schema)
+    bad = {"models": {"m": {**model, "bogus": 1}}}
+    with pytest.raises(ConfigError, match=r"models\.m\.bogus"):
+        resolve_config(bad)
+    with pytest.raises(WorkflowError):
+        validate(bad, schema)

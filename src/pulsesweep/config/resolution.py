@@ -1,9 +1,10 @@
 """Configuration: load, fill in defaults and validate, before any simulation runs.
 
 Every key, its description and its default live in ``config.schema.yaml`` beside this
-module. :func:`resolve_config` returns a complete, checked copy of a user's config;
-every problem is reported as a :class:`ConfigError` that names the key path, the value
-given and what is allowed.
+module (the ``models:`` section in ``models.schema.yaml``, which it refers to).
+:func:`resolve_config` returns a complete, checked copy of a user's config; every
+problem is reported as a :class:`ConfigError` that names the key path, the value given
+and what is allowed.
 """
 
 from __future__ import annotations
@@ -48,9 +49,26 @@ def _read_yaml(text: str) -> Any:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    text = resources.files("pulsesweep.config").joinpath("config.schema.yaml").read_text()
-    schema: dict[str, Any] = _read_yaml(text)
+    schema: dict[str, Any] = _with_parts(_schema_file("config.schema.yaml"))
     return schema
+
+
+def _schema_file(name: str) -> Any:
+    return _read_yaml(resources.files("pulsesweep.config").joinpath(name).read_text())
+
+
+def _with_parts(node: Any) -> Any:
+    """``node`` with each ``{"$ref": FILE}`` replaced by that schema file beside this one
+    (a section kept in a file of its own, its ``$schema`` dropped), as Snakemake's
+    ``validate`` resolves it."""
+    if isinstance(node, dict):
+        if set(node) == {"$ref"}:
+            part = _schema_file(node["$ref"])
+            return _with_parts({key: part[key] for key in part if key != "$schema"})
+        return {key: _with_parts(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_parts(value) for value in node]
+    return node
 
 
 def load_schema() -> dict[str, Any]:
