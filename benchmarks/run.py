@@ -53,6 +53,7 @@ from measure import (
     default_job,
     naive_point,
     neuron_steps,
+    row,
     snakemake,
     sweep_once,
     timed,
@@ -209,23 +210,33 @@ def dry_run(repeats: int) -> tuple[list[float], int]:
 
 
 def table(results: dict) -> str:
-    e2e, naive, reference = results["e2e"], results["naive"], results["reference"]
-    binary_rate = results["binary_neuron_steps"] / statistics.median(results["binary"])
-    euler_rate = results["binary_neuron_steps"] / statistics.median(results["binary_euler"])
+    """docs/performance.md's table: the default sweep, one job's binary, the kernel
+    comparison, the whole job against the loops, the memory and sizes, the dry run."""
+    e2e, naive = results["e2e"], results["naive"]
     job_seconds = [statistics.median(v) for v in e2e["job_seconds"].values()]
-    job_rate = neuron_steps(e2e["example_job"]) / statistics.median(job_seconds)
-    naive_rate = 100 * 100_000 / statistics.median(naive)
-    reference_rate = statistics.median(reference)
-    dry, jobs = results["dry_run"]
-    memory = e2e["memory_mb"]
-    paired = [wall / gauge for wall, gauge in zip(e2e["wall"], e2e["gauge"], strict=True)]
-
-    def row(what, value, note=""):
-        return f"| {what} | {value} | {note} |"
-
+    rates = {
+        "binary": results["binary_neuron_steps"] / statistics.median(results["binary"]),
+        "euler": results["binary_neuron_steps"] / statistics.median(results["binary_euler"]),
+        "job": neuron_steps(e2e["example_job"]) / statistics.median(job_seconds),
+        "naive": 100 * 100_000 / statistics.median(naive),
+        "reference": statistics.median(results["reference"]),
+    }
     rows = [
         "| measure | median | notes |",
         "|---|---|---|",
+        *_sweep_rows(e2e),
+        *_binary_rows(results, rates),
+        *kernel_rows(results["kernels"]),
+        *_loop_rows(e2e, naive, rates),
+        *_size_rows(e2e, results["dry_run"]),
+    ]
+    return "\n".join(rows)
+
+
+def _sweep_rows(e2e: dict) -> list[str]:
+    """The default sweep end to end, in seconds and in naive points, and its stages."""
+    paired = [wall / gauge for wall, gauge in zip(e2e["wall"], e2e["gauge"], strict=True)]
+    return [
         row(
             "default sweep end to end, `snakemake --cores 2`",
             f"{statistics.median(e2e['wall']):.1f} s",
@@ -248,26 +259,37 @@ def table(results: dict) -> str:
             "",
             critical_path(e2e),
         ),
+    ]
+
+
+def _binary_rows(results: dict, rates: dict[str, float]) -> list[str]:
+    """One job's binary with ``precise`` and with ``euler``, and their ratio."""
+    return [
         row(
             "simulation: one job's compiled binary, `precise`",
-            f"{binary_rate:.3g} neuron-steps/s",
+            f"{rates['binary']:.3g} neuron-steps/s",
             f"{results['shape']} alone on the machine: the job's distinct neurons, padded "
             f"to the build ({results['distinct']})",
         ),
         row(
             "the same job's binary, `euler`",
-            f"{euler_rate:.3g} neuron-steps/s",
+            f"{rates['euler']:.3g} neuron-steps/s",
             "grid spike times; the forum thread's method",
         ),
         row(
             "**`precise` cost / `euler` cost**",
-            f"**{euler_rate / binary_rate:.2f}×**",
+            f"**{rates['euler'] / rates['binary']:.2f}×**",
             "target ≤ 1.25×",
         ),
-        *kernel_rows(results["kernels"]),
+    ]
+
+
+def _loop_rows(e2e: dict, naive: list[float], rates: dict[str, float]) -> list[str]:
+    """The whole simulate job, its binary's share, and the naive and reference loops."""
+    return [
         row(
             "simulation: one whole simulate job",
-            f"{job_rate:.3g} neuron-steps/s",
+            f"{rates['job']:.3g} neuron-steps/s",
             "every neuron of every grid point (copies included) per second of the job: "
             "Python, inputs, binary and netCDF, as Snakemake's benchmark files time it",
         ),
@@ -279,24 +301,31 @@ def table(results: dict) -> str:
         ),
         row(
             "naive loop (forum design, one process per point)",
-            f"{naive_rate:.3g} neuron-steps/s",
+            f"{rates['naive']:.3g} neuron-steps/s",
             f"{statistics.median(naive):.2f} s per point, {len(naive)} points, warm cache",
         ),
         row(
             "reference loop (plain C, same `precise` arithmetic)",
-            f"{reference_rate:.3g} neuron-steps/s",
+            f"{rates['reference']:.3g} neuron-steps/s",
             "same flags as the simulation (-O3, no -march=native, no fast-math)",
         ),
         row(
             "**simulation / naive**",
-            f"**{binary_rate / naive_rate:.0f}×**",
-            f"whole job: {job_rate / naive_rate:.0f}×; target ≥ 25×",
+            f"**{rates['binary'] / rates['naive']:.0f}×**",
+            f"whole job: {rates['job'] / rates['naive']:.0f}×; target ≥ 25×",
         ),
         row(
             "**reference / simulation**",
-            f"**{reference_rate / binary_rate:.2f}×**",
+            f"**{rates['reference'] / rates['binary']:.2f}×**",
             "target ≤ 1.6×",
         ),
+    ]
+
+
+def _size_rows(e2e: dict, dry_run: tuple[list[float], int]) -> list[str]:
+    """Peak memory per job, the results' size and the dry run of 100,000 points."""
+    memory, (dry, jobs) = e2e["memory_mb"], dry_run
+    return [
         row(
             "peak memory per job",
             f"{max(memory.values()):.0f} MB",
@@ -316,7 +345,6 @@ def table(results: dict) -> str:
             f"{jobs} jobs with the default batching; target < 30 s",
         ),
     ]
-    return "\n".join(rows)
 
 
 def main() -> None:
