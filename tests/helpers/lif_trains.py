@@ -18,10 +18,21 @@ from pulsesweep.model.neuron import as_neuron
 TAU, CAPACITANCE = 10e-3, 10e-9
 RESISTANCE = TAU / CAPACITANCE
 BIAS, V_THRESHOLD, V_RESET, REFRACTORY = 20e-9, 15e-3, 0.0, 2e-3
-NEURON = (TAU, RESISTANCE, BIAS, V_THRESHOLD, V_RESET, REFRACTORY)
+NANO = 1e-9
+
+
+def default_neuron(
+    tau: float = TAU, threshold: float = V_THRESHOLD, reset: float = V_RESET, bias: float = BIAS
+) -> tuple[float, ...]:
+    """The default neuron (:data:`NEURON`) with its own ``tau`` (``R = tau / C``),
+    threshold, reset or bias: scalars, or arrays for a population."""
+    return (tau, tau / CAPACITANCE, bias, threshold, reset, REFRACTORY)
+
+
+#: The default neuron as a tuple, in :class:`lif_exact.ExactLIF`'s order.
+NEURON = default_neuron()
 LIF = as_neuron(NEURON)  # the same neuron as the theory takes it
 PERIOD = lif_period(*NEURON)
-NANO = 1e-9
 
 
 def oracle_advance(

@@ -18,6 +18,7 @@ from lif_trains import (
     TAU,
     V_RESET,
     V_THRESHOLD,
+    default_neuron,
     oracle_advance,
 )
 from scipy.integrate import quad
@@ -96,9 +97,7 @@ def test_membrane_response_broadcasts():
 def test_tonic_period_and_firing_rate_are_the_closed_form():
     biases = np.array([5e-9, 15e-9, 15.001e-9, 20e-9, 100e-9])
     periods = theory.tonic_period({**LIF, "bias_current": biases})
-    expected = [
-        lif_period(TAU, RESISTANCE, bias, V_THRESHOLD, V_RESET, REFRACTORY) for bias in biases
-    ]
+    expected = [lif_period(*default_neuron(bias=bias)) for bias in biases]
     np.testing.assert_allclose(periods, expected, rtol=1e-14)
     assert np.isinf(periods[:2]).all()
     rates = theory.firing_rate(biases, LIF)
@@ -131,18 +130,11 @@ def test_spike_advance_broadcasts_over_heterogeneous_neurons():
     reset = random.uniform(-2e-3, 2e-3, count)
     phase = random.uniform(0, 1, count)
     heights = np.array([-2 * NANO, 3 * NANO])[:, None]
-    neurons = as_neuron((tau, tau / CAPACITANCE, BIAS, threshold, reset, REFRACTORY))
+    neurons = as_neuron(default_neuron(tau, threshold, reset))
     computed = theory.spike_advance("alpha", heights, 1e-3, phase, neurons)
     assert computed.shape == (2, count)
     for (row, column), value in np.ndenumerate(computed):
-        neuron = (
-            tau[column],
-            tau[column] / CAPACITANCE,
-            BIAS,
-            threshold[column],
-            reset[column],
-            REFRACTORY,
-        )
+        neuron = default_neuron(tau[column], threshold[column], reset[column])
         expected = oracle_advance("alpha", heights[row, 0], 1e-3, phase[column], neuron)
         assert value == pytest.approx(expected, abs=1e-9)
 
@@ -173,7 +165,7 @@ def test_advance_is_monotone_in_height(kernel, width):
 
 
 def test_nonfiring_neurons_and_bad_phases():
-    subthreshold = (TAU, RESISTANCE, 10e-9, V_THRESHOLD, V_RESET, REFRACTORY)
+    subthreshold = default_neuron(bias=10e-9)
     assert np.isnan(theory.spike_advance("box", 5 * NANO, 1e-3, 0.5, as_neuron(subthreshold)))
     with pytest.raises(ValueError, match="phase"):
         theory.spike_advance("box", 5 * NANO, 1e-3, 1.0, LIF)
@@ -209,7 +201,7 @@ def test_small_pulses_follow_the_linear_phase_response_curve():
 
 
 def _rate(current: float) -> float:
-    return 1 / lif_period(TAU, RESISTANCE, current, V_THRESHOLD, V_RESET, REFRACTORY)
+    return 1 / lif_period(*default_neuron(bias=current))
 
 
 @pytest.mark.parametrize("height", [-10 * NANO, -3 * NANO, 2 * NANO, 20 * NANO])

@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 from lif_exact import KERNEL_NAMES
 from lif_trains import (
-    BIAS,
-    CAPACITANCE,
     LIF,
     NANO,
     PERIOD,
-    REFRACTORY,
-    RESISTANCE,
-    TAU,
-    V_RESET,
-    V_THRESHOLD,
+    default_neuron,
     oracle_shift,
     oracle_train,
     oscillator_phase,
@@ -138,25 +132,18 @@ def test_phase_shift_broadcasts_over_heterogeneous_neurons():
     threshold = random.uniform(14e-3, 16e-3, count)
     phase = random.uniform(0, 1, count)
     heights = np.array([-3 * NANO, 30 * NANO])[:, None]
-    neurons = as_neuron((tau, tau / CAPACITANCE, BIAS, threshold, V_RESET, REFRACTORY))
+    neurons = as_neuron(default_neuron(tau, threshold))
     computed = theory.phase_shift("exponential", heights, 4e-3, phase, neurons, 0.12)
     assert computed.shape == (2, count)
     for (row, column), value in np.ndenumerate(computed):
-        neuron = (
-            tau[column],
-            tau[column] / CAPACITANCE,
-            BIAS,
-            threshold[column],
-            V_RESET,
-            REFRACTORY,
-        )
+        neuron = default_neuron(tau[column], threshold[column])
         expected = oracle_shift("exponential", heights[row, 0], 4e-3, phase[column], 0.12, neuron)
         assert value == pytest.approx(expected, abs=1e-9)
     assert isinstance(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, LIF, 0.1), np.float64)
 
 
 def test_phase_shift_of_nonfiring_neurons_and_bad_inputs():
-    subthreshold = (TAU, RESISTANCE, 10e-9, V_THRESHOLD, V_RESET, REFRACTORY)
+    subthreshold = default_neuron(bias=10e-9)
     assert np.isnan(theory.phase_shift("box", 5 * NANO, 1e-3, 0.5, as_neuron(subthreshold), 0.1))
     shifts = theory.phase_shift("box", 5 * NANO, 1e-3, [np.nan, 0.5, 0.5], LIF, [0.1, np.nan, 0.1])
     assert np.isnan(shifts[:2]).all()
