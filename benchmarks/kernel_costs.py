@@ -5,13 +5,12 @@ of docs/performance.md's table."""
 from __future__ import annotations
 
 import logging
-import re
 import statistics
 import tempfile
 from pathlib import Path
 
 from docs_page import PAGES, measured_by, replace_section
-from measure import ROOT, row
+from measure import BINARY_SECONDS, ROOT, row
 
 #: The kernels of the kernel comparison (6.): the built-in exponential, the same shape
 #: from the config (sympy finds its antiderivative) and one on the same support that
@@ -74,7 +73,7 @@ class _BinaryTimes(logging.Handler):
         self.seconds: list[float] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        found = re.search(r"steps in ([0-9.]+) s \(cpp_standalone", record.getMessage())
+        found = BINARY_SECONDS.search(record.getMessage())
         if found:
             self.seconds.append(float(found[1]))
 

@@ -17,6 +17,15 @@ BIN = Path(sys.executable).parent
 NAIVE_SAMPLE = [("exponential", 10.0, 5.0), ("inverse_time", 10.0, 5.0), ("exponential", 2.0, 1.0)]
 
 
+#: What a simulation job logs of its compiled binary's run: the seconds it took.
+BINARY_SECONDS = re.compile(r"steps in ([0-9.]+) s \(cpp_standalone")
+
+
+def binary_seconds(log: str) -> float:
+    """The seconds of the compiled binary's run that a job's ``log`` reports."""
+    return float(BINARY_SECONDS.search(log)[1])
+
+
 def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=True, **kwargs)
@@ -55,17 +64,16 @@ def sweep_once(config_file: Path) -> dict:
         for table in (results / "benchmarks").rglob("*.tsv"):
             rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
             with table.open() as handle:
-                row = next(csv.DictReader(handle, delimiter="\t"))
-            memory[rule] = max(memory.get(rule, 0.0), float(row["max_rss"]))
+                record = next(csv.DictReader(handle, delimiter="\t"))
+            memory[rule] = max(memory.get(rule, 0.0), float(record["max_rss"]))
             # A job's benchmark file is written as it ends: its mtime is the job's end.
             end = table.stat().st_mtime
             first, last = timeline.get(rule, (end, end))
-            timeline[rule] = (min(first, end - float(row["s"])), max(last, end))
+            timeline[rule] = (min(first, end - float(record["s"])), max(last, end))
             if rule == "simulate":
-                jobs[table.stem] = float(row["s"])
+                jobs[table.stem] = float(record["s"])
                 log = results / "logs" / "simulate" / f"{table.stem}.log"
-                binary = re.search(r"steps in ([0-9.]+) s \(cpp_standalone", log.read_text())
-                shares.append(float(binary[1]) / float(row["s"]))
+                shares.append(binary_seconds(log.read_text()) / float(record["s"]))
         start = min(first for first, _ in timeline.values())
         spans = {rule: (first - start, last - start) for rule, (first, last) in timeline.items()}
         size = sum(p.stat().st_size for p in results.rglob("*.nc"))

@@ -49,6 +49,7 @@ from measure import (
     BIN,
     NAIVE_SAMPLE,
     ROOT,
+    binary_seconds,
     critical_path,
     default_job,
     naive_point,
@@ -145,7 +146,7 @@ def _simulate_command(
 def _binary_seconds(command: list[str]) -> float:
     """Run a `pulsesweep simulate` command: the seconds of its binary, from its log."""
     _, completed = timed(command)
-    return float(re.search(r"steps in ([0-9.]+) s \(cpp_standalone", completed.stderr)[1])
+    return binary_seconds(completed.stderr)
 
 
 def binary_alone(

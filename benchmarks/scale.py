@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import yaml
 from docs_page import publish
-from measure import snakemake, timed
+from measure import binary_seconds, row, snakemake, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "helpers"))  # the peak memory the tests also measure
@@ -60,7 +59,6 @@ def _sweep(heights: int, widths: int) -> dict:
 
 #: The sweeps measured end to end, by their number of pulsed points.
 SWEEPS = {20_000: _sweep(20, 20), 100_000: _sweep(50, 40)}
-_BINARY = re.compile(r"steps in ([0-9.]+) s \(cpp_standalone")
 
 
 def long_runs() -> list[dict]:
@@ -87,7 +85,7 @@ def long_runs() -> list[dict]:
                     "neuron_steps": job.neuron_steps(config),
                     "pulses": job.model_shape(config).n_pulses,
                     "wall": measured.wall,
-                    "binary": float(_BINARY.search(measured.stderr)[1]),
+                    "binary": binary_seconds(measured.stderr),
                     "peak_mb": measured.peak_mb,
                     "estimate_mb": job.memory_mb(config),
                 }
@@ -118,7 +116,7 @@ def every_neuron_cost() -> dict:
             run = [*command, *extra]
             subprocess.run(run, env=environment, check=True, capture_output=True)  # builds
             stderr = subprocess.run(run, env=environment, check=True, capture_output=True).stderr
-            seconds[label] = float(_BINARY.search(stderr.decode())[1])
+            seconds[label] = binary_seconds(stderr.decode())
     return {"job": name, **seconds}
 
 
@@ -174,7 +172,7 @@ def _reading_table(reading: dict) -> str:
         [
             "| measure | value | notes |",
             "|---|---|---|",
-            _row(
+            row(
                 "one neuron's train from a file, `read_spike_trains(path, point, neuron)`",
                 f"**{1e3 * statistics.median(seconds):.1f} ms** median",
                 f"{len(seconds)} random trains of a {reading['size_mb']:.0f} MB file "
@@ -191,10 +189,10 @@ def _benchmark_rows(results: Path) -> dict[str, list[dict]]:
     for table in (results / "benchmarks").rglob("*.tsv"):
         rule = table.parent.name if table.parent.name != "benchmarks" else table.stem
         with table.open() as handle:
-            row = next(csv.DictReader(handle, delimiter="\t"))
-        row["end"] = table.stat().st_mtime
-        row["job"] = table.stem
-        rows.setdefault(rule, []).append(row)
+            record = next(csv.DictReader(handle, delimiter="\t"))
+        record["end"] = table.stat().st_mtime
+        record["job"] = table.stem
+        rows.setdefault(rule, []).append(record)
     return rows
 
 
@@ -216,9 +214,9 @@ def scale_sweep(overrides: dict) -> dict:
         binary = 0.0
         for name in jobs:
             log = (results / "logs" / "simulate" / f"{name}.log").read_text()
-            binary += float(_BINARY.search(log)[1])
+            binary += binary_seconds(log)
         size = sum(path.stat().st_size for path in results.rglob("*.nc"))
-    start = min(float(row["end"]) - float(row["s"]) for rule in rows.values() for row in rule)
+    start = min(float(r["end"]) - float(r["s"]) for rule in rows.values() for r in rule)
     return {
         "wall": wall,
         "pulsed_points": pulsed,
@@ -241,10 +239,6 @@ def scale_sweep(overrides: dict) -> dict:
     }
 
 
-def _row(what: str, value: str, note: str = "") -> str:
-    return f"| {what} | {value} | {note} |"
-
-
 #: What each sweep must reach: results size (GB).
 _RESULTS_TARGET_GB = {20_000: 2, 100_000: 10}
 
@@ -255,25 +249,25 @@ def _sweep_rows(scale: dict) -> list[str]:
     binaries = scale["neuron_steps"] / (scale["binary_seconds"] / 2)
     points = scale["pulsed_points"]
     return [
-        _row(
+        row(
             f"{points:,}-point sweep end to end, `snakemake --cores 2`",
             f"{scale['wall']:.0f} s",
             f"{scale['jobs']} simulate jobs, {scale['neuron_steps']:.2g} neuron-steps; "
             f"the binaries {scale['binary_seconds']:.0f} s of CPU",
         ),
-        _row(
+        row(
             f"{points:,} points: results",
             f"{scale['size_gb']:.2f} GB",
             f"target ≤ {_RESULTS_TARGET_GB[points]} GB",
         ),
-        _row(
+        row(
             f"**{points:,} points: pipeline / binaries alone** (neuron-steps/s, 2 cores)",
             f"**{pipeline / binaries:.2f}**",
             f"{pipeline:.3g} against {binaries:.3g}: overheads "
             f"{100 * (1 - pipeline / binaries):.0f} %; target ≤ 25 %",
         ),
         *(
-            _row(
+            row(
                 f"{points:,} points: rule `{rule}`",
                 f"{info['peak_mb']:.0f} MB peak",
                 f"{info['count']} job(s), median {info['seconds']:.1f} s, "
@@ -288,7 +282,7 @@ def table(long: list[dict], scales: list[dict], every: dict) -> str:
     rows = ["| measure | value | notes |", "|---|---|---|"]
     for job in long:
         rows.append(
-            _row(
+            row(
                 f"long run, job `{job['job']}`",
                 f"{job['peak_mb']:.0f} MB peak",
                 f"{job['neuron_steps']:.2g} neuron-steps, {job['pulses']} pulses; "
@@ -300,7 +294,7 @@ def table(long: list[dict], scales: list[dict], every: dict) -> str:
         rows += _sweep_rows(scale)
     saving = every["every neuron"] / every["copies"]
     rows.append(
-        _row(
+        row(
             "**each distinct neuron once, against every neuron**",
             f"**{saving:.1f}×** less work",
             f"one width of job `{every['job']}`: its binary took {every['copies']:.1f} s "

@@ -1,6 +1,8 @@
 """The numerical shapes of the built-in pulse kernels: ``k(s)`` and its antiderivative
 ``K(s)`` vectorised with numpy, by kernel name (:mod:`pulsesweep.model.kernels` holds the
-rest of each kernel and reads these when they are first needed).
+rest of each kernel and reads these when they are first needed); and the Gauss–Legendre
+rules that integrate a kernel given by its expression, numpy only, so that the theory
+reads them without sympy.
 """
 
 from __future__ import annotations
