@@ -114,7 +114,7 @@ def provenance(config: Mapping[str, Any]) -> dict[str, str]:
     """Global attributes that say what made a file: config, its hash, versions."""
     versions = {
         f"{package.lower()}_version": metadata.version(package)
-        for package in ("Brian2", "numpy", "xarray", "netCDF4")
+        for package in ("Brian2", "numpy", "xarray", "netCDF4", "h5py", "isal")
     }
     return {
         "pulsesweep_version": __version__,

@@ -8,9 +8,10 @@ its seed's control (see :mod:`pulsesweep.analysis.responses`).
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import multiprocessing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def aggregate_responses(
             logger.info(
                 "aggregated %d of %d simulation files (%s)", number, len(files), files[number - 1]
             )
-    return add_theory(grid.dataset(config))
+        return add_theory(grid.dataset(config), workers.starmap)
 
 
 #: A measurement for the response grid: the name of its method, and the arguments.
@@ -154,6 +155,12 @@ class _Workers:
             self.pool.terminate()
             self.pool.join()
         _INHERITED.clear()
+
+    def starmap(self, function: Callable[..., Any], arguments: Iterable[tuple[Any, ...]]) -> Any:
+        """``function`` of each of ``arguments``, in order, by the workers (or in this one)."""
+        if self.pool is None:
+            return itertools.starmap(function, arguments)
+        return self.pool.starmap(function, arguments)
 
     def map(self, paths: Sequence[str | Path]) -> Iterator[list[_Fill]]:
         """Each file's measurements, in order, as they come."""
@@ -304,7 +311,7 @@ def aggregate_to_netcdf(
     output: str | Path,
     processes: int = 1,
 ) -> Path:
-    """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function)."""
+    """Aggregate and write ``responses.nc`` atomically (the Snakemake rule's function),
+    compressed as every file of pulsesweep (:func:`~pulsesweep.outputs.compression`)."""
     dataset = aggregate_responses(config, control_files, simulation_files, processes)
-    encoding = {str(name): {"zlib": True, "complevel": 4} for name in dataset.data_vars}
-    return write_netcdf_atomically(dataset, output, encoding=encoding)
+    return write_netcdf_atomically(dataset, output)

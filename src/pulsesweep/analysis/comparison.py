@@ -8,7 +8,8 @@ mean neuron for the dashed "LIF theory" lines of the figures.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,9 @@ __all__ = [
 ]
 
 
-def add_theory(responses: xr.Dataset) -> xr.Dataset:
+def add_theory(
+    responses: xr.Dataset, starmap: Callable[..., Iterable[NDArray[np.float64]]] | None = None
+) -> xr.Dataset:
     """Add each pulse's theoretical spike advance and its residual (measured - theory).
 
     Theory is computed for usable pulses only, with the pulsed neuron's own parameters
@@ -39,6 +42,8 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     quadrature), also for a pulse whose current begins cycles before the spike that
     opens its cycle (:func:`pulsesweep.theory.lif.spike_advance`); NaN elsewhere, where
     the neurons do not fire tonically, and for a model of ``models:`` (no theory).
+    ``starmap`` computes the kernels side by side (a process pool's, with the function
+    and the kernels' arguments); one after another in this process by default.
     """
     dims = ("kernel", "height", "width", "seed", "pulse")
     measured = responses["pulse_spike_advance"].transpose(*dims)
@@ -62,11 +67,13 @@ def add_theory(responses: xr.Dataset) -> xr.Dataset:
     usable = responses["pulse_usable"].transpose(*dims).values.astype(bool)
     heights = responses["height"].values[:, None, None, None]
     widths = responses["width"].values[None, :, None, None]
-    advance = np.full(phase.shape, np.nan)
-    for index, kernel in enumerate(responses["kernel"].values):
-        advance[index] = theory.spike_advance(
-            str(kernel), heights, widths, np.where(usable[index], phase[index], np.nan), neuron
-        )
+    arguments = [
+        (str(kernel), heights, widths, np.where(usable[index], phase[index], np.nan), neuron)
+        for index, kernel in enumerate(responses["kernel"].values)
+    ]
+    kernels = (starmap or itertools.starmap)(theory.spike_advance, arguments)
+    per_kernel = [np.broadcast_to(each, phase.shape[1:]) for each in kernels]
+    advance = np.stack(per_kernel) if per_kernel else np.full(phase.shape, np.nan)
     return _with_theory(responses, xr.DataArray(advance, dims=dims))
 
 

@@ -1,6 +1,7 @@
 """Simulation: one job's grid points in one network, run by a compiled build
 (``cpp_standalone``) or by Brian2's runtime targets, each distinct neuron once; the netCDF
-simulation file, its contract and its reader; the per-kernel example traces.
+simulation file, its contract, its spike times' compression and its reader; the
+per-kernel example traces.
 
 Brian2's objects (:mod:`pulsesweep.simulation.brian_network`) are not re-exported here: a
 simulation job imports Brian2 only when it runs a Brian2 runtime target.
@@ -15,6 +16,7 @@ from pulsesweep._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pulsesweep.simulation.builds import *  # noqa: F403
+    from pulsesweep.simulation.deflate import *  # noqa: F403
     from pulsesweep.simulation.distinct import *  # noqa: F403
     from pulsesweep.simulation.examples import *  # noqa: F403
     from pulsesweep.simulation.file_format import *  # noqa: F403
@@ -31,6 +33,7 @@ _MODULES = (
     "standalone",
     "distinct",
     "spikes",
+    "deflate",
     "file_format",
     "reader",
     "job",

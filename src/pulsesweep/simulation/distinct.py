@@ -89,10 +89,16 @@ def distinct_neurons(
         ],
         axis=1,
     )
-    _, first, copy_of = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)  # simulate in the order the neurons come
+    # equal keys side by side, each group in the neurons' order (a stable sort): a group
+    # is simulated as its first neuron, in the order the neurons come (np.unique(axis=0)
+    # groups them the same, 8 times slower)
+    by_key = np.lexsort(keys.T[::-1])
+    ordered = keys[by_key]
+    starts = np.flatnonzero(np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)])
+    group = np.empty(len(keys), dtype=np.int64)
+    group[by_key] = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(keys)]))
+    first = by_key[starts]
+    order = np.argsort(first)
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
-    return DistinctNeurons(
-        simulated=first[order].astype(np.int64), copy_of=position[copy_of.ravel()].astype(np.int64)
-    )
+    return DistinctNeurons(simulated=first[order].astype(np.int64), copy_of=position[group])
