@@ -336,21 +336,7 @@ def run_network(
             variable = potential_variable(group)
             potential = b2.StateMonitor(group, variable, record=list(record_potential))
             network.add(potential)
-        started = time.perf_counter()
-        network.run(
-            n_steps * dt * b2.second,
-            report=_ProgressReport(n_neurons * n_steps),
-            report_period=PROGRESS_PERIOD * b2.second,
-            namespace={},
-        )  # the group holds its names
-        logger.info(
-            "simulated %d neurons x %d steps in %.1f s (%s target, %s method)",
-            len(group),
-            n_steps,
-            time.perf_counter() - started,
-            target,
-            method,
-        )
+        _run_logged(network, n_neurons, n_steps, dt, f"{target} target, {method} method")
         # Copies: from brian2 2.11 on, a monitor's arrays are views of memory that is
         # freed with the monitor (reading them after the network has gone reads garbage).
         traces = (
@@ -359,6 +345,20 @@ def run_network(
         times = np.array(spike_times(monitor, method).get_value(), copy=True)
         neurons = np.array(monitor.i, copy=True)
         return SpikeTrains.from_times(times, neurons, dt, method, traces)
+
+
+def _run_logged(network: Any, n_neurons: int, n_steps: int, dt: float, how: str) -> None:
+    """Run ``network`` for ``n_steps`` steps of ``dt``, its progress logged every
+    :data:`PROGRESS_PERIOD` s, and then its time (``how``: the target and method)."""
+    started = time.perf_counter()
+    network.run(
+        n_steps * dt * b2.second,
+        report=_ProgressReport(n_neurons * n_steps),
+        report_period=PROGRESS_PERIOD * b2.second,
+        namespace={},
+    )  # the group holds its names
+    elapsed = time.perf_counter() - started
+    logger.info("simulated %d neurons x %d steps in %.1f s (%s)", n_neurons, n_steps, elapsed, how)
 
 
 class _ProgressReport:

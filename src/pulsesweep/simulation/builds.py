@@ -26,6 +26,7 @@ import time
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,6 +171,31 @@ def _current(directory: Path) -> bool:
     return manifest.exists() and json.loads(manifest.read_text()).get("format") == BUILD_FORMAT
 
 
+def _manifest(
+    shape: ModelShape, owners: tuple[Any, ...], monitor: Any, times: Any
+) -> dict[str, Any]:
+    """What a build's ``manifest.json`` says: its shape, the arrays a job writes for the
+    groups ``owners`` (dtype, length), where the binary leaves its spikes, and what made
+    it."""
+    import brian2 as b2
+
+    return {
+        "shape": asdict(shape),
+        "inputs": {
+            f"{owner.name}.{name}": (np.dtype(variable.dtype).str, len(owner))
+            for owner in owners
+            for name, variable in owner.variables.items()
+            if isinstance(variable, b2.core.variables.ArrayVariable) and not name.startswith("_")
+        },
+        "format": BUILD_FORMAT,
+        "spike_times": b2.device.get_array_filename(times),
+        "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
+        "compiler_flags": COMPILER_FLAGS,
+        "brian2_version": metadata.version("Brian2"),
+        "pulsesweep_version": __version__,
+    }
+
+
 def build_simulator(shape: ModelShape, directory: str | Path, processes: int | None = None) -> Path:
     """Generate and compile the model for ``shape`` into ``directory``.
 
@@ -216,21 +242,7 @@ def build_simulator(shape: ModelShape, directory: str | Path, processes: int | N
     )
     _write_make_rules(partial)
     b2.device.build(directory=str(partial), compile=True, run=False)
-    manifest = {
-        "shape": asdict(shape),
-        "inputs": {
-            f"{owner.name}.{name}": (np.dtype(variable.dtype).str, len(owner))
-            for owner in (group, pulses)
-            for name, variable in owner.variables.items()
-            if isinstance(variable, b2.core.variables.ArrayVariable) and not name.startswith("_")
-        },
-        "format": BUILD_FORMAT,
-        "spike_times": b2.device.get_array_filename(times),
-        "spike_neurons": b2.device.get_array_filename(monitor.variables["i"]),
-        "compiler_flags": COMPILER_FLAGS,
-        "brian2_version": metadata.version("Brian2"),
-        "pulsesweep_version": __version__,
-    }
+    manifest = _manifest(shape, (group, pulses), monitor, times)
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
     if directory.exists():
         shutil.rmtree(directory)
