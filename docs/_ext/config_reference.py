@@ -19,16 +19,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Where the schema lives, in order of preference: the ``pulsesweep.config`` subpackage,
-#: then the file beside the package's old ``config`` module.
-SCHEMA_PATHS = (
-    ROOT / "src" / "pulsesweep" / "config" / "config.schema.yaml",
-    ROOT / "src" / "pulsesweep" / "config.schema.yaml",
-)
+#: The schema files (``config.schema.yaml`` and the sections it refers to): the page is
+#: rebuilt when one changes.
+SCHEMA_DIRECTORY = ROOT / "src" / "pulsesweep" / "config"
 
 #: The line of a page that the reference replaces.
 MARKER = "<!-- config-reference -->"
@@ -42,21 +37,6 @@ _BOUNDS = (
     ("maximum", "≤"),
     ("exclusiveMaximum", "<"),
 )
-
-
-def schema_path() -> Path:
-    """The schema file: the first of :data:`SCHEMA_PATHS` that exists.
-
-    Raises
-    ------
-    FileNotFoundError
-        If none of them exists.
-    """
-    for path in SCHEMA_PATHS:
-        if path.is_file():
-            return path
-    searched = ", ".join(str(path) for path in SCHEMA_PATHS)
-    raise FileNotFoundError(f"no config schema found (looked for {searched})")
 
 
 def registry_kernel_names() -> list[str] | None:
@@ -73,13 +53,9 @@ def registry_kernel_names() -> list[str] | None:
     return list(names) or None
 
 
-def load_schema(path: Path | None = None) -> dict[str, Any]:
-    """Read the schema file and add the built-in kernel names, if available.
-
-    Parameters
-    ----------
-    path
-        The schema file; by default :func:`schema_path`.
+def load_schema() -> dict[str, Any]:
+    """The schema the package validates with (``pulsesweep.config.load_schema``, its
+    sections of their own resolved), with the built-in kernel names added.
 
     Returns
     -------
@@ -87,28 +63,11 @@ def load_schema(path: Path | None = None) -> dict[str, Any]:
         The schema, with the built-in kernels as the enum of ``sweep.kernels`` (the
         package also accepts the names of the config's own kernels).
     """
-    schema: dict[str, Any] = _with_parts(path or schema_path())
+    schema: dict[str, Any] = importlib.import_module("pulsesweep.config").load_schema()
     names = registry_kernel_names()
     if names:
         schema["properties"]["sweep"]["properties"]["kernels"]["items"]["enum"] = names
     return schema
-
-
-def _with_parts(path: Path) -> Any:
-    """A schema file, each ``{"$ref": FILE}`` in it replaced by that file beside it
-    (without its ``$schema``)."""
-
-    def resolved(node: Any) -> Any:
-        if isinstance(node, dict):
-            if set(node) == {"$ref"}:
-                part = _with_parts(path.parent / node["$ref"])
-                return {key: part[key] for key in part if key != "$schema"}
-            return {key: resolved(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolved(value) for value in node]
-        return node
-
-    return resolved(yaml.safe_load(path.read_text()))
 
 
 def leaf_keys(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:
@@ -257,9 +216,9 @@ def _insert_reference(app: Any, docname: str, source: list[str]) -> None:
     """Sphinx ``source-read`` handler: replace :data:`MARKER` with the reference."""
     if MARKER not in source[0]:
         return
-    path = schema_path()
-    app.env.note_dependency(str(path))  # the page is rebuilt when the schema changes
-    source[0] = source[0].replace(MARKER, render_reference(load_schema(path)))
+    for path in SCHEMA_DIRECTORY.glob("*.schema.yaml"):
+        app.env.note_dependency(str(path))  # the page is rebuilt when the schema changes
+    source[0] = source[0].replace(MARKER, render_reference(load_schema()))
 
 
 def setup(app: Any) -> dict[str, Any]:
