@@ -142,8 +142,8 @@ def memory_mb(config: Mapping[str, Any], sizes: tuple[int, int, int, int], contr
 
     The peak of the job's process tree (its Python process and the binary it runs):
     the interpreter and libraries (100 MB: a job imports neither xarray nor Brian2; a
-    model of ``models:`` adds 100 MB, its job imports Brian2 to read and check it);
-    the pulses (100 bytes each, in Python and in the binary) and their synapses, one per
+    model of ``models:`` adds 130 MB, its job imports Brian2 and SymPy to read and check
+    it); the pulses (100 bytes each, in Python and in the binary) and their synapses, one per
     pulse and height (50 bytes each); 200 bytes per grid neuron (its parameters, inputs
     and train index); and the spikes of the distinct neurons
     (:func:`~pulsesweep.simulation.shapes.most_distinct_neurons`) at 1.5 times the mean
@@ -165,7 +165,7 @@ def memory_mb(config: Mapping[str, Any], sizes: tuple[int, int, int, int], contr
     lif = lif_rate(config)
     rate = MODEL_RATE_BOUND_HZ if lif is None else 1.5 * lif + 20.0
     spikes = 36 * distinct * duration * rate
-    base = 100 if lif is not None else 200
+    base = 100 if lif is not None else 230
     return math.ceil(base + (pulses + 200 * points * n_neurons + spikes) / 1e6)
 
 

@@ -19,11 +19,17 @@ __all__ = ["PeakMemory", "peak_tree_memory"]
 
 @dataclass(frozen=True)
 class PeakMemory:
-    """What :func:`peak_tree_memory` measured: wall time (s), peak (MB) and stderr."""
+    """What :func:`peak_tree_memory` measured: wall time (s), peak (MB), stderr, and
+    the processes that made the peak (each one's MB and command line), for messages."""
 
     wall: float
     peak_mb: float
     stderr: str
+    at_peak: tuple[tuple[float, str], ...] = ()
+
+    def __str__(self) -> str:
+        parts = "; ".join(f"{mb:.0f} MB {command}" for mb, command in self.at_peak)
+        return f"peak {self.peak_mb:.0f} MB after {self.wall:.1f} s ({parts})"
 
 
 def peak_tree_memory(
@@ -51,23 +57,40 @@ def peak_tree_memory(
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-        tree, peak = psutil.Process(process.pid), 0
+        tree, peak, at_peak = psutil.Process(process.pid), 0, ()
         while process.poll() is None:
             with contextlib.suppress(psutil.Error):
-                children = tree.children(recursive=True)
-                peak = max(peak, tree.memory_info().rss + sum(map(_own_memory, children)))
+                members = [(tree.memory_info().rss, tree)]
+                members += [(_own_memory(child), child) for child in tree.children(True)]
+                total = sum(size for size, _ in members)
+                if total > peak:
+                    peak, at_peak = total, tuple(_described(*member) for member in members)
             time.sleep(interval)
         stderr.seek(0)
         log = stderr.read()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{log}")
-    return PeakMemory(time.perf_counter() - started, peak / 1e6, log)
+    return PeakMemory(time.perf_counter() - started, peak / 1e6, log, at_peak)
 
 
 def _own_memory(process: Any) -> int:
     """The bytes a child ``process`` adds to its tree: its resident size, or its unique
-    size if it is a fork running its parent's command line."""
+    size if it is a fork running its parent's command line, or nothing while it shares
+    its parent's address space (``vfork``, as :mod:`subprocess` starts a program, until
+    the ``exec``: its counters are its parent's, and its unique size would be)."""
     parent = process.parent()
-    if parent is not None and process.cmdline() == parent.cmdline():
-        return int(process.memory_full_info().uss)
-    return int(process.memory_info().rss)
+    if parent is None or process.cmdline() != parent.cmdline():
+        return int(process.memory_info().rss)
+    if process.memory_info() == parent.memory_info():
+        return 0
+    return int(process.memory_full_info().uss)
+
+
+def _described(size: int, process: Any) -> tuple[float, str]:
+    """A process's share of a peak (MB) and its command line, shortened."""
+    try:
+        command = " ".join(process.cmdline())
+    except Exception:  # it ended since it was measured
+        command = f"pid {process.pid}"
+    command = " ".join(command.split())
+    return size / 1e6, command if len(command) <= 120 else command[:117] + "..."

@@ -21,6 +21,17 @@ def test_a_child_program_adds_its_resident_memory():
     assert 200 <= measured < 300
 
 
+def test_the_peak_names_the_processes_that_made_it():
+    """The peak's parts add up to it, and the largest is the child holding 200 MB."""
+    spawning = "import subprocess, sys; subprocess.run([sys.executable, '-c', {!r}])"
+    measured = peak_tree_memory(_command(spawning.format(_HOLD.format(mb=200))))
+    assert sum(mb for mb, _ in measured.at_peak) == measured.peak_mb
+    largest, command = max(measured.at_peak)
+    assert largest >= 200
+    assert "np.ones(200" in command
+    assert f"{measured.peak_mb:.0f} MB" in str(measured)
+
+
 def test_a_fork_adds_only_the_pages_it_writes():
     """A parent holding 300 MB forks a child that writes 100 MB of its own: the tree holds
     about 400 MB, not the 700 MB a sum of resident sizes reports."""
@@ -33,3 +44,16 @@ def test_a_fork_adds_only_the_pages_it_writes():
     )
     measured = peak_tree_memory(_command(body)).peak_mb
     assert 400 <= measured < 550
+
+
+def test_a_program_started_by_vfork_does_not_count_its_parent_twice():
+    """A parent holding 300 MB starts a thousand small programs; :mod:`subprocess`
+    starts each with ``vfork``, whose child shares its parent's pages until its ``exec``:
+    the tree never holds 600 MB."""
+    body = (
+        "import subprocess, numpy as np\n"
+        "x = np.ones(300 * 125_000)\n"
+        "for _ in range(1000): subprocess.run(['true'])\n"
+    )
+    measured = peak_tree_memory(_command(body))
+    assert 300 <= measured.peak_mb < 400, str(measured)
