@@ -88,9 +88,11 @@ def _own_memory(process: Any) -> int:
 
 def _described(size: int, process: Any) -> tuple[float, str]:
     """A process's share of a peak (MB) and its command line, shortened."""
+    import psutil
+
     try:
         command = " ".join(process.cmdline())
-    except Exception:  # it ended since it was measured
+    except psutil.Error:  # it ended since it was measured
         command = f"pid {process.pid}"
     command = " ".join(command.split())
     return size / 1e6, command if len(command) <= 120 else command[:117] + "..."
