@@ -143,9 +143,9 @@ def memory_mb(config: Mapping[str, Any], sizes: tuple[int, int, int, int], contr
     The peak of the job's process tree (its Python process and the binary it runs):
     the interpreter and libraries (100 MB: a job imports neither xarray nor Brian2; a
     model of ``models:`` adds 130 MB, its job imports Brian2 and SymPy to read and check
-    it); the pulses (100 bytes each, in Python and in the binary) and their synapses, one per
-    pulse and height (50 bytes each); 200 bytes per grid neuron (its parameters, inputs
-    and train index); and the spikes of the distinct neurons
+    it); the pulses (100 bytes each, in Python and in the binary) and their synapses,
+    one per pulse and height (50 bytes each); 200 bytes per grid neuron (its parameters,
+    inputs and train index); and the spikes of the distinct neurons
     (:func:`~pulsesweep.simulation.shapes.most_distinct_neurons`) at 1.5 times the mean
     neuron's tonic rate plus 20 Hz (for a model of ``models:``,
     :data:`~pulsesweep.model.neuron_model.MODEL_RATE_BOUND_HZ`), 36 bytes each: the
