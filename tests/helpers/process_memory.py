@@ -1,20 +1,29 @@
 """The peak memory of a command and its children, as schedulers count it.
 
-Used by the tests (the jobs' memory estimates against measured peaks) and by
-``benchmarks/scale.py``. Needs ``psutil`` (the ``test`` extra), imported when called.
+Used by the tests (the jobs' memory estimates against measured peaks, through
+:func:`simulate_job_peak`) and by ``benchmarks/scale.py``. Needs ``psutil`` (the
+``test`` extra), imported when called.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PeakMemory", "peak_tree_memory"]
+__all__ = [
+    "PeakMemory",
+    "peak_tree_memory",
+    "simulate_command",
+    "simulate_job_peak",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,35 @@ def peak_tree_memory(
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{log}")
     return PeakMemory(time.perf_counter() - started, peak / 1e6, log, at_peak)
+
+
+def simulate_command(config_file: Path, *arguments: str) -> list[str]:
+    """`pulsesweep simulate` of a config file, in a fresh Python process."""
+    return [
+        sys.executable,
+        "-m",
+        "pulsesweep",
+        "-q",
+        "simulate",
+        "--config",
+        str(config_file),
+        *arguments,
+    ]
+
+
+def simulate_job_peak(overrides: Mapping[str, Any], directory: Path) -> PeakMemory:
+    """The peak of ``pulsesweep simulate`` of the config ``overrides`` (every point, with
+    its controls), in a fresh process, its build compiled by a run before into a cache
+    of its own in ``directory``."""
+    import yaml
+
+    config_file = directory / "config.yaml"
+    config_file.write_text(yaml.safe_dump(dict(overrides)))
+    command = simulate_command(config_file, "--controls", "--output")
+    environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(directory / "cache")}
+    warm = [*command, str(directory / "warm.nc")]
+    subprocess.run(warm, env=environment, check=True, stdout=subprocess.DEVNULL)
+    return peak_tree_memory([*command, str(directory / "job.nc")], environment)
 
 
 def _own_memory(process: Any) -> int:

@@ -126,12 +126,7 @@ def test_spikes_equal_plain_brian2(name, target, tmp_path):
 def test_a_model_jobs_memory_estimate_is_above_its_peak_and_not_wastefully(tmp_path):
     """Snakemake and SLURM get an estimate above the measured peak of a model's job (its
     process tree, Brian2 imported to read the model), and at most twice it."""
-    import os
-    import subprocess
-    import sys
-
-    import yaml
-    from process_memory import peak_tree_memory
+    from process_memory import simulate_job_peak
 
     from pulsesweep.jobs import simulation_jobs
 
@@ -145,13 +140,6 @@ def test_a_model_jobs_memory_estimate_is_above_its_peak_and_not_wastefully(tmp_p
     )
     config = resolve_config(overrides)
     [job] = simulation_jobs(config).values()
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(overrides))
-    command = [sys.executable, "-m", "pulsesweep", "-q", "simulate", "--config"]
-    command += [str(config_file), "--controls", "--output"]
-    environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(tmp_path / "cache")}
-    warm = [*command, str(tmp_path / "warm.nc")]  # compiles the model first
-    subprocess.run(warm, env=environment, check=True, stdout=subprocess.DEVNULL)
-    peak = peak_tree_memory([*command, str(tmp_path / "job.nc")], environment)
+    peak = simulate_job_peak(overrides, tmp_path)
     measured = peak.peak_mb
     assert measured <= job.memory_mb(config) <= 2 * measured, str(peak)

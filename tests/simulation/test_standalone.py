@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 import yaml
 from conftest import SMALL, merge
-from process_memory import peak_tree_memory
+from process_memory import simulate_command, simulate_job_peak
 
 from pulsesweep.config.resolution import resolve_config
 from pulsesweep.jobs import simulation_jobs
@@ -32,22 +32,6 @@ from pulsesweep.simulation.shapes import model_shape
 from pulsesweep.simulation.standalone import run_simulator
 
 STANDALONE = merge(SMALL, {"simulation": {"target": "cpp_standalone"}})
-
-
-def simulate_command(config_file: Path, *arguments: str) -> list[str]:
-    """`pulsesweep simulate` of a config file, in a fresh Python process."""
-    return [
-        sys.executable,
-        "-m",
-        "pulsesweep",
-        "-q",
-        "simulate",
-        "--config",
-        str(config_file),
-        *arguments,
-    ]
-
-
 EULER = {"simulation": {"method": "euler"}}
 
 
@@ -256,17 +240,7 @@ def test_memory_estimate_covers_the_measured_peak(tmp_path):
     }
     config = resolve_config(overrides)
     [job] = simulation_jobs(config).values()
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(overrides))
-    command = simulate_command(config_file, "--controls", "--output")
-    environment = {**os.environ, "PULSESWEEP_BUILD_CACHE": str(tmp_path / "cache")}
-    subprocess.run(
-        [*command, str(tmp_path / "warm.nc")],
-        env=environment,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )  # compiles the model first
-    peak = peak_tree_memory([*command, str(tmp_path / "job.nc")], environment)
+    peak = simulate_job_peak(overrides, tmp_path)
     measured = peak.peak_mb
     schedule = make_schedule(config, 0)
     dense_table_mb = (
