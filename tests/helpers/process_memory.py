@@ -8,7 +8,9 @@ Used by the tests (the jobs' memory estimates against measured peaks, through
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from typing import Any
 __all__ = [
     "PeakMemory",
     "peak_tree_memory",
+    "same_address_space",
     "simulate_command",
     "simulate_job_peak",
 ]
@@ -119,9 +122,27 @@ def _own_memory(process: Any) -> int:
     parent = process.parent()
     if parent is None or process.cmdline() != parent.cmdline():
         return int(process.memory_info().rss)
-    if process.memory_info() == parent.memory_info():
-        return 0
-    return int(process.memory_full_info().uss)
+    shared = same_address_space(process.pid, parent.pid)
+    if shared is None:  # no kcmp: the counters of one address space are the same
+        shared = process.memory_info() == parent.memory_info()
+    return 0 if shared else int(process.memory_full_info().uss)
+
+
+#: Linux's ``kcmp`` system call, by machine, and its comparison of address spaces.
+_KCMP = {"x86_64": 312, "aarch64": 272}
+_KCMP_VM = 1
+
+
+def same_address_space(first: int, second: int) -> bool | None:
+    """Whether two processes share one address space (Linux's ``kcmp``), or ``None``
+    where it cannot tell (another machine or system, a sandbox that forbids it, or a
+    process that has ended)."""
+    number = _KCMP.get(platform.machine())
+    if number is None or sys.platform != "linux":
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    result = libc.syscall(number, first, second, _KCMP_VM, 0, 0)
+    return None if result < 0 else result == 0
 
 
 def _described(size: int, process: Any) -> tuple[float, str]:

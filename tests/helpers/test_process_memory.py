@@ -4,10 +4,12 @@ its own pages, a child program its whole resident size, a child not yet past its
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
-from process_memory import peak_tree_memory
+from process_memory import peak_tree_memory, same_address_space
 
 _HOLD = "import numpy as np, time; x = np.ones({mb} * 125_000); time.sleep(0.5)"
 
@@ -59,3 +61,20 @@ def test_a_program_started_by_vfork_does_not_count_its_parent_twice():
     )
     measured = peak_tree_memory(_command(body))
     assert 300 <= measured.peak_mb < 400, str(measured)
+
+
+def test_a_process_shares_its_address_space_with_itself_not_with_a_fork():
+    """Where Linux tells (``kcmp``), a process and itself share one address space, and
+    a forked child has its own copy."""
+    me = os.getpid()
+    if same_address_space(me, me) is None:
+        pytest.skip("kcmp is not available here")
+    child = os.fork()
+    if child == 0:
+        time.sleep(1)
+        os._exit(0)
+    try:
+        assert same_address_space(me, me) is True
+        assert same_address_space(me, child) is False
+    finally:
+        os.waitpid(child, 0)
